@@ -1,0 +1,65 @@
+// Package provider defines what twinzone needs of a DNS provider: read the RRsets of a zone,
+// and replace RRsets. Adapters live in providers/dns/<name>; any libdns provider fits through
+// providers/dns/libdnsadapter.
+package provider
+
+import (
+	"context"
+	"errors"
+
+	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/zone"
+)
+
+// Provider is one DNS host serving a zone.
+//
+// Contract:
+//   - zone is absolute, lower-case, with a trailing dot ("example.com.").
+//   - Records returns every RRset the provider serves for the zone in canonical form (see
+//     zone.RRset), including SOA and apex NS; records the provider serves but cannot express
+//     faithfully (for example Route 53 alias records) are reported through Unmanaged, never
+//     silently dropped.
+//   - Apply makes every change it is given. Each single change is atomic: an RRset is either
+//     old or new, never missing or half-written. Apply may split changes into batches; on error
+//     the changes already applied stay applied and the rest are untouched, so a fresh plan
+//     converges. Errors name the RRset that failed and never contain credentials.
+//   - Both methods honour ctx cancellation and deadlines, and are safe for concurrent use.
+type Provider interface {
+	Records(ctx context.Context, zone string) ([]zone.RRset, error)
+	Apply(ctx context.Context, zone string, changes []plan.Change) error
+}
+
+// Traits describes what a provider can hold and how it normalises data, so that a plan made
+// against it is empty after a sync. Providers that have limits implement Describer.
+type Describer interface {
+	Traits() plan.Traits
+}
+
+// Unmanaged is an optional capability: RRsets the provider serves that twinzone must neither
+// overwrite nor delete (Route 53 alias records, Cloudflare-managed records), with the reason.
+type Unmanaged interface {
+	Unmanaged(ctx context.Context, zone string) ([]UnmanagedRRset, error)
+}
+
+// UnmanagedRRset is an RRset twinzone leaves alone, and why.
+type UnmanagedRRset struct {
+	Key    zone.Key
+	Reason string
+}
+
+// ErrTransient marks errors worth retrying (rate limits, 5xx, timeouts, dropped connections).
+// Check with errors.Is; wrap with MarkTransient.
+var ErrTransient = errors.New("transient provider error")
+
+type transientError struct{ err error }
+
+func (e transientError) Error() string   { return e.err.Error() }
+func (e transientError) Unwrap() []error { return []error{e.err, ErrTransient} }
+
+// MarkTransient marks err as worth retrying.
+func MarkTransient(err error) error {
+	if err == nil {
+		return nil
+	}
+	return transientError{err}
+}

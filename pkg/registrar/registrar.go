@@ -1,0 +1,32 @@
+// Package registrar defines what twinzone needs of the place that holds a domain's delegation:
+// read its NS set and replace it. Adapters live in providers/registrar/<name>.
+package registrar
+
+import (
+	"context"
+
+	"github.com/twinzone/twinzone/pkg/nameserver"
+)
+
+// Registrar reads and sets the NS set of a delegated domain. It is not a DNS provider.
+//
+// Contract: domain is absolute, lower-case ("example.com."). Nameservers returns the names the
+// registrar holds (absolute, lower-case, sorted). SetNameservers replaces the whole set; glue
+// (addresses) is sent for in-bailiwick names where the registrar supports it. It returns once
+// the registrar accepted the change; registrars that work asynchronously also implement Waiter.
+// Both honour ctx, are safe for concurrent use, and never put credentials in errors.
+type Registrar interface {
+	Nameservers(ctx context.Context, domain string) ([]string, error)
+	SetNameservers(ctx context.Context, domain string, set nameserver.Set) (Operation, error)
+}
+
+// Operation identifies an accepted change; empty for registrars that apply synchronously.
+type Operation struct {
+	ID string
+}
+
+// Waiter is implemented by asynchronous registrars: Wait blocks until the operation succeeded,
+// failed (error) or ctx ends.
+type Waiter interface {
+	Wait(ctx context.Context, domain string, op Operation) error
+}
