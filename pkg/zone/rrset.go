@@ -143,3 +143,10 @@ func Sort(sets []RRset) {
 }
 
 func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
+
+// Zone is a parsed zone: its origin and all its RRsets (SOA and apex NS included), sorted
+// canonically by key (see Sort).
+type Zone struct {
+	Origin string // absolute, lower-case
+	RRsets []RRset
+}
