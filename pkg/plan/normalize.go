@@ -1,0 +1,273 @@
+package plan
+
+import (
+	"cmp"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+	"github.com/twinzone/twinzone/pkg/zone"
+)
+
+// compareNames orders owner names canonically (RFC 4034 6.1: label by label from the root),
+// ignoring ASCII case and a trailing dot, without allocating. It agrees with
+// zone.CompareNames on canonical names, so zone.Sort output is already in this order.
+func compareNames(a, b string) int {
+	if a == b {
+		return 0
+	}
+	a, b = strings.TrimSuffix(a, "."), strings.TrimSuffix(b, ".")
+	for {
+		if a == "" || b == "" {
+			return cmp.Compare(len(a), len(b))
+		}
+		la, ra := lastLabel(a)
+		lb, rb := lastLabel(b)
+		if c := compareFold(la, lb); c != 0 {
+			return c
+		}
+		a, b = ra, rb
+	}
+}
+
+// lastLabel splits s (no trailing dot) into its last label and the rest before it.
+func lastLabel(s string) (label, rest string) {
+	for i := len(s) - 1; i >= 0; i-- {
+		if s[i] != '.' {
+			continue
+		}
+		bs := 0
+		for k := i - 1; k >= 0 && s[k] == '\\'; k-- {
+			bs++
+		}
+		if bs%2 == 0 {
+			return s[i+1:], s[:i]
+		}
+	}
+	return s, ""
+}
+
+func lower(b byte) byte {
+	if 'A' <= b && b <= 'Z' {
+		return b + ('a' - 'A')
+	}
+	return b
+}
+
+func compareFold(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		x, y := lower(a[i]), lower(b[i])
+		if x != y {
+			return cmp.Compare(x, y)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
+}
+
+func compareKeys(a, b *zone.RRset) int {
+	if c := compareNames(a.Name, b.Name); c != 0 {
+		return c
+	}
+	return cmp.Compare(a.Type, b.Type)
+}
+
+// sortedView returns sets sorted by key, copying the slice only when it is not sorted already.
+func sortedView(sets []zone.RRset) []zone.RRset {
+	if slices.IsSortedFunc(sets, func(a, b zone.RRset) int { return compareKeys(&a, &b) }) {
+		return sets
+	}
+	out := slices.Clone(sets)
+	slices.SortStableFunc(out, func(a, b zone.RRset) int { return compareKeys(&a, &b) })
+	return out
+}
+
+// normName returns name lower-cased and absolute, allocating only when it changes.
+func normName(name string) string {
+	ok := strings.HasSuffix(name, ".")
+	for i := 0; ok && i < len(name); i++ {
+		if 'A' <= name[i] && name[i] <= 'Z' {
+			ok = false
+		}
+	}
+	if ok {
+		return name
+	}
+	return dns.Fqdn(strings.ToLower(name))
+}
+
+// canonicalSet returns s with its name and values in canonical form (names lower-case and
+// absolute, TXT canonically chunked, values sorted and unique), sharing memory with s when
+// nothing changes. TTL is left as is.
+func canonicalSet(s zone.RRset) zone.RRset {
+	s.Name = normName(s.Name)
+	var vals []string
+	for i, v := range s.Values {
+		nv := canonicalValue(s.Type, v)
+		if nv != v && vals == nil {
+			vals = make([]string, len(s.Values))
+			copy(vals, s.Values[:i])
+		}
+		if vals != nil {
+			vals[i] = nv
+		}
+	}
+	if vals == nil && !isStrictlySorted(s.Values) {
+		vals = slices.Clone(s.Values)
+	}
+	if vals != nil {
+		slices.Sort(vals)
+		s.Values = slices.Compact(vals)
+	}
+	return s
+}
+
+func isStrictlySorted(v []string) bool {
+	for i := 1; i < len(v); i++ {
+		if v[i-1] >= v[i] {
+			return false
+		}
+	}
+	return true
+}
+
+// canonicalValue normalises the parts of a value that providers spell differently: TXT
+// chunking and escapes, and the case and trailing dot of target names.
+func canonicalValue(t uint16, v string) string {
+	switch t {
+	case dns.TypeTXT, dns.TypeSPF:
+		return CanonicalTXT(v)
+	case dns.TypeCNAME, dns.TypeNS, dns.TypePTR, dns.TypeDNAME:
+		return normName(strings.TrimSpace(v))
+	case dns.TypeMX, dns.TypeSRV:
+		i := strings.LastIndexByte(v, ' ')
+		if i < 0 {
+			return v
+		}
+		if n := normName(v[i+1:]); n != v[i+1:] {
+			return v[:i+1] + n
+		}
+	}
+	return v
+}
+
+// CanonicalTXT returns a TXT value (one or more character-strings in presentation format) in
+// twinzone's canonical form: the concatenated bytes of all strings, split into 255-byte
+// strings, each quoted and escaped the way miekg/dns prints them. Two values that differ only
+// in how the same bytes are chunked or escaped have the same canonical form.
+func CanonicalTXT(v string) string {
+	if isCanonicalTXT(v) {
+		return v
+	}
+	data := decodeTXT(v)
+	var b strings.Builder
+	b.Grow(len(data) + len(data)/255*3 + 8)
+	for i := 0; ; i += 255 {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('"')
+		end := min(i+255, len(data))
+		for _, c := range data[i:end] {
+			switch {
+			case c == '"' || c == '\\':
+				b.WriteByte('\\')
+				b.WriteByte(c)
+			case c < ' ' || c > '~':
+				b.WriteByte('\\')
+				b.WriteByte('0' + c/100)
+				b.WriteByte('0' + c/10%10)
+				b.WriteByte('0' + c%10)
+			default:
+				b.WriteByte(c)
+			}
+		}
+		b.WriteByte('"')
+		if end >= len(data) {
+			break
+		}
+	}
+	return b.String()
+}
+
+// isCanonicalTXT is the allocation-free fast path: quoted strings of plain printable bytes,
+// separated by one space, every string but the last exactly 255 bytes, the last 1..255 bytes
+// (or the single empty string).
+func isCanonicalTXT(v string) bool {
+	n := 0 // bytes in the current string
+	in := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case !in && c == '"':
+			if i > 0 && (v[i-1] != ' ' || n != 255) {
+				return false
+			}
+			in, n = true, 0
+		case !in && c == ' ':
+			if i == 0 || v[i-1] != '"' {
+				return false
+			}
+		case !in:
+			return false
+		case c == '"':
+			in = false
+			if n == 0 && i != 1 {
+				return false
+			}
+		case c == '\\' || c < ' ' || c > '~':
+			return false
+		default:
+			n++
+			if n > 255 {
+				return false
+			}
+		}
+	}
+	return !in && len(v) >= 2 && v[len(v)-1] == '"'
+}
+
+// decodeTXT returns the concatenated bytes of the character-strings in v. Quoted and unquoted
+// strings are accepted; \DDD and \X escapes are decoded.
+func decodeTXT(v string) []byte {
+	out := make([]byte, 0, len(v))
+	in := false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '"':
+			in = !in
+		case !in && (c == ' ' || c == '\t'):
+		case c == '\\' && i+1 < len(v):
+			if i+3 < len(v) && isDigit(v[i+1]) && isDigit(v[i+2]) && isDigit(v[i+3]) {
+				n := int(v[i+1]-'0')*100 + int(v[i+2]-'0')*10 + int(v[i+3]-'0')
+				if n <= 255 {
+					out = append(out, byte(n))
+					i += 3
+					continue
+				}
+			}
+			out = append(out, v[i+1])
+			i++
+		default:
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+func isDigit(c byte) bool { return '0' <= c && c <= '9' }
+
+// normTTL is the TTL a provider with traits t stores for a desired TTL.
+func normTTL(ttl uint32, t Traits) uint32 {
+	if t.AutoTTL != 0 && ttl == t.AutoTTL {
+		return ttl
+	}
+	if t.MinTTL != 0 && ttl < t.MinTTL {
+		ttl = t.MinTTL
+	}
+	if t.MaxTTL != 0 && ttl > t.MaxTTL {
+		ttl = t.MaxTTL
+	}
+	return ttl
+}
