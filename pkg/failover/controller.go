@@ -1,0 +1,74 @@
+package failover
+
+import (
+	"context"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/probe"
+)
+
+// Controller glues one zone's Tracker, Engine and Runner: each probe round goes through Step.
+// It is what `twinzone run` calls every interval; it is not safe for concurrent use.
+type Controller struct {
+	Tracker *Tracker
+	Engine  *Engine
+	Runner  *Runner
+
+	RequireInSync bool
+	// ExpectedStamp returns the stamp hash the targets must serve (nil: no stamp check).
+	ExpectedStamp func() string
+	// ParentDS returns the DS records the parent publishes now (nil: none).
+	ParentDS func(ctx context.Context) ([]*dns.DS, error)
+
+	lastBlocked string
+}
+
+// StepResult is what one Step saw and did.
+type StepResult struct {
+	Transitions []Transition
+	Decision    Decision
+	Outcome     *Outcome // set when the Runner was called
+	Err         error    // the Runner's error, if any
+}
+
+// Step feeds one round: verdict transitions are journaled (and sent to the webhook), the
+// engine decides at now, and a decision that passes the guards is executed. A blocked
+// decision is journaled once per distinct reason.
+func (c *Controller) Step(ctx context.Context, now time.Time, round probe.Round) StepResult {
+	var res StepResult
+	res.Transitions = c.Tracker.Observe(round)
+	for _, tr := range res.Transitions {
+		c.Runner.Notify(Event{Time: now, Kind: "verdict", Provider: tr.Provider,
+			Message: string(tr.From) + " -> " + string(tr.To) + ": " + tr.Reason, Evidence: tr})
+	}
+	res.Decision = c.Engine.Observe(now, res.Transitions)
+	if res.Decision.Blocked != c.lastBlocked && res.Decision.Blocked != "" {
+		c.Runner.Notify(Event{Time: now, Kind: string(res.Decision.Wanted),
+			Message: "held back: " + res.Decision.Blocked, Evidence: res.Decision})
+	}
+	c.lastBlocked = res.Decision.Blocked
+	if res.Decision.Kind == None {
+		return res
+	}
+	req := Request{Decision: res.Decision, Targets: c.Engine.Targets(res.Decision), RequireInSync: c.RequireInSync}
+	if c.ExpectedStamp != nil {
+		req.ExpectedStamp = c.ExpectedStamp()
+	}
+	if c.ParentDS != nil {
+		ds, err := c.ParentDS(ctx)
+		if err != nil {
+			res.Err = err
+			c.Runner.Notify(Event{Time: now, Kind: "preflight", Message: "cannot read the parent's DS records: " + err.Error()})
+			return res
+		}
+		req.ParentDS = ds
+	}
+	out, err := c.Runner.Execute(ctx, req)
+	res.Outcome, res.Err = &out, err
+	if out.Applied {
+		c.Engine.Applied(now, res.Decision)
+	}
+	return res
+}
