@@ -12,6 +12,8 @@ import (
 // Options say which records of a zone twinzone manages on one provider, and how that provider
 // stores them.
 type Options struct {
+	// Provider names the provider in the plan (Plan.Provider), for rendering and errors.
+	Provider string
 	// Origin is the zone apex ("example.com."). When empty, the owner of the desired SOA is used.
 	Origin string
 	// Traits are the provider's limits and normalisations.
@@ -196,7 +198,7 @@ func newCalc(desired []zone.RRset, opts Options) (*calc, error) {
 		return nil, err
 	}
 	c := &calc{
-		p:      &Plan{Origin: origin},
+		p:      &Plan{Origin: origin, Provider: opts.Provider},
 		opts:   opts,
 		origin: origin,
 		stamp:  StampName(origin),
