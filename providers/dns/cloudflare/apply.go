@@ -1,0 +1,329 @@
+package cloudflare
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"net/url"
+	"strings"
+	"time"
+
+	libcf "github.com/libdns/cloudflare"
+	"github.com/libdns/libdns"
+	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/zone"
+)
+
+// maxRounds bounds how often Apply re-reads the zone after a write whose outcome was unknown.
+const maxRounds = 3
+
+// group is the work for one RRset change: the exact record IDs to delete, records whose TTL
+// only changes, and new records.
+type group struct {
+	key     zone.Key
+	deletes []string
+	patches []record // ID + TTL
+	posts   []record
+}
+
+func (g group) size() int { return len(g.deletes) + len(g.patches) + len(g.posts) }
+
+type batchBody struct {
+	Deletes []record `json:"deletes,omitempty"`
+	Patches []record `json:"patches,omitempty"`
+	Posts   []record `json:"posts,omitempty"`
+}
+
+func (b batchBody) size() int { return len(b.Deletes) + len(b.Patches) + len(b.Posts) }
+
+// Apply replaces the changed RRsets. Each RRset's operations go into one batch request (a
+// transaction), batches filled up to BatchSize. After a write whose outcome is unknown
+// (dropped connection, timeout, 5xx) it re-reads the zone and recomputes what is left, at
+// most maxRounds times, so retries never duplicate or lose records.
+func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Change) (err error) {
+	defer recoverErr(&err)
+	origin = strings.ToLower(dns.Fqdn(origin))
+	if err := checkChanges(origin, changes); err != nil {
+		return err
+	}
+	if len(changes) == 0 {
+		return nil
+	}
+	for round := 1; ; round++ {
+		z, cur, err := p.current(ctx, origin)
+		if err != nil {
+			return err
+		}
+		groups, err := p.groups(changes, cur)
+		if err != nil {
+			return err
+		}
+		if len(groups) == 0 {
+			return nil
+		}
+		err = p.send(ctx, z, origin, groups)
+		if err == nil {
+			return nil
+		}
+		if !errors.Is(err, errAmbiguous) || round >= maxRounds || ctx.Err() != nil {
+			return err
+		}
+		p.cfg.Logger.WarnContext(ctx, "cloudflare: a write's outcome is unknown; re-reading the zone", "zone", origin, "round", round, "error", err)
+	}
+}
+
+// checkChanges refuses, before any request, changes this adapter cannot make.
+func checkChanges(origin string, changes []plan.Change) error {
+	for _, ch := range changes {
+		if ch.Old == nil && ch.New == nil {
+			return errors.New("cloudflare: a change without old or new RRset")
+		}
+		k := ch.Key()
+		switch {
+		case k.Name != origin && !strings.HasSuffix(k.Name, "."+origin):
+			return fmt.Errorf("cloudflare: %s is outside zone %s", k, origin)
+		case !supported[k.Type]:
+			return fmt.Errorf("cloudflare: %s: type not supported by Cloudflare", k)
+		case k.Type == dns.TypeNS && k.Name == origin:
+			return fmt.Errorf("cloudflare: %s: apex NS records are Cloudflare's own and not managed", k)
+		}
+		if ch.New == nil {
+			continue
+		}
+		if ttl := ch.New.TTL; ttl != 1 && (ttl < 60 || ttl > 86400) {
+			return fmt.Errorf("cloudflare: %s: TTL %d outside Cloudflare's range (1 = automatic, 60..86400)", k, ttl)
+		}
+		if k.Type == dns.TypeCNAME && len(ch.New.Values) > 1 {
+			return fmt.Errorf("cloudflare: %s: a CNAME RRset holds one value, not %d", k, len(ch.New.Values))
+		}
+		for _, v := range ch.New.Values {
+			if _, err := toRecord(k.Name, k.Type, ch.New.TTL, v); err != nil {
+				return fmt.Errorf("cloudflare: %s: value %q: %w", k, v, err)
+			}
+		}
+	}
+	return nil
+}
+
+// groups computes, against the current records, what each change still needs.
+func (p *Provider) groups(changes []plan.Change, cur *current) ([]group, error) {
+	var out []group
+	for _, ch := range changes {
+		k := ch.Key()
+		if why, ok := cur.readOnly[k]; ok {
+			return nil, fmt.Errorf("cloudflare: %s: %s; not changed", k, why)
+		}
+		old := cur.sets[k]
+		want := map[string]bool{}
+		var ttl uint32
+		if ch.New != nil {
+			ttl = ch.New.TTL
+			for _, v := range ch.New.Values {
+				want[v] = true
+			}
+		}
+		proxied := false
+		for _, r := range old {
+			proxied = proxied || (r.r.Proxied != nil && *r.r.Proxied)
+		}
+		g := group{key: k}
+		kept := map[string]bool{}
+		for _, r := range old {
+			if want[r.value] && !kept[r.value] {
+				kept[r.value] = true
+				isProxied := r.r.Proxied != nil && *r.r.Proxied
+				if uint32(r.r.TTL) != ttl && !isProxied {
+					g.patches = append(g.patches, record{ID: r.r.ID, TTL: int(ttl)})
+				}
+				continue
+			}
+			g.deletes = append(g.deletes, r.r.ID)
+		}
+		if ch.New != nil {
+			for _, v := range ch.New.Values {
+				if kept[v] {
+					continue
+				}
+				rec, err := toRecord(k.Name, k.Type, ttl, v)
+				if err != nil {
+					return nil, fmt.Errorf("cloudflare: %s: value %q: %w", k, v, err)
+				}
+				if proxied && (k.Type == dns.TypeA || k.Type == dns.TypeAAAA || k.Type == dns.TypeCNAME) {
+					t := true
+					rec.Proxied, rec.TTL = &t, 1
+				}
+				g.posts = append(g.posts, rec)
+			}
+		}
+		if g.size() > 0 {
+			out = append(out, g)
+		}
+	}
+	return out, nil
+}
+
+func (p *Provider) send(ctx context.Context, z zoneInfo, origin string, groups []group) error {
+	if !p.noBatch.Load() {
+		err := p.sendBatches(ctx, z, groups)
+		var ae *apiError
+		if !errors.As(err, &ae) || !strings.HasSuffix(ae.Path, "/batch") || (ae.Status != http.StatusNotFound && ae.Status != http.StatusForbidden) {
+			return err
+		}
+		p.noBatch.Store(true)
+		p.cfg.Logger.WarnContext(ctx, "cloudflare: batch endpoint refused; falling back to one request per record", "zone", origin, "status", ae.Status)
+	}
+	return p.sendSingle(ctx, z, origin, groups)
+}
+
+// sendBatches packs whole groups into batches of at most BatchSize operations.
+func (p *Provider) sendBatches(ctx context.Context, z zoneInfo, groups []group) error {
+	limit := p.cfg.BatchSize
+	var b batchBody
+	var keys []zone.Key
+	flush := func() error {
+		if b.size() == 0 {
+			return nil
+		}
+		err := p.postBatch(ctx, z, b, keys)
+		b, keys = batchBody{}, nil
+		return err
+	}
+	for _, g := range groups {
+		if g.size() > limit {
+			// Larger than one batch: new values and TTLs first, surplus records last, so the
+			// RRset is never empty in between.
+			if err := flush(); err != nil {
+				return err
+			}
+			for _, r := range g.patches {
+				b.Patches = append(b.Patches, r)
+				if err := p.flushIfFull(&b, &keys, g.key, limit, flush); err != nil {
+					return err
+				}
+			}
+			for _, r := range g.posts {
+				b.Posts = append(b.Posts, r)
+				if err := p.flushIfFull(&b, &keys, g.key, limit, flush); err != nil {
+					return err
+				}
+			}
+			if err := flush(); err != nil {
+				return err
+			}
+			for _, id := range g.deletes {
+				b.Deletes = append(b.Deletes, record{ID: id})
+				if err := p.flushIfFull(&b, &keys, g.key, limit, flush); err != nil {
+					return err
+				}
+			}
+			keys = append(keys, g.key)
+			if err := flush(); err != nil {
+				return err
+			}
+			continue
+		}
+		if b.size()+g.size() > limit {
+			if err := flush(); err != nil {
+				return err
+			}
+		}
+		for _, id := range g.deletes {
+			b.Deletes = append(b.Deletes, record{ID: id})
+		}
+		b.Patches = append(b.Patches, g.patches...)
+		b.Posts = append(b.Posts, g.posts...)
+		keys = append(keys, g.key)
+	}
+	return flush()
+}
+
+func (p *Provider) flushIfFull(b *batchBody, keys *[]zone.Key, k zone.Key, limit int, flush func() error) error {
+	if b.size() < limit {
+		return nil
+	}
+	*keys = append(*keys, k)
+	return flush()
+}
+
+func (p *Provider) postBatch(ctx context.Context, z zoneInfo, b batchBody, keys []zone.Key) error {
+	start := time.Now()
+	_, err := p.c.do(ctx, http.MethodPost, "/zones/"+url.PathEscape(z.ID)+"/dns_records/batch", nil, b, nil)
+	if err != nil {
+		return fmt.Errorf("cloudflare: batch of %d operations for %s: %w", b.size(), describeKeys(keys), err)
+	}
+	p.cfg.Logger.DebugContext(ctx, "cloudflare: batch applied", "zone", z.Name, "operations", b.size(), "rrsets", len(keys), "took", time.Since(start))
+	return nil
+}
+
+func describeKeys(keys []zone.Key) string {
+	if len(keys) == 0 {
+		return "no RRset"
+	}
+	s := keys[0].String()
+	if len(keys) > 1 {
+		s += fmt.Sprintf(" and %d more RRsets", len(keys)-1)
+	}
+	return s
+}
+
+// libdnsTypes are created through libdns/cloudflare's AppendRecords in single-call mode: it
+// converts them correctly (MX is not among them: it omits a preference of 0).
+var libdnsTypes = map[uint16]bool{dns.TypeA: true, dns.TypeAAAA: true, dns.TypeCNAME: true, dns.TypeNS: true}
+
+// sendSingle applies each group with one request per record: old records are changed in
+// place (PUT) to new values, then TTLs patched, extra values created, surplus deleted.
+func (p *Provider) sendSingle(ctx context.Context, z zoneInfo, origin string, groups []group) error {
+	lib := &libcf.Provider{APIToken: p.cfg.APIToken, HTTPClient: p.c}
+	recs := "/zones/" + url.PathEscape(z.ID) + "/dns_records"
+	for _, g := range groups {
+		fail := func(err error) error { return fmt.Errorf("cloudflare: %s: %w", g.key, err) }
+		n := min(len(g.deletes), len(g.posts))
+		for i := range n {
+			if _, err := p.c.do(ctx, http.MethodPut, recs+"/"+url.PathEscape(g.deletes[i]), nil, g.posts[i], nil); err != nil {
+				return fail(err)
+			}
+		}
+		for _, r := range g.patches {
+			if _, err := p.c.do(ctx, http.MethodPatch, recs+"/"+url.PathEscape(r.ID), nil, record{TTL: r.TTL}, nil); err != nil {
+				return fail(err)
+			}
+		}
+		for _, r := range g.posts[n:] {
+			if libdnsTypes[g.key.Type] && r.Proxied == nil {
+				rr, err := libdnsRecord(g.key, origin, r)
+				if err != nil {
+					return fail(err)
+				}
+				if _, err := lib.AppendRecords(ctx, origin, []libdns.Record{rr}); err != nil {
+					return fail(err)
+				}
+				continue
+			}
+			if _, err := p.c.do(ctx, http.MethodPost, recs, nil, r, nil); err != nil {
+				return fail(err)
+			}
+		}
+		for _, id := range g.deletes[n:] {
+			if _, err := p.c.do(ctx, http.MethodDelete, recs+"/"+url.PathEscape(id), nil, nil, nil); err != nil {
+				return fail(err)
+			}
+		}
+	}
+	return nil
+}
+
+func libdnsRecord(k zone.Key, origin string, r record) (libdns.Record, error) {
+	data := r.Content
+	if k.Type != dns.TypeA && k.Type != dns.TypeAAAA {
+		data = fqdn(data)
+	}
+	return libdns.RR{
+		Name: libdns.RelativeName(k.Name, origin),
+		TTL:  time.Duration(r.TTL) * time.Second,
+		Type: zone.TypeString(k.Type),
+		Data: data,
+	}.Parse()
+}

@@ -1,0 +1,301 @@
+package cfemu
+
+import (
+	"fmt"
+	"net/http"
+	"net/netip"
+	"strconv"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+)
+
+// Record is a DNS record as Cloudflare stores and returns it. Name is the absolute owner name
+// without trailing dot, lower-case.
+type Record struct {
+	ID         string    `json:"id"`
+	ZoneID     string    `json:"zone_id"`
+	ZoneName   string    `json:"zone_name"`
+	Name       string    `json:"name"`
+	Type       string    `json:"type"`
+	Content    string    `json:"content"`
+	Priority   *int      `json:"priority,omitempty"`
+	Proxiable  bool      `json:"proxiable"`
+	Proxied    bool      `json:"proxied"`
+	TTL        int       `json:"ttl"`
+	Data       *Data     `json:"data,omitempty"`
+	Comment    string    `json:"comment,omitempty"`
+	Meta       Meta      `json:"meta"`
+	CreatedOn  time.Time `json:"created_on"`
+	ModifiedOn time.Time `json:"modified_on"`
+}
+
+// Data holds the structured fields of SRV, CAA, HTTPS and SVCB records.
+type Data struct {
+	Flags    *int   `json:"flags,omitempty"`    // CAA
+	Tag      string `json:"tag,omitempty"`      // CAA
+	Value    string `json:"value,omitempty"`    // CAA value; HTTPS/SVCB parameters
+	Priority *int   `json:"priority,omitempty"` // SRV, HTTPS, SVCB
+	Weight   *int   `json:"weight,omitempty"`   // SRV
+	Port     *int   `json:"port,omitempty"`     // SRV
+	Target   string `json:"target,omitempty"`   // SRV, HTTPS, SVCB
+}
+
+// Meta is Cloudflare's record metadata. ReadOnly records are managed by Cloudflare itself
+// (for example Email Routing) and refuse writes.
+type Meta struct {
+	AutoAdded bool   `json:"auto_added"`
+	ReadOnly  bool   `json:"read_only,omitempty"`
+	Source    string `json:"source,omitempty"`
+}
+
+// recordInput is a record in a request body; nil fields are absent (PATCH keeps them).
+type recordInput struct {
+	ID       string  `json:"id"`
+	Name     *string `json:"name"`
+	Type     *string `json:"type"`
+	Content  *string `json:"content"`
+	TTL      *int    `json:"ttl"`
+	Priority *int    `json:"priority"`
+	Proxied  *bool   `json:"proxied"`
+	Data     *Data   `json:"data"`
+	Comment  *string `json:"comment"`
+}
+
+// cfError is a Cloudflare API error with its HTTP status.
+type cfError struct {
+	status, code int
+	msg          string
+}
+
+func (e *cfError) Error() string { return fmt.Sprintf("%d: %s", e.code, e.msg) }
+
+func badRequest(code int, format string, a ...any) *cfError {
+	return &cfError{http.StatusBadRequest, code, fmt.Sprintf(format, a...)}
+}
+
+// merge applies in over base (a copy); full (POST, PUT) resets absent fields.
+func merge(base Record, in recordInput, full bool) Record {
+	r := base
+	if full {
+		r.Name, r.Type, r.Content, r.TTL, r.Priority, r.Proxied, r.Data, r.Comment = "", "", "", 1, nil, false, nil, ""
+	}
+	if in.Name != nil {
+		r.Name = *in.Name
+	}
+	if in.Type != nil {
+		r.Type = *in.Type
+	}
+	if in.Content != nil {
+		r.Content = *in.Content
+	}
+	if in.TTL != nil {
+		r.TTL = *in.TTL
+	}
+	if in.Priority != nil {
+		p := *in.Priority
+		r.Priority = &p
+	}
+	if in.Proxied != nil {
+		r.Proxied = *in.Proxied
+	}
+	if in.Data != nil {
+		d := *in.Data
+		r.Data = &d
+	}
+	if in.Comment != nil {
+		r.Comment = *in.Comment
+	}
+	return r
+}
+
+// normalize validates r for zone z and puts it into the form Cloudflare stores.
+func (s *Server) normalize(z *zoneData, r *Record) *cfError {
+	r.Type = strings.ToUpper(r.Type)
+	r.Name = strings.ToLower(strings.TrimSuffix(r.Name, "."))
+	switch {
+	case r.Name == "":
+		return badRequest(9008, "DNS record name is required")
+	case r.Name == "@":
+		r.Name = z.Name
+	case r.Name != z.Name && !strings.HasSuffix(r.Name, "."+z.Name):
+		r.Name += "." + z.Name
+	}
+	if _, ok := dns.IsDomainName(r.Name); !ok {
+		return badRequest(9008, "DNS record name %q is invalid", r.Name)
+	}
+	if r.TTL == 0 {
+		r.TTL = 1
+	}
+	if r.TTL != 1 && (r.TTL < s.opts.MinTTL || r.TTL > 86400) {
+		return badRequest(9021, "Invalid TTL. Must be between %d and 86400 seconds, or 1 for Automatic.", s.opts.MinTTL)
+	}
+	r.Proxiable = r.Type == "A" || r.Type == "AAAA" || r.Type == "CNAME"
+	if r.Proxied {
+		if !r.Proxiable {
+			return badRequest(9004, "This record type cannot be proxied.")
+		}
+		r.TTL = 1
+	}
+	if r.Type != "MX" && r.Type != "SRV" && r.Type != "HTTPS" && r.Type != "SVCB" && r.Type != "URI" {
+		r.Priority = nil
+	}
+	switch r.Type {
+	case "A", "AAAA":
+		ip, err := netip.ParseAddr(strings.TrimSpace(r.Content))
+		if err != nil || (r.Type == "A") != ip.Is4() || ip.Zone() != "" {
+			return badRequest(9005, "Content for %s record must be a valid IPv%s address.", r.Type, map[bool]string{true: "4", false: "6"}[r.Type == "A"])
+		}
+		r.Content = ip.String()
+	case "CNAME", "NS", "PTR":
+		h, ok := hostname(r.Content)
+		if !ok {
+			return badRequest(9007, "Content for %s record is invalid.", r.Type)
+		}
+		r.Content = h
+		if r.Type == "NS" && r.Name == z.Name && !s.opts.MultiProvider {
+			return badRequest(1004, "Apex NS records can only be managed with multi-provider DNS enabled on this zone.")
+		}
+	case "MX":
+		if r.Priority == nil || *r.Priority < 0 || *r.Priority > 65535 {
+			return badRequest(9101, "MX priority is required and must be between 0 and 65535.")
+		}
+		h, ok := hostname(r.Content)
+		if !ok && r.Content != "." {
+			return badRequest(9007, "Content for MX record is invalid.")
+		}
+		r.Content = h
+	case "TXT":
+		if r.Content == "" || len(r.Content) > 2048 {
+			return badRequest(9009, "Content for TXT record is invalid: length must be 1..2048.")
+		}
+	case "SRV":
+		return s.normalizeSRV(r)
+	case "CAA":
+		return normalizeCAA(r)
+	case "HTTPS", "SVCB":
+		return normalizeSVCB(r)
+	default:
+		return badRequest(9000, "DNS record type %q is invalid or not supported.", r.Type)
+	}
+	r.Data = nil
+	return nil
+}
+
+func hostname(s string) (string, bool) {
+	s = strings.ToLower(strings.TrimSuffix(strings.TrimSpace(s), "."))
+	if s == "" {
+		return "", false
+	}
+	_, ok := dns.IsDomainName(s)
+	return s, ok && !strings.ContainsAny(s, " \t")
+}
+
+func intIn(p *int, lo, hi int) bool { return p != nil && *p >= lo && *p <= hi }
+
+func (s *Server) normalizeSRV(r *Record) *cfError {
+	labels := strings.Split(r.Name, ".")
+	if len(labels) < 3 || !strings.HasPrefix(labels[0], "_") || !strings.HasPrefix(labels[1], "_") {
+		return badRequest(9101, "SRV record name must be _service._proto.name.")
+	}
+	d := r.Data
+	if d == nil {
+		return badRequest(9101, "SRV records require data {priority, weight, port, target}.")
+	}
+	zero := 0
+	if d.Priority == nil {
+		d.Priority = &zero
+	}
+	if d.Weight == nil {
+		d.Weight = &zero
+	}
+	if !intIn(d.Priority, 0, 65535) || !intIn(d.Weight, 0, 65535) || !intIn(d.Port, 0, 65535) {
+		return badRequest(9101, "SRV data priority, weight and port must be between 0 and 65535.")
+	}
+	t, ok := hostname(d.Target)
+	if d.Target == "." {
+		t, ok = ".", true
+	}
+	if !ok {
+		return badRequest(9101, "SRV data target is invalid.")
+	}
+	r.Data = &Data{Priority: d.Priority, Weight: d.Weight, Port: d.Port, Target: t}
+	p := *d.Priority
+	r.Priority = &p
+	r.Content = fmt.Sprintf("%d %d %s", *d.Weight, *d.Port, t)
+	return nil
+}
+
+func normalizeCAA(r *Record) *cfError {
+	d := r.Data
+	if d == nil {
+		return badRequest(9101, "CAA records require data {flags, tag, value}.")
+	}
+	if d.Flags == nil {
+		zero := 0
+		d.Flags = &zero
+	}
+	if !intIn(d.Flags, 0, 255) {
+		return badRequest(9101, "CAA flags must be between 0 and 255.")
+	}
+	switch d.Tag {
+	case "issue", "issuewild", "iodef", "issuevmc", "issuemail":
+	default:
+		return badRequest(9101, "CAA tag %q is invalid.", d.Tag)
+	}
+	r.Data = &Data{Flags: d.Flags, Tag: d.Tag, Value: d.Value}
+	r.Content = fmt.Sprintf("%d %s %s", *d.Flags, d.Tag, strconv.Quote(d.Value))
+	return nil
+}
+
+func normalizeSVCB(r *Record) *cfError {
+	d := r.Data
+	if d == nil || !intIn(d.Priority, 0, 65535) {
+		return badRequest(9101, "%s records require data {priority, target, value}.", r.Type)
+	}
+	t, ok := hostname(d.Target)
+	if d.Target == "." {
+		t, ok = ".", true
+	}
+	if !ok {
+		return badRequest(9101, "%s data target is invalid.", r.Type)
+	}
+	if *d.Priority == 0 && d.Value != "" {
+		return badRequest(9101, "%s alias mode (priority 0) takes no parameters.", r.Type)
+	}
+	if d.Value != "" {
+		if _, err := dns.NewRR(". 1 IN " + r.Type + " 1 . " + d.Value); err != nil {
+			return badRequest(9101, "%s data value is invalid: %v", r.Type, err)
+		}
+	}
+	r.Data = &Data{Priority: d.Priority, Target: t, Value: d.Value}
+	r.Content = strings.TrimSpace(fmt.Sprintf("%d %s %s", *d.Priority, t, d.Value))
+	return nil
+}
+
+// identity is what makes two records identical for Cloudflare.
+func identity(r *Record) string {
+	p := ""
+	if r.Priority != nil {
+		p = strconv.Itoa(*r.Priority)
+	}
+	return r.Name + "|" + r.Type + "|" + p + "|" + r.Content
+}
+
+// conflicts checks r against the other records of the zone.
+func conflicts(recs map[string]*Record, r *Record) *cfError {
+	id := identity(r)
+	for _, o := range recs {
+		if o.ID == r.ID || o.Name != r.Name {
+			continue
+		}
+		if identity(o) == id {
+			return badRequest(81058, "An identical record already exists.")
+		}
+		if r.Type == "CNAME" || o.Type == "CNAME" {
+			return badRequest(81053, "An A, AAAA, or CNAME record with that host already exists.")
+		}
+	}
+	return nil
+}

@@ -1,0 +1,204 @@
+package cloudflare
+
+import (
+	"fmt"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/zone"
+)
+
+// record is a DNS record as the Cloudflare API sends and takes it.
+type record struct {
+	ID       string  `json:"id,omitempty"`
+	Name     string  `json:"name,omitempty"`
+	Type     string  `json:"type,omitempty"`
+	Content  string  `json:"content,omitempty"`
+	TTL      int     `json:"ttl,omitempty"`
+	Priority *int    `json:"priority,omitempty"`
+	Proxied  *bool   `json:"proxied,omitempty"`
+	Data     *cfData `json:"data,omitempty"`
+	Meta     *struct {
+		ReadOnly bool   `json:"read_only,omitempty"`
+		Source   string `json:"source,omitempty"`
+	} `json:"meta,omitempty"`
+}
+
+type cfData struct {
+	Flags    *int   `json:"flags,omitempty"`
+	Tag      string `json:"tag,omitempty"`
+	Value    string `json:"value,omitempty"`
+	Priority *int   `json:"priority,omitempty"`
+	Weight   *int   `json:"weight,omitempty"`
+	Port     *int   `json:"port,omitempty"`
+	Target   string `json:"target,omitempty"`
+}
+
+// supported are the record types this adapter reads and writes.
+var supported = map[uint16]bool{
+	dns.TypeA: true, dns.TypeAAAA: true, dns.TypeCNAME: true, dns.TypeMX: true, dns.TypeTXT: true,
+	dns.TypeSRV: true, dns.TypeCAA: true, dns.TypeHTTPS: true, dns.TypeSVCB: true, dns.TypeNS: true,
+	dns.TypePTR: true,
+}
+
+func intp(v int) *int { return &v }
+
+func fqdn(host string) string {
+	if host == "" || host == "." {
+		return "."
+	}
+	return strings.ToLower(strings.TrimSuffix(host, ".")) + "."
+}
+
+func deref(p *int) int {
+	if p == nil {
+		return 0
+	}
+	return *p
+}
+
+// key and canonical value of a Cloudflare record.
+func (r record) parse() (zone.Key, string, error) {
+	t, ok := dns.StringToType[r.Type]
+	if !ok || !supported[t] {
+		return zone.Key{}, "", fmt.Errorf("unsupported type %q", r.Type)
+	}
+	name := fqdn(r.Name)
+	var v string
+	switch t {
+	case dns.TypeA, dns.TypeAAAA:
+		v = r.Content
+	case dns.TypeCNAME, dns.TypeNS, dns.TypePTR:
+		v = fqdn(r.Content)
+	case dns.TypeMX:
+		v = fmt.Sprintf("%d %s", deref(r.Priority), fqdn(r.Content))
+	case dns.TypeTXT:
+		v = txtValue(r.Content)
+	case dns.TypeSRV:
+		if r.Data == nil {
+			return zone.Key{}, "", fmt.Errorf("SRV record %s without data", r.ID)
+		}
+		v = fmt.Sprintf("%d %d %d %s", deref(r.Data.Priority), deref(r.Data.Weight), deref(r.Data.Port), fqdn(r.Data.Target))
+	case dns.TypeCAA:
+		if r.Data == nil {
+			return zone.Key{}, "", fmt.Errorf("CAA record %s without data", r.ID)
+		}
+		caa := &dns.CAA{Hdr: dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET}, Flag: uint8(deref(r.Data.Flags)), Tag: r.Data.Tag, Value: r.Data.Value}
+		return zone.Key{Name: name, Type: t}, zone.CanonicalValue(caa), nil
+	case dns.TypeHTTPS, dns.TypeSVCB:
+		if r.Data != nil {
+			v = strings.TrimSpace(fmt.Sprintf("%d %s %s", deref(r.Data.Priority), fqdn(r.Data.Target), r.Data.Value))
+		} else {
+			v = r.Content
+		}
+	}
+	rr, err := zone.NewRR(name, 300, t, v)
+	if err != nil {
+		return zone.Key{}, "", fmt.Errorf("record %s (%s %s): %w", r.ID, name, r.Type, err)
+	}
+	return zone.Key{Name: name, Type: t}, zone.CanonicalValue(rr), nil
+}
+
+// txtValue turns Cloudflare TXT content into presentation format: content that is already a
+// sequence of quoted strings is kept, anything else is one text split at 255 bytes.
+func txtValue(content string) string {
+	if strings.HasPrefix(content, `"`) {
+		if rr, err := dns.NewRR(". 300 IN TXT " + content); err == nil {
+			if txt, ok := rr.(*dns.TXT); ok && len(txt.Txt) > 0 {
+				return zone.CanonicalValue(txt)
+			}
+		}
+	}
+	var chunks []string
+	for b := []byte(content); len(b) > 0; {
+		n := min(255, len(b))
+		chunks = append(chunks, string(b[:n]))
+		b = b[n:]
+	}
+	if len(chunks) == 0 {
+		chunks = []string{""}
+	}
+	// Escape what presentation format needs escaped.
+	for i, c := range chunks {
+		var sb strings.Builder
+		for _, ch := range []byte(c) {
+			switch {
+			case ch == '"' || ch == '\\':
+				sb.WriteByte('\\')
+				sb.WriteByte(ch)
+			case ch < ' ' || ch > '~':
+				fmt.Fprintf(&sb, "\\%03d", ch)
+			default:
+				sb.WriteByte(ch)
+			}
+		}
+		chunks[i] = sb.String()
+	}
+	txt := &dns.TXT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: chunks}
+	return zone.CanonicalValue(txt)
+}
+
+// toRecord builds the API record for one canonical value of an RRset.
+func toRecord(name string, t uint16, ttl uint32, value string) (record, error) {
+	r := record{Name: strings.TrimSuffix(name, "."), Type: zone.TypeString(t), TTL: int(ttl)}
+	if !supported[t] {
+		return r, fmt.Errorf("type %s is not supported by Cloudflare adapter", r.Type)
+	}
+	rr, err := zone.NewRR(name, ttl, t, value)
+	if err != nil {
+		return r, err
+	}
+	host := func(s string) string {
+		if s == "." {
+			return s
+		}
+		return strings.TrimSuffix(s, ".")
+	}
+	switch v := rr.(type) {
+	case *dns.A:
+		r.Content = v.A.String()
+	case *dns.AAAA:
+		r.Content = v.AAAA.String()
+	case *dns.CNAME:
+		r.Content = host(v.Target)
+	case *dns.NS:
+		r.Content = host(v.Ns)
+	case *dns.PTR:
+		r.Content = host(v.Ptr)
+	case *dns.MX:
+		r.Content, r.Priority = host(v.Mx), intp(int(v.Preference))
+	case *dns.TXT:
+		// Quoted presentation strings: Cloudflare serves each as one character-string.
+		r.Content = zone.CanonicalValue(v)
+		if len(r.Content) > 2048 {
+			return r, fmt.Errorf("TXT content is %d characters, more than Cloudflare's 2048", len(r.Content))
+		}
+	case *dns.SRV:
+		r.Data = &cfData{Priority: intp(int(v.Priority)), Weight: intp(int(v.Weight)), Port: intp(int(v.Port)), Target: host(v.Target)}
+	case *dns.CAA:
+		r.Data = &cfData{Flags: intp(int(v.Flag)), Tag: v.Tag, Value: v.Value}
+	case *dns.HTTPS:
+		r.Data = svcbData(zone.CanonicalValue(v))
+	case *dns.SVCB:
+		r.Data = svcbData(zone.CanonicalValue(v))
+	default:
+		return r, fmt.Errorf("type %s is not supported by Cloudflare adapter", r.Type)
+	}
+	return r, nil
+}
+
+func svcbData(v string) *cfData {
+	f := strings.SplitN(v, " ", 3)
+	d := &cfData{Target: f[1]}
+	if d.Target != "." {
+		d.Target = strings.TrimSuffix(d.Target, ".")
+	}
+	var prio int
+	fmt.Sscan(f[0], &prio)
+	d.Priority = intp(prio)
+	if len(f) == 3 {
+		d.Value = f[2]
+	}
+	return d
+}
