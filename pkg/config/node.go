@@ -1,0 +1,337 @@
+package config
+
+import (
+	"fmt"
+	"math"
+	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+
+	"go.yaml.in/yaml/v3"
+)
+
+// decoder walks the YAML node tree, converting values into typed fields and collecting
+// errors with positions. It never stops at the first error.
+type decoder struct {
+	*collector
+	dir    string // absolute folder of the config file, base of relative paths
+	lookup LookupFunc
+}
+
+// pair is one key/value of a mapping, after merge keys ("<<") are applied.
+type pair struct {
+	key, val *yaml.Node
+	name     string
+}
+
+// maxMergeDepth bounds nested merge keys ("<<: *a" inside a), which may form cycles.
+const maxMergeDepth = 8
+
+func resolve(n *yaml.Node) *yaml.Node {
+	for i := 0; n != nil && n.Kind == yaml.AliasNode && i < 16; i++ {
+		n = n.Alias
+	}
+	return n
+}
+
+func isNull(n *yaml.Node) bool {
+	return n == nil || n.Kind == 0 || (n.Kind == yaml.ScalarNode && n.Tag == "!!null")
+}
+
+func kindName(n *yaml.Node) string {
+	switch n.Kind {
+	case yaml.MappingNode:
+		return "a mapping"
+	case yaml.SequenceNode:
+		return "a list"
+	case yaml.ScalarNode:
+		return "a scalar"
+	case yaml.AliasNode:
+		return "an alias"
+	}
+	return "nothing"
+}
+
+func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
+	line, col := 0, 0
+	if n != nil {
+		line, col = n.Line, n.Column
+	}
+	d.add(line, col, path, format, args...)
+}
+
+// pairs returns the entries of mapping n, with merge keys expanded (explicit keys win) and
+// duplicate keys reported. ok is false when n is neither a mapping nor null.
+func (d *decoder) pairs(n *yaml.Node, path string) ([]pair, bool) {
+	n = resolve(n)
+	if isNull(n) {
+		return nil, true
+	}
+	if n.Kind != yaml.MappingNode {
+		d.errorf(n, path, "expected a mapping, got %s", kindName(n))
+		return nil, false
+	}
+	var out []pair
+	seen := map[string]*yaml.Node{}
+	d.collectPairs(n, path, 0, seen, &out, true)
+	return out, true
+}
+
+func (d *decoder) collectPairs(n *yaml.Node, path string, depth int, seen map[string]*yaml.Node, out *[]pair, explicit bool) {
+	var merges []*yaml.Node
+	for i := 0; i+1 < len(n.Content); i += 2 {
+		k, v := resolve(n.Content[i]), n.Content[i+1]
+		if k == nil || k.Kind != yaml.ScalarNode {
+			d.errorf(n.Content[i], path, "keys must be plain strings")
+			continue
+		}
+		if k.Tag == "!!merge" || (k.Value == "<<" && k.Style == 0) {
+			merges = append(merges, v)
+			continue
+		}
+		if first, dup := seen[k.Value]; dup {
+			if explicit {
+				d.errorf(k, path, "duplicate key %q (first at line %d)", k.Value, first.Line)
+			}
+			continue
+		}
+		seen[k.Value] = k
+		*out = append(*out, pair{key: k, val: v, name: k.Value})
+	}
+	for _, m := range merges {
+		m = resolve(m)
+		if depth >= maxMergeDepth {
+			d.errorf(m, path, "merge keys nested too deeply")
+			return
+		}
+		var sources []*yaml.Node
+		switch {
+		case m != nil && m.Kind == yaml.MappingNode:
+			sources = []*yaml.Node{m}
+		case m != nil && m.Kind == yaml.SequenceNode:
+			for _, s := range m.Content {
+				sources = append(sources, resolve(s))
+			}
+		}
+		if len(sources) == 0 && !isNull(m) {
+			d.errorf(m, path, "merge key \"<<\" needs a mapping or a list of mappings")
+		}
+		for _, s := range sources {
+			if s == nil || s.Kind != yaml.MappingNode {
+				d.errorf(m, path, "merge key \"<<\" needs a mapping or a list of mappings")
+				continue
+			}
+			d.collectPairs(s, path, depth+1, seen, out, false)
+		}
+	}
+}
+
+// fields decodes mapping n with a fixed set of keys; any other key is an error.
+func (d *decoder) fields(n *yaml.Node, path string, handlers map[string]func(path string, v *yaml.Node)) {
+	ps, _ := d.pairs(n, path)
+	for _, p := range ps {
+		h, ok := handlers[p.name]
+		if !ok {
+			d.unknownKey(p.key, path, p.name, handlers)
+			continue
+		}
+		h(join(path, p.name), p.val)
+	}
+}
+
+func (d *decoder) unknownKey(k *yaml.Node, path, name string, handlers map[string]func(string, *yaml.Node)) {
+	known := make([]string, 0, len(handlers))
+	for h := range handlers {
+		known = append(known, h)
+	}
+	slices.Sort(known)
+	msg := fmt.Sprintf("unknown key %q", name)
+	if s := suggest(name, known); s != "" {
+		msg += fmt.Sprintf(" (did you mean %q?)", s)
+	} else if len(known) > 0 {
+		msg += " (known keys: " + strings.Join(known, ", ") + ")"
+	}
+	d.errorf(k, path, "%s", msg)
+}
+
+func join(path, key string) string {
+	if path == "" {
+		return key
+	}
+	return path + "." + key
+}
+
+// scalar returns the expanded text of a scalar node; ok is false for null (unset) and after
+// an error.
+func (d *decoder) scalar(n *yaml.Node, path string) (string, bool) {
+	n = resolve(n)
+	if isNull(n) {
+		return "", false
+	}
+	if n.Kind != yaml.ScalarNode {
+		d.errorf(n, path, "expected a single value, got %s", kindName(n))
+		return "", false
+	}
+	v, err := expand(n.Value, d.lookup)
+	if err != nil {
+		d.errorf(n, path, "%v", err)
+		return "", false
+	}
+	return v, true
+}
+
+func (d *decoder) str(n *yaml.Node, path string, dst *string) bool {
+	v, ok := d.scalar(n, path)
+	if ok {
+		*dst = strings.TrimSpace(v)
+	}
+	return ok
+}
+
+// path decodes a file path; a relative one is made absolute against the config's folder.
+func (d *decoder) path(n *yaml.Node, path string, dst *string) bool {
+	var v string
+	if !d.str(n, path, &v) {
+		return false
+	}
+	if v == "" {
+		d.errorf(resolve(n), path, "empty path")
+		return false
+	}
+	if !filepath.IsAbs(v) {
+		v = filepath.Join(d.dir, v)
+	}
+	*dst = filepath.Clean(v)
+	return true
+}
+
+func (d *decoder) boolean(n *yaml.Node, path string, dst *bool) {
+	v, ok := d.scalar(n, path)
+	if !ok {
+		return
+	}
+	switch strings.ToLower(strings.TrimSpace(v)) {
+	case "true":
+		*dst = true
+	case "false":
+		*dst = false
+	default:
+		d.errorf(resolve(n), path, "%q is not a boolean: want true or false", v)
+	}
+}
+
+func (d *decoder) integer(n *yaml.Node, path string, min int, dst *int) {
+	v, ok := d.scalar(n, path)
+	if !ok {
+		return
+	}
+	i, err := strconv.Atoi(strings.TrimSpace(v))
+	if err != nil {
+		d.errorf(resolve(n), path, "%q is not an integer", v)
+		return
+	}
+	if i < min {
+		d.errorf(resolve(n), path, "%d is out of range: must be at least %d", i, min)
+		return
+	}
+	*dst = i
+}
+
+func (d *decoder) fraction(n *yaml.Node, path string, dst *float64) {
+	v, ok := d.scalar(n, path)
+	if !ok {
+		return
+	}
+	f, err := strconv.ParseFloat(strings.TrimSpace(v), 64)
+	if err != nil || math.IsNaN(f) || math.IsInf(f, 0) {
+		d.errorf(resolve(n), path, "%q is not a number", v)
+		return
+	}
+	if f < 0 || f > 1 {
+		d.errorf(resolve(n), path, "%v is out of range: must be between 0 and 1", f)
+		return
+	}
+	*dst = f
+}
+
+func (d *decoder) duration(n *yaml.Node, path string, min time.Duration, dst *time.Duration) {
+	v, ok := d.scalar(n, path)
+	if !ok {
+		return
+	}
+	t, err := time.ParseDuration(strings.TrimSpace(v))
+	if err != nil {
+		d.errorf(resolve(n), path, "%q is not a duration: want a Go duration such as 10s, 5m or 1h30m", v)
+		return
+	}
+	if t < min {
+		d.errorf(resolve(n), path, "%v is too short: must be at least %v", t, min)
+		return
+	}
+	*dst = t
+}
+
+// oneOf decodes a string that must be one of choices (compared lower-case).
+func (d *decoder) oneOf(n *yaml.Node, path string, dst *string, choices ...string) {
+	v, ok := d.scalar(n, path)
+	if !ok {
+		return
+	}
+	v = strings.ToLower(strings.TrimSpace(v))
+	if !slices.Contains(choices, v) {
+		d.errorf(resolve(n), path, "%q is not valid: want %s", v, strings.Join(choices, ", "))
+		return
+	}
+	*dst = v
+}
+
+// list returns the items of a sequence node; null is an empty list.
+func (d *decoder) list(n *yaml.Node, path string) []*yaml.Node {
+	n = resolve(n)
+	if isNull(n) {
+		return nil
+	}
+	if n.Kind != yaml.SequenceNode {
+		d.errorf(n, path, "expected a list, got %s", kindName(n))
+		return nil
+	}
+	return n.Content
+}
+
+func index(path string, i int) string { return path + "[" + strconv.Itoa(i) + "]" }
+
+// suggest returns the candidate closest to s (edit distance at most 2), or "".
+func suggest(s string, candidates []string) string {
+	best, bestD := "", 3
+	for _, c := range candidates {
+		if dd := editDistance(s, c); dd < bestD {
+			best, bestD = c, dd
+		}
+	}
+	return best
+}
+
+func editDistance(a, b string) int {
+	if len(a) > 64 || len(b) > 64 {
+		return 99
+	}
+	prev := make([]int, len(b)+1)
+	cur := make([]int, len(b)+1)
+	for j := range prev {
+		prev[j] = j
+	}
+	for i := 1; i <= len(a); i++ {
+		cur[0] = i
+		for j := 1; j <= len(b); j++ {
+			cost := 1
+			if a[i-1] == b[j-1] {
+				cost = 0
+			}
+			cur[j] = min(prev[j]+1, cur[j-1]+1, prev[j-1]+cost)
+		}
+		prev, cur = cur, prev
+	}
+	return prev[len(b)]
+}

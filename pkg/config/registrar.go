@@ -1,0 +1,197 @@
+package config
+
+import (
+	"strings"
+
+	"github.com/miekg/dns"
+	"go.yaml.in/yaml/v3"
+)
+
+// Registrar types.
+const (
+	RegistrarRoute53Domains = "route53domains"
+	RegistrarRFC2136        = "rfc2136"
+	RegistrarGandi          = "gandi"
+	RegistrarDNSimple       = "dnsimple"
+	RegistrarPorkbun        = "porkbun"
+	RegistrarExec           = "exec"
+	RegistrarManual         = "manual"
+)
+
+// RegistrarTypes lists the registrar types twinzone knows.
+var RegistrarTypes = []string{RegistrarDNSimple, RegistrarExec, RegistrarGandi, RegistrarManual, RegistrarPorkbun, RegistrarRFC2136, RegistrarRoute53Domains}
+
+// Registrar is a named place holding delegations. Exactly one typed field is set, the one
+// matching Type (none for manual).
+type Registrar struct {
+	Name   string
+	Type   string
+	Line   int
+	Column int
+
+	Route53Domains *Route53DomainsRegistrar
+	RFC2136        *RFC2136Registrar
+	Gandi          *GandiRegistrar
+	DNSimple       *DNSimpleRegistrar
+	Porkbun        *PorkbunRegistrar
+	Exec           *ExecRegistrar
+	Manual         *ManualRegistrar
+}
+
+// Route53DomainsRegistrar is Amazon Route 53 Domains (served from us-east-1).
+type Route53DomainsRegistrar struct {
+	Region          string // default us-east-1
+	Profile         string
+	AccessKeyID     Secret
+	SecretAccessKey Secret
+	Endpoint        string
+}
+
+// RFC2136Registrar changes the delegation by dynamic update of the parent zone (labs, own TLDs).
+type RFC2136Registrar struct {
+	Server  string // host:port of the parent's primary
+	Zone    string // the parent zone, absolute lower-case (e.g. "com.")
+	KeyName string
+	KeyAlg  string
+	Key     Secret
+}
+
+// GandiRegistrar is Gandi's v5 API (Bearer token).
+type GandiRegistrar struct {
+	APIToken Secret
+	Endpoint string
+}
+
+// DNSimpleRegistrar is DNSimple's v2 API.
+type DNSimpleRegistrar struct {
+	APIToken Secret
+	Account  string // account ID
+	Endpoint string
+}
+
+// PorkbunRegistrar is Porkbun's v3 API (API access must be enabled per domain).
+type PorkbunRegistrar struct {
+	APIKey       Secret
+	SecretAPIKey Secret
+	Endpoint     string
+}
+
+// ExecRegistrar runs a command (argv, no shell) to read or set nameservers.
+type ExecRegistrar struct {
+	Command []string
+}
+
+// ManualRegistrar only prints what a human must change.
+type ManualRegistrar struct{}
+
+func (d *decoder) registrars(n *yaml.Node, path string) map[string]*Registrar {
+	out := map[string]*Registrar{}
+	ps, _ := d.pairs(n, path)
+	for _, p := range ps {
+		rpath := join(path, p.name)
+		if !nameRE.MatchString(p.name) {
+			d.errorf(p.key, path, "registrar name %q: use letters, digits, '_', '-' and '.' (at most 63)", p.name)
+			continue
+		}
+		r := &Registrar{Name: p.name, Line: p.key.Line, Column: p.key.Column}
+		typ, tnode, ok := d.typeOf(p.val, rpath)
+		if !ok {
+			continue
+		}
+		r.Type = typ
+		h := map[string]func(string, *yaml.Node){"type": func(string, *yaml.Node) {}}
+		val := resolve(p.val)
+		var checks []func()
+		switch typ {
+		case RegistrarRoute53Domains:
+			c := &Route53DomainsRegistrar{Region: DefaultAWSRegion}
+			r.Route53Domains = c
+			d.awsFields(h, &c.Region, &c.Profile, &c.AccessKeyID, &c.SecretAccessKey, &c.Endpoint)
+			checks = append(checks, func() { d.checkAWS(val, rpath, c.Profile, c.AccessKeyID, c.SecretAccessKey) })
+		case RegistrarRFC2136:
+			c := &RFC2136Registrar{KeyAlg: DefaultTSIGAlgorithm}
+			r.RFC2136 = c
+			d.tsigFields(h, &c.Server, &c.KeyName, &c.KeyAlg, &c.Key)
+			h["zone"] = func(path string, v *yaml.Node) {
+				var s string
+				if !d.str(v, path, &s) || s == "" {
+					return
+				}
+				s = canonicalZoneName(s)
+				if _, ok := dns.IsDomainName(s); !ok {
+					d.errorf(resolve(v), path, "%q is not a domain name", s)
+					return
+				}
+				c.Zone = s
+			}
+			checks = append(checks, func() {
+				d.checkTSIG(val, rpath, c.Server, c.KeyName, c.Key)
+				if c.Zone == "" {
+					d.errorf(val, rpath, "missing key \"zone\" (the parent zone, e.g. com.)")
+				}
+			})
+		case RegistrarGandi:
+			c := &GandiRegistrar{}
+			r.Gandi = c
+			h["api_token"] = d.secretField(&c.APIToken, "api_token", "GANDI_API_TOKEN")
+			h["endpoint"] = d.urlField(&c.Endpoint)
+			checks = append(checks, func() { d.require(val, rpath, "api_token", "GANDI_API_TOKEN", &c.APIToken) })
+		case RegistrarDNSimple:
+			c := &DNSimpleRegistrar{}
+			r.DNSimple = c
+			h["api_token"] = d.secretField(&c.APIToken, "api_token", "DNSIMPLE_API_TOKEN")
+			h["account"] = d.strField(&c.Account)
+			h["endpoint"] = d.urlField(&c.Endpoint)
+			checks = append(checks, func() { d.require(val, rpath, "api_token", "DNSIMPLE_API_TOKEN", &c.APIToken) })
+			checks = append(checks, func() {
+				if c.Account == "" {
+					d.errorf(val, rpath, "missing key \"account\" (the DNSimple account ID)")
+				}
+			})
+		case RegistrarPorkbun:
+			c := &PorkbunRegistrar{}
+			r.Porkbun = c
+			h["api_key"] = d.secretField(&c.APIKey, "api_key", "PORKBUN_API_KEY")
+			h["secret_api_key"] = d.secretField(&c.SecretAPIKey, "secret_api_key", "PORKBUN_SECRET_API_KEY")
+			h["endpoint"] = d.urlField(&c.Endpoint)
+			checks = append(checks, func() { d.require(val, rpath, "api_key", "PORKBUN_API_KEY", &c.APIKey) })
+			checks = append(checks, func() { d.require(val, rpath, "secret_api_key", "PORKBUN_SECRET_API_KEY", &c.SecretAPIKey) })
+		case RegistrarExec:
+			c := &ExecRegistrar{}
+			r.Exec = c
+			h["command"] = func(path string, v *yaml.Node) {
+				for i, item := range d.list(v, path) {
+					var s string
+					if d.str(item, index(path, i), &s) {
+						c.Command = append(c.Command, s)
+					}
+				}
+			}
+			checks = append(checks, func() {
+				if len(c.Command) == 0 || c.Command[0] == "" {
+					d.errorf(val, rpath, "exec needs command: a list such as [/usr/local/bin/set-ns, --domain]")
+				}
+			})
+		case RegistrarManual:
+			r.Manual = &ManualRegistrar{}
+		default:
+			d.errorf(tnode, join(rpath, "type"), "unknown registrar type %q (known: %s)", typ, strings.Join(RegistrarTypes, ", "))
+			continue
+		}
+		d.fields(p.val, rpath, h)
+		for _, c := range checks {
+			c()
+		}
+		out[p.name] = r
+	}
+	return out
+}
+
+// require reports a required secret that is missing, once its mapping is decoded.
+func (d *decoder) require(n *yaml.Node, path, key, example string, s *Secret) {
+	// Runs after fields(); a secret already reported (clear text, unset variable) is not
+	// reported twice.
+	if !s.IsSet() && !d.reportedAt(path+"."+key) {
+		d.errorf(n, path, "missing key %q, e.g. %s: ${%s}", key, key, example)
+	}
+}
