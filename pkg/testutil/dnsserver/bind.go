@@ -12,7 +12,8 @@ import (
 
 // StartBIND starts BIND named (`named -g -n 1 -c named.conf`) as primary for opts.Zones and waits
 // until it serves every zone over UDP and TCP. Updates go to a journal in Server.Dir; read the
-// zone by AXFR. Integrity and name checks are off so tests may push any data.
+// zone by AXFR. Integrity and name checks, and the per-RRset and per-name record limits
+// (max-records-per-type, default 100 since 9.18.28), are off so tests may push any data.
 func StartBIND(t testing.TB, opts Options) *Server {
 	t.Helper()
 	return launch(t, "bind", "named", opts.IP, opts.Port, func(dir string, port int) ([]string, func(string) error, error) {
@@ -55,6 +56,8 @@ func bindConf(dir, ip string, port int, opts Options) string {
 	check-dup-records ignore;
 	minimal-responses no;
 	max-journal-size unlimited;
+	max-records-per-type 0;
+	max-types-per-name 0;
 };
 controls { };
 logging { channel out { stderr; severity info; print-time yes; }; category default { out; }; };

@@ -1,0 +1,186 @@
+package rfc2136
+
+import (
+	"context"
+	"fmt"
+	"slices"
+	"strings"
+
+	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/zone"
+)
+
+// op is one change turned into update records: the RRset deletion and the new records.
+type op struct {
+	key    zone.Key
+	del    dns.RR
+	add    []dns.RR
+	count  int // records in the message
+	bytes  int // uncompressed wire size
+	delete bool
+}
+
+// Apply sends the changes as UPDATE messages (TSIG-signed when a key is configured). Each
+// change deletes its RRset and adds the new records in the same message, so each message is
+// atomic on the server. Messages hold at most Config.Chunk records and about 48 KiB; all
+// changes at one owner name share a message, deletions first, so a CNAME may replace other
+// data. On error, earlier messages stay applied, later ones are not sent, and the error names
+// the chunk and its RRsets. Network failures and SERVFAIL are transient (provider.ErrTransient).
+func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Change) error {
+	origin = strings.ToLower(dns.Fqdn(origin))
+	if len(changes) == 0 {
+		return nil
+	}
+	ops, err := buildOps(origin, changes)
+	if err != nil {
+		return err
+	}
+	chunks := p.chunkOps(ops)
+	for i, c := range chunks {
+		if err := ctx.Err(); err != nil {
+			return fmt.Errorf("rfc2136: UPDATE %s at %s: %d of %d messages sent: %w", origin, p.server, i, len(chunks), err)
+		}
+		if err := p.send(ctx, origin, c); err != nil {
+			return fmt.Errorf("rfc2136: UPDATE %s at %s, message %d of %d (%s; earlier messages applied, later ones not sent): %w",
+				origin, p.server, i+1, len(chunks), describe(c), err)
+		}
+		p.log.Debug("rfc2136 update applied", "zone", origin, "server", p.server, "message", i+1, "of", len(chunks), "rrsets", len(c))
+		if p.afterChunk != nil {
+			p.afterChunk(i)
+		}
+	}
+	return nil
+}
+
+func buildOps(origin string, changes []plan.Change) ([]op, error) {
+	ops := make([]op, 0, len(changes))
+	for _, ch := range changes {
+		k := ch.Key()
+		k.Name = strings.ToLower(dns.Fqdn(k.Name))
+		if !dns.IsSubDomain(origin, k.Name) {
+			return nil, fmt.Errorf("rfc2136: %s is outside zone %s", k, origin)
+		}
+		o := op{key: k, delete: ch.Action == plan.Delete || ch.New == nil}
+		o.del = &dns.ANY{Hdr: dns.RR_Header{Name: k.Name, Rrtype: k.Type, Class: dns.ClassANY}}
+		o.count, o.bytes = 1, dns.Len(o.del)
+		if !o.delete {
+			rrs, err := ch.New.RRs()
+			if err != nil {
+				return nil, fmt.Errorf("rfc2136: %s: %w", k, err)
+			}
+			o.add = rrs
+			for _, rr := range rrs {
+				o.bytes += dns.Len(rr)
+			}
+			o.count += len(rrs)
+		}
+		ops = append(ops, o)
+	}
+	// Group by owner name, deletions first, so that changes at one name share a message.
+	slices.SortStableFunc(ops, func(a, b op) int {
+		if c := zone.CompareNames(a.key.Name, b.key.Name); c != 0 {
+			return c
+		}
+		if a.delete != b.delete {
+			if a.delete {
+				return -1
+			}
+			return 1
+		}
+		return int(a.key.Type) - int(b.key.Type)
+	})
+	return ops, nil
+}
+
+// chunkOps splits ops into messages bounded by p.chunk records and maxMsgBytes, keeping each
+// owner name's ops together; a name too large for one message goes alone (split per RRset if
+// it must, each RRset whole).
+func (p *Provider) chunkOps(ops []op) [][]op {
+	var out [][]op
+	var cur []op
+	n, size := 0, 0
+	flush := func() {
+		if len(cur) > 0 {
+			out = append(out, cur)
+		}
+		cur, n, size = nil, 0, 0
+	}
+	for i := 0; i < len(ops); {
+		j := i + 1
+		gn, gs := ops[i].count, ops[i].bytes
+		for j < len(ops) && ops[j].key.Name == ops[i].key.Name {
+			gn += ops[j].count
+			gs += ops[j].bytes
+			j++
+		}
+		group := ops[i:j]
+		if len(cur) > 0 && (n+gn > p.chunk || size+gs > maxMsgBytes) {
+			flush()
+		}
+		if gn > p.chunk || gs > maxMsgBytes {
+			// Too big for one message: each RRset of this name whole, packed greedily.
+			for _, o := range group {
+				if len(cur) > 0 && (n+o.count > p.chunk || size+o.bytes > maxMsgBytes) {
+					flush()
+				}
+				cur, n, size = append(cur, o), n+o.count, size+o.bytes
+			}
+			flush()
+		} else {
+			cur, n, size = append(cur, group...), n+gn, size+gs
+		}
+		i = j
+	}
+	flush()
+	return out
+}
+
+// send delivers one UPDATE message over TCP and checks the reply.
+func (p *Provider) send(ctx context.Context, origin string, ops []op) error {
+	m := new(dns.Msg)
+	m.SetUpdate(origin)
+	for _, o := range ops {
+		m.Ns = append(m.Ns, o.del)
+	}
+	for _, o := range ops {
+		m.Ns = append(m.Ns, o.add...)
+	}
+	p.sign(m)
+	conn, stop, err := p.dial(ctx)
+	if err != nil {
+		return netError(ctx, "connect", err)
+	}
+	defer stop()
+	defer conn.Close()
+	c := &dns.Client{Net: "tcp", Timeout: p.timeout, TsigSecret: p.secret}
+	r, _, err := c.ExchangeWithConnContext(ctx, m, conn)
+	if err != nil {
+		if strings.Contains(err.Error(), "message too large") || strings.Contains(err.Error(), "overflow") {
+			return fmt.Errorf("message of %d records too large: %w", len(m.Ns), err)
+		}
+		return netError(ctx, "exchange", err)
+	}
+	if r.Rcode != dns.RcodeSuccess {
+		return rcodeError(r)
+	}
+	return nil
+}
+
+// describe names the RRsets of a message, abbreviated after a few.
+func describe(ops []op) string {
+	var b strings.Builder
+	fmt.Fprintf(&b, "%d RRsets: ", len(ops))
+	for i, o := range ops {
+		if i == 4 {
+			fmt.Fprintf(&b, ", ... %s", ops[len(ops)-1].key)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(o.key.String())
+	}
+	return b.String()
+}
