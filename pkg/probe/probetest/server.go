@@ -138,7 +138,11 @@ func (s *Server) SetRaw(b []byte, patchID bool) {
 }
 
 // AddRecords adds records served authoritatively (e.g. DNSKEY at the apex).
-func (s *Server) AddRecords(rrs ...dns.RR) { s.mu.Lock(); s.extra = append(s.extra, rrs...); s.mu.Unlock() }
+func (s *Server) AddRecords(rrs ...dns.RR) {
+	s.mu.Lock()
+	s.extra = append(s.extra, rrs...)
+	s.mu.Unlock()
+}
 
 // Queries returns how many queries arrived over UDP and TCP.
 func (s *Server) Queries() (udp, tcp int) {
