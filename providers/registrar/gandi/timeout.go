@@ -1,0 +1,5 @@
+package gandi
+
+import "time"
+
+const defaultTimeout = 30 * time.Second
