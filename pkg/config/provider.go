@@ -11,7 +11,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/miekg/dns"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -259,7 +258,7 @@ func (d *decoder) tsigFields(h map[string]func(string, *yaml.Node), server, keyN
 			return
 		}
 		s = canonicalZoneName(s)
-		if _, ok := dns.IsDomainName(s); !ok || s == "." {
+		if !validName(s, false) || s == "." {
 			d.errorf(resolve(v), path, "%q is not a valid key name (a domain name such as twinzone.)", s)
 			return
 		}
@@ -290,8 +289,11 @@ func (d *decoder) tsigFields(h map[string]func(string, *yaml.Node), server, keyN
 }
 
 func (d *decoder) checkTSIG(n *yaml.Node, path, server, keyName string, key Secret) {
-	if server == "" {
+	if server == "" && !d.reportedAt(join(path, "server")) {
 		d.errorf(n, path, "missing key \"server\" (host:port)")
+	}
+	if d.reportedAt(join(path, "key")) || d.reportedAt(join(path, "key_name")) {
+		return
 	}
 	if (keyName != "") != key.IsSet() {
 		d.errorf(n, path, "key_name and key go together: set both for TSIG, or neither")
@@ -315,4 +317,29 @@ func hostPort(s string, defPort int) (string, error) {
 		return "", fmt.Errorf("%q: want host or host:port", s)
 	}
 	return net.JoinHostPort(host, port), nil
+}
+
+// validName reports whether s is an absolute domain name made of letters, digits, '-' and
+// '_' labels (and "*" where wildcard is true), within the DNS length limits.
+func validName(s string, wildcard bool) bool {
+	if s == "." {
+		return true
+	}
+	if !strings.HasSuffix(s, ".") || len(s) > 254 {
+		return false
+	}
+	for _, label := range strings.Split(strings.TrimSuffix(s, "."), ".") {
+		if label == "" || len(label) > 63 {
+			return false
+		}
+		for _, c := range label {
+			switch {
+			case c >= 'a' && c <= 'z', c >= 'A' && c <= 'Z', c >= '0' && c <= '9', c == '-', c == '_':
+			case c == '*' && wildcard:
+			default:
+				return false
+			}
+		}
+	}
+	return true
 }

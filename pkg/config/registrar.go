@@ -3,7 +3,6 @@ package config
 import (
 	"strings"
 
-	"github.com/miekg/dns"
 	"go.yaml.in/yaml/v3"
 )
 
@@ -118,7 +117,7 @@ func (d *decoder) registrars(n *yaml.Node, path string) map[string]*Registrar {
 					return
 				}
 				s = canonicalZoneName(s)
-				if _, ok := dns.IsDomainName(s); !ok {
+				if !validName(s, false) {
 					d.errorf(resolve(v), path, "%q is not a domain name", s)
 					return
 				}

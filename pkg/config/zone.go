@@ -114,7 +114,7 @@ func (d *decoder) zoneName(v *yaml.Node, path string, dst *string) {
 		return
 	}
 	s = canonicalZoneName(s)
-	if _, ok := dns.IsDomainName(s); !ok || s == "." || strings.Contains(s, "..") {
+	if !validName(s, false) || s == "." {
 		d.errorf(resolve(v), path, "%q is not a valid zone name", s)
 		return
 	}
@@ -204,8 +204,11 @@ func (d *decoder) ignoreRules(n *yaml.Node, path string, z *Zone) {
 				nameNode = resolve(v)
 				if d.str(v, path, &r.Name) {
 					r.Name = strings.ToLower(r.Name)
-					test := strings.ReplaceAll(r.Name, "*", "x")
-					if _, ok := dns.IsDomainName(test); !ok || r.Name == "" {
+					abs := r.Name
+					if !strings.HasSuffix(abs, ".") {
+						abs += ".example."
+					}
+					if r.Name != "@" && !validName(abs, true) {
 						d.errorf(nameNode, path, "%q is not a name pattern (a domain name, \"*\" matching any characters)", r.Name)
 						r.Name = ""
 					}
