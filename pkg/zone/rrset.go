@@ -81,56 +81,190 @@ func FromRR(rr dns.RR) (Key, uint32, string) {
 
 // CanonicalValue is the RDATA of rr in presentation format with the domain names it contains
 // lower-cased, so that values compare equal whatever case a provider or file used.
+//
+// It never modifies rr. Types whose RDATA holds no domain name are stringified as they are;
+// the others are lower-cased on a shallow copy, and only when a name has upper-case letters.
 func CanonicalValue(rr dns.RR) string {
-	rr = dns.Copy(rr)
 	switch v := rr.(type) {
 	case *dns.NS:
-		v.Ns = strings.ToLower(v.Ns)
+		if l := strings.ToLower(v.Ns); l != v.Ns {
+			c := *v
+			c.Ns = l
+			rr = &c
+		}
 	case *dns.CNAME:
-		v.Target = strings.ToLower(v.Target)
+		if l := strings.ToLower(v.Target); l != v.Target {
+			c := *v
+			c.Target = l
+			rr = &c
+		}
 	case *dns.DNAME:
-		v.Target = strings.ToLower(v.Target)
+		if l := strings.ToLower(v.Target); l != v.Target {
+			c := *v
+			c.Target = l
+			rr = &c
+		}
 	case *dns.PTR:
-		v.Ptr = strings.ToLower(v.Ptr)
+		if l := strings.ToLower(v.Ptr); l != v.Ptr {
+			c := *v
+			c.Ptr = l
+			rr = &c
+		}
 	case *dns.MX:
-		v.Mx = strings.ToLower(v.Mx)
+		if l := strings.ToLower(v.Mx); l != v.Mx {
+			c := *v
+			c.Mx = l
+			rr = &c
+		}
 	case *dns.SRV:
-		v.Target = strings.ToLower(v.Target)
+		if l := strings.ToLower(v.Target); l != v.Target {
+			c := *v
+			c.Target = l
+			rr = &c
+		}
 	case *dns.SOA:
-		v.Ns, v.Mbox = strings.ToLower(v.Ns), strings.ToLower(v.Mbox)
+		ns, mbox := strings.ToLower(v.Ns), strings.ToLower(v.Mbox)
+		if ns != v.Ns || mbox != v.Mbox {
+			c := *v
+			c.Ns, c.Mbox = ns, mbox
+			rr = &c
+		}
 	case *dns.HTTPS:
-		v.Target = strings.ToLower(v.Target)
+		if l := strings.ToLower(v.Target); l != v.Target {
+			c := *v
+			c.Target = l
+			rr = &c
+		}
 	case *dns.SVCB:
-		v.Target = strings.ToLower(v.Target)
+		if l := strings.ToLower(v.Target); l != v.Target {
+			c := *v
+			c.Target = l
+			rr = &c
+		}
 	case *dns.NAPTR:
-		v.Replacement = strings.ToLower(v.Replacement)
+		if l := strings.ToLower(v.Replacement); l != v.Replacement {
+			c := *v
+			c.Replacement = l
+			rr = &c
+		}
 	case *dns.KX:
-		v.Exchanger = strings.ToLower(v.Exchanger)
+		if l := strings.ToLower(v.Exchanger); l != v.Exchanger {
+			c := *v
+			c.Exchanger = l
+			rr = &c
+		}
 	case *dns.RP:
-		v.Mbox, v.Txt = strings.ToLower(v.Mbox), strings.ToLower(v.Txt)
+		mbox, txt := strings.ToLower(v.Mbox), strings.ToLower(v.Txt)
+		if mbox != v.Mbox || txt != v.Txt {
+			c := *v
+			c.Mbox, c.Txt = mbox, txt
+			rr = &c
+		}
 	case *dns.AFSDB:
-		v.Hostname = strings.ToLower(v.Hostname)
+		if l := strings.ToLower(v.Hostname); l != v.Hostname {
+			c := *v
+			c.Hostname = l
+			rr = &c
+		}
 	}
+	return rdataString(rr)
+}
+
+// rdataString is rr.String() without the header. The header is "name\tttl\tclass\ttype\t"
+// and the name is printed with every control character escaped, so the RDATA starts after
+// the fourth tab; this avoids stringifying the header a second time.
+func rdataString(rr dns.RR) string {
 	s := rr.String()
-	return strings.TrimSpace(s[len(rr.Header().String()):])
+	if rr.Header().Rrtype == dns.TypeOPT { // OPT prints a pseudo-section, not a header
+		return strings.TrimSpace(s[len(rr.Header().String()):])
+	}
+	i := 0
+	for n := 0; n < 4; n++ {
+		j := strings.IndexByte(s[i:], '\t')
+		if j < 0 {
+			return strings.TrimSpace(s[len(rr.Header().String()):])
+		}
+		i += j + 1
+	}
+	return strings.TrimSpace(s[i:])
 }
 
 // CompareNames orders absolute names canonically (RFC 4034 6.1): label by label from the
-// root, case-insensitively.
+// root, case-insensitively (ASCII letters, RFC 4343). Escaped dots do not split labels. It
+// does not allocate.
 func CompareNames(a, b string) int {
 	if a == b {
 		return 0
 	}
-	la, lb := dns.SplitDomainName(a), dns.SplitDomainName(b)
-	i, j := len(la)-1, len(lb)-1
-	for i >= 0 && j >= 0 {
-		if c := strings.Compare(strings.ToLower(la[i]), strings.ToLower(lb[j])); c != 0 {
+	ea, eb := trimRootDot(a), trimRootDot(b)
+	for {
+		if ea == 0 || eb == 0 {
+			switch {
+			case ea == 0 && eb == 0:
+				return 0
+			case ea == 0:
+				return -1
+			default:
+				return 1
+			}
+		}
+		sa, sb := labelStart(a, ea), labelStart(b, eb)
+		if c := compareFold(a[sa:ea], b[sb:eb]); c != 0 {
 			return c
 		}
-		i--
-		j--
+		ea, eb = sa-1, sb-1 // skip the separating dot
+		if ea < 0 {
+			ea = 0
+		}
+		if eb < 0 {
+			eb = 0
+		}
 	}
-	return cmp.Compare(len(la), len(lb))
+}
+
+// trimRootDot returns the end of the last label of s: len(s) without an unescaped trailing dot.
+func trimRootDot(s string) int {
+	if n := len(s); n > 0 && s[n-1] == '.' && !escaped(s, n-1) {
+		return n - 1
+	}
+	return len(s)
+}
+
+// labelStart returns where the label that ends at end (exclusive) starts.
+func labelStart(s string, end int) int {
+	for i := end - 1; i >= 0; i-- {
+		if s[i] == '.' && !escaped(s, i) {
+			return i + 1
+		}
+	}
+	return 0
+}
+
+// escaped reports whether s[i] is preceded by an odd number of backslashes.
+func escaped(s string, i int) bool {
+	n := 0
+	for i--; i >= 0 && s[i] == '\\'; i-- {
+		n++
+	}
+	return n%2 == 1
+}
+
+// compareFold compares two labels byte by byte with ASCII letters folded to lower case.
+func compareFold(a, b string) int {
+	n := min(len(a), len(b))
+	for i := 0; i < n; i++ {
+		ca, cb := a[i], b[i]
+		if 'A' <= ca && ca <= 'Z' {
+			ca += 'a' - 'A'
+		}
+		if 'A' <= cb && cb <= 'Z' {
+			cb += 'a' - 'A'
+		}
+		if ca != cb {
+			return cmp.Compare(ca, cb)
+		}
+	}
+	return cmp.Compare(len(a), len(b))
 }
 
 // Sort sorts RRsets canonically by key and each RRset's values, removing duplicate values.
@@ -149,4 +283,34 @@ func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
 type Zone struct {
 	Origin string // absolute, lower-case
 	RRsets []RRset
+
+	// Lines holds where each RRset's first record was read (file and line), for error
+	// messages. It is filled by Parse and ParseFile; it may be nil, and Equal ignores it.
+	Lines map[Key]Pos
+}
+
+// Pos is a place in a zone file.
+type Pos struct {
+	File string
+	Line int // 1-based; 0 if unknown
+}
+
+// String is "file:line", "file" or "line N".
+func (p Pos) String() string {
+	switch {
+	case p.Line <= 0:
+		return p.File
+	case p.File == "":
+		return "line " + strconv.Itoa(p.Line)
+	}
+	return p.File + ":" + strconv.Itoa(p.Line)
+}
+
+// Line returns where the RRset k was read, or the zero Pos if unknown.
+func (z *Zone) Line(k Key) Pos { return z.Lines[k] }
+
+// Equal reports whether both zones have the same origin and the same RRsets in the same
+// order (Lines are ignored).
+func (z *Zone) Equal(o *Zone) bool {
+	return z.Origin == o.Origin && slices.EqualFunc(z.RRsets, o.RRsets, RRset.Equal)
 }

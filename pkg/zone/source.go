@@ -1,0 +1,253 @@
+package zone
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"strings"
+)
+
+// miekg/dns does not tell on which line a record starts. Every file the parser reads goes
+// through a tracker: an io.ByteReader (so miekg's lexer reads it directly, unbuffered) that
+// counts lines and remembers the line of the first significant byte after the last record.
+// miekg's lexer never reads past the newline that ends a record, so when ZoneParser.Next
+// returns, the tracker that read last is positioned at the start of the next line.
+
+type trackState uint8
+
+const (
+	stLineStart trackState = iota // at the start of a line, nothing significant seen yet
+	stBlank                       // blanks at the start of a line
+	stComment                     // inside a comment, before any record text
+	stDollar                      // just read '$' at the start of a line
+	stDirective                   // inside a $TTL/$ORIGIN/$INCLUDE line
+	stFound                       // the next record has started: only count lines
+)
+
+// trackers is the state shared by the trackers of one parse (the zone file and its includes).
+type trackers struct {
+	cur *tracker // the tracker that read the latest byte
+}
+
+type tracker struct {
+	br     *bufio.Reader
+	file   string // display name
+	line   int    // current line, 1-based
+	start  int    // line where the next record starts (valid in stFound)
+	state  trackState
+	shared *trackers
+
+	dir    []byte // the directive being read, when directives are captured
+	origin string // the first $ORIGIN of this file, when captured
+	keep   bool   // capture $ORIGIN
+}
+
+func newTracker(r io.Reader, file string, shared *trackers) *tracker {
+	return &tracker{br: bufio.NewReaderSize(r, 64<<10), file: file, line: 1, shared: shared}
+}
+
+// ReadByte implements io.ByteReader for miekg's lexer.
+func (t *tracker) ReadByte() (byte, error) {
+	c, err := t.br.ReadByte()
+	if err != nil {
+		return c, err
+	}
+	if t.shared.cur != t {
+		t.shared.cur = t
+	}
+	if t.state == stFound {
+		if c == '\n' {
+			t.line++
+		}
+		return c, nil
+	}
+	t.scan(c)
+	return c, nil
+}
+
+// Read lets a tracker stand in for an io.Reader too.
+func (t *tracker) Read(p []byte) (int, error) {
+	n := 0
+	for n < len(p) {
+		c, err := t.ReadByte()
+		if err != nil {
+			if n > 0 && err == io.EOF {
+				return n, nil
+			}
+			return n, err
+		}
+		p[n] = c
+		n++
+	}
+	return n, nil
+}
+
+func (t *tracker) scan(c byte) {
+	switch t.state {
+	case stLineStart, stBlank:
+		switch c {
+		case '\n':
+			t.line++
+			t.state = stLineStart
+		case ' ', '\t', '\r':
+			t.state = stBlank
+		case ';':
+			t.state = stComment
+		case '$':
+			if t.state == stLineStart {
+				t.state = stDollar
+				return
+			}
+			t.found()
+		default:
+			t.found()
+		}
+	case stComment:
+		if c == '\n' {
+			t.line++
+			t.state = stLineStart
+		}
+	case stDollar:
+		if c == 'G' || c == 'g' { // $GENERATE makes records
+			t.found()
+			return
+		}
+		t.state = stDirective
+		if t.keep {
+			t.dir = append(t.dir[:0], c)
+		}
+		if c == '\n' {
+			t.line++
+			t.state = stLineStart
+		}
+	case stDirective:
+		if c == '\n' {
+			t.line++
+			t.state = stLineStart
+			if t.keep {
+				t.directive()
+			}
+			return
+		}
+		if t.keep && len(t.dir) < 1024 {
+			t.dir = append(t.dir, c)
+		}
+	}
+}
+
+func (t *tracker) found() {
+	t.start = t.line
+	t.state = stFound
+}
+
+// directive remembers the first $ORIGIN (used when the caller gives no origin).
+func (t *tracker) directive() {
+	s := string(t.dir)
+	if i := strings.IndexByte(s, ';'); i >= 0 {
+		s = s[:i]
+	}
+	f := strings.Fields(s)
+	if len(f) >= 2 && strings.EqualFold(f[0], "ORIGIN") && t.origin == "" {
+		t.origin = f[1]
+		t.keep = false
+	}
+}
+
+// next returns where the record the parser just returned started and resets for the next
+// one. Records made by one $GENERATE line share its line.
+func (t *tracker) next(last int) int {
+	line := last
+	if t.state == stFound {
+		line = t.start
+	}
+	t.state = stLineStart
+	return line
+}
+
+// includeError is why an $INCLUDE was refused or failed; miekg wraps it in its ParseError.
+type includeError struct{ msg string }
+
+func (e *includeError) Error() string { return e.msg }
+
+// includeFS serves $INCLUDE files to miekg's parser. It opens only files inside root (the
+// zone file's folder, symlinks resolved) and wraps each in a tracker. miekg hands it slash
+// paths made absolute from the zone file's absolute name, without the leading slash.
+type includeFS struct {
+	root    string            // absolute, symlinks resolved; "" when includes are impossible
+	lexRoot string            // absolute, as named
+	display string            // folder of the zone file as the caller named it
+	names   map[string]string // name given to miekg -> display name
+	shared  *trackers
+}
+
+func (f *includeFS) Open(name string) (fs.File, error) {
+	if f.root == "" {
+		return nil, &includeError{"$INCLUDE needs a zone file name to resolve paths against"}
+	}
+	p := filepath.FromSlash("/" + name)
+	if !inside(f.lexRoot, p) { // the path as written
+		return nil, &includeError{fmt.Sprintf("$INCLUDE of %s is outside the zone file's folder", f.describe(p))}
+	}
+	real, err := filepath.EvalSymlinks(p)
+	if err != nil {
+		return nil, &includeError{"$INCLUDE: " + f.describe(p) + ": " + errText(err)}
+	}
+	if !inside(f.root, real) { // where its symlinks lead
+		return nil, &includeError{fmt.Sprintf("$INCLUDE of %s leads outside the zone file's folder", f.describe(p))}
+	}
+	rel, _ := filepath.Rel(f.root, real)
+	file, err := os.Open(real)
+	if err != nil {
+		return nil, &includeError{"$INCLUDE: " + f.describe(p) + ": " + errText(err)}
+	}
+	st, err := file.Stat()
+	if err != nil || !st.Mode().IsRegular() {
+		file.Close()
+		return nil, &includeError{"$INCLUDE: " + f.describe(p) + ": not a regular file"}
+	}
+	disp := filepath.Join(f.display, rel)
+	f.names[name] = disp
+	return &includedFile{tracker: newTracker(file, disp, f.shared), f: file}, nil
+}
+
+// inside reports whether p is in the folder root or below it.
+func inside(root, p string) bool {
+	rel, err := filepath.Rel(root, p)
+	return err == nil && rel != ".." && !strings.HasPrefix(rel, ".."+string(filepath.Separator)) && !filepath.IsAbs(rel)
+}
+
+// describe names an include target for messages: relative to the zone file's folder when
+// possible, so that errors do not print the machine's absolute paths.
+func (f *includeFS) describe(p string) string {
+	if rel, err := filepath.Rel(f.lexRoot, p); err == nil && !strings.HasPrefix(rel, "..") {
+		return filepath.Join(f.display, rel)
+	}
+	return p
+}
+
+func errText(err error) string {
+	switch {
+	case errors.Is(err, fs.ErrNotExist):
+		return "no such file"
+	case errors.Is(err, fs.ErrPermission):
+		return "permission denied"
+	}
+	var pe *fs.PathError
+	if errors.As(err, &pe) {
+		return pe.Err.Error()
+	}
+	return err.Error()
+}
+
+// includedFile is an fs.File whose reads go through a tracker.
+type includedFile struct {
+	*tracker
+	f *os.File
+}
+
+func (i *includedFile) Stat() (fs.FileInfo, error) { return i.f.Stat() }
+func (i *includedFile) Close() error               { return i.f.Close() }
