@@ -156,6 +156,10 @@ func (p *Provider) send(ctx context.Context, origin string, ops []op) error {
 	defer conn.Close()
 	c := &dns.Client{Net: "tcp", Timeout: p.timeout, TsigSecret: p.secret}
 	r, _, err := c.ExchangeWithConnContext(ctx, m, conn)
+	if err != nil && r != nil && r.Rcode != dns.RcodeSuccess && ctx.Err() == nil {
+		// A reply whose signature did not verify (wrong key): its rcode says why.
+		return fmt.Errorf("%w (%v)", rcodeError(r), err)
+	}
 	if err != nil {
 		if strings.Contains(err.Error(), "message too large") || strings.Contains(err.Error(), "overflow") {
 			return fmt.Errorf("message of %d records too large: %w", len(m.Ns), err)

@@ -166,6 +166,9 @@ func isConnErr(err error) bool {
 // rcodeError describes a non-success reply, with its extended DNS error texts.
 func rcodeError(r *dns.Msg) error {
 	msg := "rcode " + dns.RcodeToString[r.Rcode]
+	if t := r.IsTsig(); t != nil && t.Error != 0 {
+		msg += " (TSIG " + dns.RcodeToString[int(t.Error)] + ")"
+	}
 	if opt := r.IsEdns0(); opt != nil {
 		for _, o := range opt.Option {
 			if ede, ok := o.(*dns.EDNS0_EDE); ok {
