@@ -233,3 +233,19 @@ func TestInvalidTarget(t *testing.T) {
 		t.Fatalf("zero address: %+v", r.Results[0])
 	}
 }
+
+func BenchmarkRound(b *testing.B) {
+	s := probetest.Start(b, zone)
+	s.SetStamp(stamp)
+	targets := make([]probe.Target, 16)
+	for i := range targets {
+		targets[i] = s.Target("p", "ns1.p.test.")
+	}
+	p := &probe.Prober{Timeout: time.Second}
+	for b.Loop() {
+		r := p.Round(context.Background(), targets, zone, stamp, 1)
+		if !r.Results[0].Healthy() {
+			b.Fatal(r.Results[0].Detail)
+		}
+	}
+}
