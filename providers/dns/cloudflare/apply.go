@@ -168,14 +168,33 @@ func (p *Provider) groups(changes []plan.Change, cur *current) ([]group, error) 
 func (p *Provider) send(ctx context.Context, z zoneInfo, origin string, groups []group) error {
 	if !p.noBatch.Load() {
 		err := p.sendBatches(ctx, z, groups)
-		var ae *apiError
-		if !errors.As(err, &ae) || !strings.HasSuffix(ae.Path, "/batch") || (ae.Status != http.StatusNotFound && ae.Status != http.StatusForbidden) {
+		if !batchRefused(err) {
 			return err
 		}
+		var ae *apiError
+		errors.As(err, &ae)
 		p.noBatch.Store(true)
 		p.cfg.Logger.WarnContext(ctx, "cloudflare: batch endpoint refused; falling back to one request per record", "zone", origin, "status", ae.Status)
 	}
 	return p.sendSingle(ctx, z, origin, groups)
+}
+
+// batchRefused reports whether err says the batch endpoint itself is unavailable (404 or
+// 403 about the endpoint, not about a record in it, and not after an ambiguous attempt).
+func batchRefused(err error) bool {
+	var ae *apiError
+	if !errors.As(err, &ae) || errors.Is(err, errAmbiguous) || !strings.HasSuffix(ae.Path, "/batch") {
+		return false
+	}
+	if ae.Status != http.StatusNotFound && ae.Status != http.StatusForbidden {
+		return false
+	}
+	for _, m := range ae.Errors {
+		if m.Code >= 81000 && m.Code < 82000 { // DNS record errors
+			return false
+		}
+	}
+	return true
 }
 
 // sendBatches packs whole groups into batches of at most BatchSize operations.

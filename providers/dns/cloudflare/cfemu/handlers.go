@@ -241,8 +241,8 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, zoneID string) {
 	recs := maps.Clone(z.records)
 	var res batchResult
 	fail := func(op string, i int, e *cfError) {
-		e.msg = op + "[" + strconv.Itoa(i) + "]: " + e.msg
-		sendErr(w, e)
+		// A failed operation fails the whole batch with 400, naming the operation.
+		writeErr(w, http.StatusBadRequest, e.code, op+"["+strconv.Itoa(i)+"]: "+e.msg)
 	}
 	for i, d := range req.Deletes {
 		rec, e := doDelete(recs, d.ID)
