@@ -1,0 +1,228 @@
+// Package sync converges DNS providers to the desired records: for every target at once it
+// reads the provider's records, plans, checks safety policies, applies the changes in a safe
+// order, reads back and re-plans until nothing is left, and writes the sync stamp last.
+package sync
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"strings"
+	stdsync "sync"
+	"time"
+
+	"github.com/miekg/dns"
+	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/zone"
+)
+
+// ErrNotConverged marks a sync whose read-back still differs from the desired records after
+// every write succeeded (a provider that silently drops or rewrites data).
+var ErrNotConverged = errors.New("provider did not converge")
+
+// Syncer applies plans to providers. The zero value is ready to use; it is safe for concurrent
+// use when its fields are not changed.
+type Syncer struct {
+	// Logger receives progress at Info and retries at Debug; nil discards.
+	Logger *slog.Logger
+	// Clock returns the current time (for Result.Duration); nil means time.Now.
+	Clock func() time.Time
+	// Retry bounds retries of transient errors (reads, and apply rounds after a failed write).
+	Retry RetryPolicy
+	// BatchSize caps the changes given to one Apply call; 0 gives each phase to the provider in
+	// one call and lets it batch by its own limits.
+	BatchSize int
+}
+
+// Target is one provider to converge.
+type Target struct {
+	Name     string // provider name from the config, for results and logs
+	Provider provider.Provider
+	// Options for plan.Calculate. Origin is required unless desired holds the SOA. When Traits
+	// is the zero value and the provider is a provider.Describer, its Traits are used; keys the
+	// provider reports through provider.Unmanaged are added to Unmanaged. StampHash, when
+	// empty, is set to plan.StampHash(desired) unless Options.NoStamp.
+	Options plan.Options
+}
+
+// Options change what Sync does.
+type Options struct {
+	DryRun   bool          // plan only, write nothing
+	Force    bool          // skip the safety policies
+	Policies []plan.Policy // nil means plan.DefaultPolicies()
+	NoStamp  bool          // do not write the sync stamp
+}
+
+// Result is the outcome for one target.
+type Result struct {
+	Target   string
+	Plan     *plan.Plan // the plan computed from the first read; nil when planning failed
+	Applied  int        // changes whose Apply call succeeded
+	Err      error      // nil when the provider converged (or, with DryRun, when planning worked)
+	Duration time.Duration
+}
+
+// Err joins the errors of results, nil when every target succeeded.
+func Err(results []Result) error {
+	var errs []error
+	for _, r := range results {
+		if r.Err != nil {
+			errs = append(errs, r.Err)
+		}
+	}
+	return errors.Join(errs...)
+}
+
+func (s *Syncer) logger() *slog.Logger {
+	if s.Logger == nil {
+		return slog.New(slog.NewTextHandler(io.Discard, nil))
+	}
+	return s.Logger
+}
+
+func (s *Syncer) now() time.Time {
+	if s.Clock != nil {
+		return s.Clock()
+	}
+	return time.Now()
+}
+
+// Sync converges every target to desired, all targets in parallel: one failing never stops
+// the others. Results are in the order of targets. desired is not modified.
+//
+// Per target: read the records (transient errors retried with backoff), plan, check the
+// policies (unless Force), stop here on DryRun, apply the record changes in phases (see
+// phases), read back and re-plan: a change left is ErrNotConverged. After a failed Apply the
+// records are read again and re-planned instead of retrying blindly, for transient errors and
+// within Retry.Attempts rounds. Only when every record change succeeded and verified is the
+// stamp written, in its own Apply call, and verified too.
+func (s *Syncer) Sync(ctx context.Context, targets []Target, desired []zone.RRset, opts Options) []Result {
+	results := make([]Result, len(targets))
+	hash := ""
+	if !opts.NoStamp {
+		hash = plan.StampHash(desired)
+	}
+	var wg stdsync.WaitGroup
+	for i, t := range targets {
+		wg.Go(func() {
+			start := s.now()
+			r := s.syncOne(ctx, t, desired, hash, opts)
+			r.Target = t.Name
+			r.Duration = s.now().Sub(start)
+			if r.Err != nil {
+				r.Err = fmt.Errorf("%s: %w", t.Name, r.Err)
+				s.logger().Warn("sync failed", "provider", t.Name, "applied", r.Applied, "err", r.Err)
+			} else {
+				s.logger().Info("sync done", "provider", t.Name, "applied", r.Applied, "dry_run", opts.DryRun, "duration", r.Duration)
+			}
+			results[i] = r
+		})
+	}
+	wg.Wait()
+	return results
+}
+
+// run is one target's sync state.
+type run struct {
+	s       *Syncer
+	t       Target
+	opts    plan.Options
+	desired []zone.RRset
+	zone    string
+	log     *slog.Logger
+}
+
+func (s *Syncer) syncOne(ctx context.Context, t Target, desired []zone.RRset, hash string, o Options) (res Result) {
+	defer func() {
+		if v := recover(); v != nil {
+			res.Err = fmt.Errorf("panic during sync: %v", v)
+		}
+	}()
+	if t.Provider == nil {
+		return Result{Err: errors.New("no provider")}
+	}
+	r := &run{s: s, t: t, opts: t.Options, desired: desired, log: s.logger().With("provider", t.Name)}
+	r.opts.Provider = t.Name
+	if r.opts.StampHash == "" {
+		r.opts.StampHash = hash
+	}
+	if d, ok := t.Provider.(provider.Describer); ok && zeroTraits(r.opts.Traits) {
+		r.opts.Traits = d.Traits()
+	}
+	r.zone = r.opts.Origin
+	if r.zone == "" {
+		for _, rs := range desired {
+			if rs.Type == dns.TypeSOA {
+				r.zone = rs.Name
+				break
+			}
+		}
+	}
+	if r.zone == "" {
+		return Result{Err: errors.New("no zone origin: set Target.Options.Origin or include the SOA")}
+	}
+	r.zone = strings.ToLower(r.zone)
+	r.opts.Origin = r.zone
+	if u, ok := t.Provider.(provider.Unmanaged); ok {
+		var list []provider.UnmanagedRRset
+		err := s.retry(ctx, "unmanaged", func() (err error) { list, err = u.Unmanaged(ctx, r.zone); return err })
+		if err != nil {
+			return Result{Err: fmt.Errorf("listing unmanaged records: %w", err)}
+		}
+		r.opts.Unmanaged = append(r.opts.Unmanaged[:len(r.opts.Unmanaged):len(r.opts.Unmanaged)], keysOf(list)...)
+	}
+
+	p, err := r.plan(ctx)
+	if err != nil {
+		return Result{Err: err}
+	}
+	res.Plan = p
+	r.log.Info("planned", "create", p.Counts.Create, "update", p.Counts.Update, "delete", p.Counts.Delete, "existing", p.Existing)
+	if !o.Force {
+		pols := o.Policies
+		if pols == nil {
+			pols = plan.DefaultPolicies()
+		}
+		if err := plan.Check(p, pols...); err != nil {
+			res.Err = err
+			return res
+		}
+	}
+	if o.DryRun || p.Empty() {
+		return res
+	}
+	res.Applied, res.Err = r.converge(ctx, p)
+	return res
+}
+
+func keysOf(list []provider.UnmanagedRRset) []zone.Key {
+	out := make([]zone.Key, len(list))
+	for i, u := range list {
+		out[i] = u.Key
+	}
+	return out
+}
+
+func zeroTraits(t plan.Traits) bool {
+	return t.Types == nil && t.MinTTL == 0 && t.MaxTTL == 0 && t.AutoTTL == 0 && !t.ApexNSManaged
+}
+
+// plan reads the provider's records (with retries) and plans against them.
+func (r *run) plan(ctx context.Context) (*plan.Plan, error) {
+	var cur []zone.RRset
+	err := r.s.retry(ctx, "records", func() (err error) {
+		cur, err = r.t.Provider.Records(ctx, r.zone)
+		return err
+	})
+	if err != nil {
+		return nil, fmt.Errorf("reading records: %w", err)
+	}
+	p, err := plan.Calculate(r.desired, cur, r.opts)
+	if err != nil {
+		return nil, err
+	}
+	return p, nil
+}
