@@ -1,11 +1,13 @@
 package cloudflare
 
 import (
+	"cmp"
 	"context"
 	"errors"
 	"fmt"
 	"net/http"
 	"net/url"
+	"slices"
 	"strings"
 	"time"
 
@@ -297,6 +299,12 @@ var libdnsTypes = map[uint16]bool{dns.TypeA: true, dns.TypeAAAA: true, dns.TypeC
 func (p *Provider) sendSingle(ctx context.Context, z zoneInfo, origin string, groups []group) error {
 	lib := &libcf.Provider{APIToken: p.cfg.APIToken, HTTPClient: p.c}
 	recs := "/zones/" + url.PathEscape(z.ID) + "/dns_records"
+	// RRsets that only shrink or go first, so that a CNAME can take the place of other data
+	// (and the other way round) at a name.
+	groups = slices.Clone(groups)
+	slices.SortStableFunc(groups, func(a, b group) int {
+		return cmp.Compare(min(len(a.posts), 1), min(len(b.posts), 1))
+	})
 	for _, g := range groups {
 		fail := func(err error) error { return fmt.Errorf("cloudflare: %s: %w", g.key, err) }
 		n := min(len(g.deletes), len(g.posts))
