@@ -79,6 +79,29 @@ func testMultiValue(t *testing.T, e *env) {
 	e.sync()
 	e.add(e.set("multi", dns.TypeA, "192.0.2.99", "192.0.2.98"))
 	e.sync()
+	ttl := e.set("multi", dns.TypeA, "192.0.2.99", "192.0.2.98")
+	ttl.TTL = 600
+	e.add(ttl) // TTL-only change
+	e.sync()
+}
+
+// testApexNS changes the apex NS RRset, for providers that let twinzone write it.
+func testApexNS(t *testing.T, e *env) {
+	if !e.traits.ApexNSManaged {
+		t.Skip("provider does not let twinzone write apex NS")
+	}
+	e.opts.ManageApexNS = true
+	k := zone.Key{Name: e.zone, Type: dns.TypeNS}
+	orig, ok := e.desired[k]
+	if !ok {
+		t.Skip("zone has no apex NS to start from")
+	}
+	grown := orig
+	grown.Values = append(slices.Clone(orig.Values), "ns.example.net.")
+	e.add(canonical(grown))
+	e.sync()
+	e.add(orig)
+	e.sync()
 }
 
 func testTypes(t *testing.T, e *env) {

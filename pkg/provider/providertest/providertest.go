@@ -28,6 +28,7 @@ type NewFunc func(t *testing.T) (provider.Provider, string)
 // Run runs every conformance subtest against providers made by newProvider.
 func Run(t *testing.T, newProvider NewFunc) {
 	t.Run("MultiValue", func(t *testing.T) { testMultiValue(t, newEnv(t, newProvider)) })
+	t.Run("ApexNS", func(t *testing.T) { testApexNS(t, newEnv(t, newProvider)) })
 	t.Run("Types", func(t *testing.T) { testTypes(t, newEnv(t, newProvider)) })
 	t.Run("ManyRecords", func(t *testing.T) { testMany(t, newEnv(t, newProvider)) })
 	t.Run("DeleteTouchesNothingElse", func(t *testing.T) { testDeleteIsolated(t, newEnv(t, newProvider)) })

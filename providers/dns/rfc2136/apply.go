@@ -12,11 +12,13 @@ import (
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
-// op is one change turned into update records: the RRset deletion and the new records.
+// op is one change turned into update records: the RRset deletion (before all additions of
+// the message), the new records, and deletions of single records (after all additions).
 type op struct {
 	key    zone.Key
 	del    dns.RR
 	add    []dns.RR
+	post   []dns.RR
 	count  int // records in the message
 	bytes  int // uncompressed wire size
 	delete bool
@@ -24,7 +26,8 @@ type op struct {
 
 // Apply sends the changes as UPDATE messages (TSIG-signed when a key is configured). Each
 // change deletes its RRset and adds the new records in the same message, so each message is
-// atomic on the server. Messages hold at most Config.Chunk records and about 48 KiB; all
+// atomic on the server (the apex NS and SOA, which servers refuse to delete as a whole, are
+// updated record by record; deleting them is an error). Messages hold at most Config.Chunk records and about 48 KiB; all
 // changes at one owner name share a message, deletions first, so a CNAME may replace other
 // data. On error, earlier messages stay applied, later ones are not sent, and the error names
 // the chunk and its RRsets. Network failures and SERVFAIL are transient (provider.ErrTransient).
@@ -62,19 +65,9 @@ func buildOps(origin string, changes []plan.Change) ([]op, error) {
 		if !dns.IsSubDomain(origin, k.Name) {
 			return nil, fmt.Errorf("rfc2136: %s is outside zone %s", k, origin)
 		}
-		o := op{key: k, delete: ch.Action == plan.Delete || ch.New == nil}
-		o.del = &dns.ANY{Hdr: dns.RR_Header{Name: k.Name, Rrtype: k.Type, Class: dns.ClassANY}}
-		o.count, o.bytes = 1, dns.Len(o.del)
-		if !o.delete {
-			rrs, err := ch.New.RRs()
-			if err != nil {
-				return nil, fmt.Errorf("rfc2136: %s: %w", k, err)
-			}
-			o.add = rrs
-			for _, rr := range rrs {
-				o.bytes += dns.Len(rr)
-			}
-			o.count += len(rrs)
+		o, err := buildOp(origin, k, ch)
+		if err != nil {
+			return nil, err
 		}
 		ops = append(ops, o)
 	}
@@ -92,6 +85,51 @@ func buildOps(origin string, changes []plan.Change) ([]op, error) {
 		return int(a.key.Type) - int(b.key.Type)
 	})
 	return ops, nil
+}
+
+// buildOp turns one change into update records. Servers ignore deleting the apex NS RRset
+// and the SOA (RFC 2136 3.4.2.4), so the apex NS is updated by adding the new records and then
+// deleting the old ones that are no longer wanted, one by one; the SOA is replaced by adding it.
+func buildOp(origin string, k zone.Key, ch plan.Change) (op, error) {
+	o := op{key: k, delete: ch.Action == plan.Delete || ch.New == nil}
+	apex := k.Name == origin && (k.Type == dns.TypeNS || k.Type == dns.TypeSOA)
+	if o.delete && apex {
+		return o, fmt.Errorf("rfc2136: %s: servers do not delete the apex %s RRset", k, zone.TypeString(k.Type))
+	}
+	if !apex {
+		o.del = &dns.ANY{Hdr: dns.RR_Header{Name: k.Name, Rrtype: k.Type, Class: dns.ClassANY}}
+		o.count, o.bytes = 1, dns.Len(o.del)
+	}
+	if o.delete {
+		return o, nil
+	}
+	rrs, err := ch.New.RRs()
+	if err != nil {
+		return o, fmt.Errorf("rfc2136: %s: %w", k, err)
+	}
+	o.add = rrs
+	if apex && k.Type == dns.TypeNS && ch.Old != nil {
+		keep := map[string]bool{}
+		for _, v := range ch.New.Values {
+			keep[v] = true
+		}
+		for _, v := range ch.Old.Values {
+			if keep[v] {
+				continue
+			}
+			rr, err := zone.NewRR(k.Name, 0, k.Type, v)
+			if err != nil {
+				return o, fmt.Errorf("rfc2136: %s: %w", k, err)
+			}
+			rr.Header().Class = dns.ClassNONE
+			o.post = append(o.post, rr)
+		}
+	}
+	for _, rr := range append(slices.Clip(o.add), o.post...) {
+		o.bytes += dns.Len(rr)
+		o.count++
+	}
+	return o, nil
 }
 
 // chunkOps splits ops into messages bounded by p.chunk records and maxMsgBytes, keeping each
@@ -142,10 +180,15 @@ func (p *Provider) send(ctx context.Context, origin string, ops []op) error {
 	m := new(dns.Msg)
 	m.SetUpdate(origin)
 	for _, o := range ops {
-		m.Ns = append(m.Ns, o.del)
+		if o.del != nil {
+			m.Ns = append(m.Ns, o.del)
+		}
 	}
 	for _, o := range ops {
 		m.Ns = append(m.Ns, o.add...)
+	}
+	for _, o := range ops {
+		m.Ns = append(m.Ns, o.post...)
 	}
 	p.sign(m)
 	conn, stop, err := p.dial(ctx)

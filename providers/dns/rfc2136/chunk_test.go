@@ -80,6 +80,10 @@ func TestChunkOps(t *testing.T) {
 		t.Errorf("%d bytes of TXT in %d message(s); want a split by size", tops[0].bytes*3, len(tc))
 	}
 
+	apexNS := &zone.RRset{Name: "example.test.", Type: dns.TypeNS, TTL: 60, Values: []string{"ns1.example.test."}}
+	if _, err := buildOps("example.test.", []plan.Change{{Action: plan.Delete, Old: apexNS}}); err == nil {
+		t.Error("deleting the apex NS RRset accepted (servers ignore it)")
+	}
 	if _, err := buildOps("example.test.", []plan.Change{{Action: plan.Create, New: &zone.RRset{Name: "x.other.test.", Type: dns.TypeA, Values: []string{"192.0.2.1"}}}}); err == nil {
 		t.Error("RRset outside the zone accepted")
 	}
