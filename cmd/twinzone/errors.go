@@ -1,0 +1,27 @@
+package main
+
+import "strings"
+
+// multiError prints one error per line, which reads better than errors.Join's output when the
+// errors are file:line diagnostics.
+type multiError []error
+
+func (m multiError) Error() string {
+	parts := make([]string, len(m))
+	for i, e := range m {
+		parts[i] = e.Error()
+	}
+	return strings.Join(parts, "\n")
+}
+
+func (m multiError) Unwrap() []error { return m }
+
+func joinErrors(errs []error) error {
+	switch len(errs) {
+	case 0:
+		return nil
+	case 1:
+		return errs[0]
+	}
+	return multiError(errs)
+}

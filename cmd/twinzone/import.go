@@ -1,0 +1,73 @@
+package main
+
+import (
+	"fmt"
+	"io"
+	"os"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/twinzone/twinzone/pkg/zone"
+)
+
+func importCommand() *cli.Command {
+	return &cli.Command{
+		Name:      "import",
+		Usage:     "write a provider's current records as a zone file (bootstrap)",
+		ArgsUsage: "PROVIDER",
+		Description: "Reads every RRset PROVIDER serves for the zone (--zone, or the config's only zone) and " +
+			"writes it as an RFC 1035 zone file to --output (default: stdout). The sync stamp is left out.",
+		Flags: commonFlags(
+			&cli.StringFlag{Name: "output", Aliases: []string{"o"}, Usage: "file to write (default: stdout); never overwritten without --overwrite"},
+			&cli.BoolFlag{Name: "overwrite", Usage: "replace --output if it exists"},
+		),
+		Action: func(c *cli.Context) error {
+			if c.NArg() != 1 {
+				return withCode(exitError, fmt.Errorf("import: name one provider (e.g. twinzone import cf --zone example.com.)"))
+			}
+			l, err := loadConfigOnly(c)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			zc, err := oneZone(l, c.StringSlice("zone"))
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			p, err := l.openProvider(c.Context, c.Args().First())
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			sets, err := p.Records(c.Context, zc.Name)
+			if err != nil {
+				return withCode(exitError, fmt.Errorf("import %s from %s: %w", zc.Name, c.Args().First(), err))
+			}
+			z := &zone.Zone{Origin: zc.Name, RRsets: withoutStamp(sets, zc.Name)}
+			return writeZone(c, z)
+		},
+	}
+}
+
+func writeZone(c *cli.Context, z *zone.Zone) error {
+	out := c.String("output")
+	if out == "" {
+		return zone.Render(c.App.Writer, z)
+	}
+	flags := os.O_WRONLY | os.O_CREATE | os.O_EXCL
+	if c.Bool("overwrite") {
+		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
+	}
+	f, err := os.OpenFile(out, flags, 0o644)
+	if err != nil {
+		return withCode(exitError, fmt.Errorf("import: %w (use --overwrite to replace it)", err))
+	}
+	var w io.Writer = f
+	err = zone.Render(w, z)
+	if cerr := f.Close(); err == nil {
+		err = cerr
+	}
+	if err != nil {
+		return withCode(exitError, fmt.Errorf("import: write %s: %w", out, err))
+	}
+	fmt.Fprintf(c.App.ErrWriter, "wrote %d RRsets of %s to %s\n", len(z.RRsets), z.Origin, out)
+	return nil
+}

@@ -1,0 +1,131 @@
+package main
+
+import (
+	"fmt"
+	"log/slog"
+
+	"github.com/miekg/dns"
+	"github.com/urfave/cli/v2"
+
+	"github.com/twinzone/twinzone/pkg/config"
+	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/state"
+	"github.com/twinzone/twinzone/pkg/zone"
+)
+
+// loaded is a validated config with the zones the command works on, their files parsed.
+type loaded struct {
+	cfg    *config.Config
+	zones  []zoneData
+	log    *slog.Logger
+	opened map[string]provider.Provider
+	st     *state.Store
+}
+
+type zoneData struct {
+	cfg  *config.Zone
+	file *zone.Zone
+	hash string // the sync stamp hash of the zone file
+}
+
+// load reads the config and every selected zone file. Nothing touches the network: a bad
+// config or zone file stops the command before any provider is contacted.
+func load(c *cli.Context) (*loaded, error) {
+	log := newLogger(c)
+	cfg, err := config.Load(c.String("config"))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	sel, err := selectZones(cfg, c.StringSlice("zone"))
+	if err != nil {
+		return nil, err
+	}
+	l := &loaded{cfg: cfg, log: log}
+	var errs []error
+	for _, zc := range sel {
+		z, err := zone.ParseFile(zc.File, zc.Name)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		l.zones = append(l.zones, zoneData{cfg: zc, file: z, hash: plan.StampHash(z.RRsets)})
+	}
+	if len(errs) > 0 {
+		return nil, joinErrors(errs)
+	}
+	return l, nil
+}
+
+// selectZones returns the zones named by --zone, or all of them.
+func selectZones(cfg *config.Config, names []string) ([]*config.Zone, error) {
+	if len(names) == 0 {
+		return cfg.Zones, nil
+	}
+	out := make([]*config.Zone, 0, len(names))
+	for _, n := range names {
+		z, ok := cfg.Zone(n)
+		if !ok {
+			return nil, fmt.Errorf("zone %q is not in %s (it has: %v)", n, cfg.File, cfg.ZoneNames())
+		}
+		out = append(out, z)
+	}
+	return out, nil
+}
+
+// planOptions are the plan options for one provider of a zone; traits come from the provider.
+func planOptions(zd zoneData, providerName string, traits plan.Traits) plan.Options {
+	ign := make([]plan.IgnoreRule, len(zd.cfg.Ignore))
+	for i, r := range zd.cfg.Ignore {
+		ign[i] = plan.IgnoreRule{Name: r.Name, Type: r.Type}
+	}
+	return plan.Options{
+		Provider:     providerName,
+		Origin:       zd.cfg.Name,
+		Traits:       traits,
+		ManageApexNS: zd.cfg.ManageApexNS,
+		Ignore:       ign,
+		StampHash:    zd.hash,
+	}
+}
+
+// loadConfigOnly reads the config without parsing zone files (import writes one).
+func loadConfigOnly(c *cli.Context) (*loaded, error) {
+	log := newLogger(c)
+	cfg, err := config.Load(c.String("config"))
+	if err != nil {
+		return nil, err
+	}
+	for _, w := range cfg.Warnings {
+		log.Warn(w)
+	}
+	return &loaded{cfg: cfg, log: log}, nil
+}
+
+// oneZone returns the single zone named by --zone, or the config's only zone.
+func oneZone(l *loaded, names []string) (*config.Zone, error) {
+	sel, err := selectZones(l.cfg, names)
+	if err != nil {
+		return nil, err
+	}
+	if len(sel) != 1 {
+		return nil, fmt.Errorf("name one zone with --zone (the config has %v)", l.cfg.ZoneNames())
+	}
+	return sel[0], nil
+}
+
+// withoutStamp drops twinzone's own sync stamp from a provider's records.
+func withoutStamp(sets []zone.RRset, origin string) []zone.RRset {
+	out := make([]zone.RRset, 0, len(sets))
+	stamp := plan.StampName(origin)
+	for _, s := range sets {
+		if s.Name == stamp && s.Type == dns.TypeTXT {
+			continue
+		}
+		out = append(out, s)
+	}
+	return out
+}
