@@ -16,7 +16,7 @@ func planCommand() *cli.Command {
 		Usage: "show what differs between the zone file and each provider (writes nothing)",
 		Description: "Exit status: 0 no changes (or changes without --exit-code), 2 changes with --exit-code, " +
 			"1 error. A provider that cannot be read is reported, and the other is still planned.",
-		Flags: commonFlagsLevel("warn", 
+		Flags: commonFlagsLevel("warn",
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "text, json or markdown"},
 			&cli.BoolFlag{Name: "exit-code", Usage: "exit 2 when there are changes"},
 		),
