@@ -48,7 +48,7 @@ func (b batchBody) size() int { return len(b.Deletes) + len(b.Patches) + len(b.P
 func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Change) (err error) {
 	defer recoverErr(&err)
 	origin = strings.ToLower(dns.Fqdn(origin))
-	if err := checkChanges(origin, changes); err != nil {
+	if err := checkChanges(origin, p.cfg.MinTTL, changes); err != nil {
 		return err
 	}
 	if len(changes) == 0 {
@@ -78,7 +78,7 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 }
 
 // checkChanges refuses, before any request, changes this adapter cannot make.
-func checkChanges(origin string, changes []plan.Change) error {
+func checkChanges(origin string, minTTL uint32, changes []plan.Change) error {
 	for _, ch := range changes {
 		if ch.Old == nil && ch.New == nil {
 			return errors.New("cloudflare: a change without old or new RRset")
@@ -95,8 +95,8 @@ func checkChanges(origin string, changes []plan.Change) error {
 		if ch.New == nil {
 			continue
 		}
-		if ttl := ch.New.TTL; ttl != 1 && (ttl < 60 || ttl > 86400) {
-			return fmt.Errorf("cloudflare: %s: TTL %d outside Cloudflare's range (1 = automatic, 60..86400)", k, ttl)
+		if ttl := ch.New.TTL; ttl != 1 && (ttl < minTTL || ttl > 86400) {
+			return fmt.Errorf("cloudflare: %s: TTL %d outside Cloudflare's range (1 = automatic, %d..86400)", k, ttl, minTTL)
 		}
 		if k.Type == dns.TypeCNAME && len(ch.New.Values) > 1 {
 			return fmt.Errorf("cloudflare: %s: a CNAME RRset holds one value, not %d", k, len(ch.New.Values))
@@ -199,8 +199,20 @@ func batchRefused(err error) bool {
 	return true
 }
 
+// deletesFirst orders RRsets that only shrink or go before those that get new records, so
+// that a CNAME can take the place of other data at a name (and the other way round) even
+// when the changes fall into different requests.
+func deletesFirst(groups []group) []group {
+	groups = slices.Clone(groups)
+	slices.SortStableFunc(groups, func(a, b group) int {
+		return cmp.Compare(min(len(a.posts), 1), min(len(b.posts), 1))
+	})
+	return groups
+}
+
 // sendBatches packs whole groups into batches of at most BatchSize operations.
 func (p *Provider) sendBatches(ctx context.Context, z zoneInfo, groups []group) error {
+	groups = deletesFirst(groups)
 	limit := p.cfg.BatchSize
 	var b batchBody
 	var keys []zone.Key
@@ -299,12 +311,7 @@ var libdnsTypes = map[uint16]bool{dns.TypeA: true, dns.TypeAAAA: true, dns.TypeC
 func (p *Provider) sendSingle(ctx context.Context, z zoneInfo, origin string, groups []group) error {
 	lib := &libcf.Provider{APIToken: p.cfg.APIToken, HTTPClient: p.c}
 	recs := "/zones/" + url.PathEscape(z.ID) + "/dns_records"
-	// RRsets that only shrink or go first, so that a CNAME can take the place of other data
-	// (and the other way round) at a name.
-	groups = slices.Clone(groups)
-	slices.SortStableFunc(groups, func(a, b group) int {
-		return cmp.Compare(min(len(a.posts), 1), min(len(b.posts), 1))
-	})
+	groups = deletesFirst(groups)
 	for _, g := range groups {
 		fail := func(err error) error { return fmt.Errorf("cloudflare: %s: %w", g.key, err) }
 		n := min(len(g.deletes), len(g.posts))
@@ -319,7 +326,9 @@ func (p *Provider) sendSingle(ctx context.Context, z zoneInfo, origin string, gr
 			}
 		}
 		for _, r := range g.posts[n:] {
-			if libdnsTypes[g.key.Type] && r.Proxied == nil {
+			// libdns/cloudflare looks the zone up by name; use it only when this provider
+			// did so too (no ZoneID), so a token without Zone:Read never trips over it.
+			if libdnsTypes[g.key.Type] && r.Proxied == nil && p.cfg.ZoneID == "" {
 				rr, err := libdnsRecord(g.key, origin, r)
 				if err != nil {
 					return fail(err)

@@ -412,3 +412,26 @@ func TestTraits(t *testing.T) {
 		t.Fatal("New without token")
 	}
 }
+
+// A CNAME replaces other data at a name even when the changes fall into separate batches.
+func TestCNAMESwapAcrossBatches(t *testing.T) {
+	f := newFixture(t, cfemu.Options{}, func(c *Config) { c.BatchSize = 1 })
+	a := set("swap.example.com.", dns.TypeA, 300, "192.0.2.1")
+	txt := set("swap.example.com.", dns.TypeTXT, 300, `"x"`)
+	if err := f.sync([]zone.RRset{a, txt}); err != nil {
+		t.Fatal(err)
+	}
+	cname := set("swap.example.com.", dns.TypeCNAME, 300, "a.example.com.")
+	if err := f.sync([]zone.RRset{cname}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.records(); !equalSets(got, []zone.RRset{cname}) {
+		t.Fatalf("records %v", got)
+	}
+	if err := f.sync([]zone.RRset{a}); err != nil {
+		t.Fatal(err)
+	}
+	if got := f.records(); !equalSets(got, []zone.RRset{a}) {
+		t.Fatalf("records %v", got)
+	}
+}

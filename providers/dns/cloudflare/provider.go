@@ -20,8 +20,11 @@
 //   - When the batch endpoint is refused (404 or 403), Apply falls back to one request per
 //     record: an old record is changed in place (PUT) to a new value where possible, so the
 //     RRset never disappears; extra values are created, then surplus records deleted. In this
-//     mode, records of types libdns/cloudflare converts correctly (A, AAAA, CNAME, MX, NS)
-//     are created through its AppendRecords; the rest through this package's client.
+//     mode, new records of the types libdns/cloudflare converts correctly (A, AAAA, CNAME,
+//     NS; not MX, whose preference 0 it omits) are created through its AppendRecords when
+//     the zone is found by name (no Config.ZoneID), as libdns/cloudflare needs; everything
+//     else goes through this package's client. An RRset changed this way is never empty,
+//     but it is not atomic: an error part-way leaves it with old and new values mixed.
 //   - All requests, libdns/cloudflare's included (its Provider.HTTPClient is this package's
 //     client), pass one client-side rate limiter (1,200 requests per 5 minutes by default),
 //     a per-attempt timeout, and retries with exponential backoff that honour Retry-After.
@@ -77,6 +80,8 @@ type Config struct {
 	// BatchSize is the most operations per batch request: 200 on the Free plan (the
 	// default), 3,500 on paid plans.
 	BatchSize int
+	// MinTTL is the smallest TTL other than 1 (automatic): 60 (the default), 30 on Enterprise.
+	MinTTL uint32
 	// Endpoint is the API base URL; default DefaultEndpoint.
 	Endpoint string
 	// RateLimit is the client-side request rate; default 1,200 per 5 minutes. RateBurst is
@@ -123,6 +128,9 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.BatchSize <= 0 {
 		cfg.BatchSize = 200
 	}
+	if cfg.MinTTL == 0 {
+		cfg.MinTTL = 60
+	}
 	if cfg.Endpoint == "" {
 		cfg.Endpoint = DefaultEndpoint
 	}
@@ -165,7 +173,7 @@ func (p *Provider) Traits() plan.Traits {
 	for t := range supported {
 		types[t] = true
 	}
-	return plan.Traits{Types: types, MinTTL: 60, MaxTTL: 86400, AutoTTL: 1}
+	return plan.Traits{Types: types, MinTTL: p.cfg.MinTTL, MaxTTL: 86400, AutoTTL: 1}
 }
 
 // recoverErr turns a panic into an error.

@@ -3,7 +3,6 @@ package cfemu
 import (
 	"cmp"
 	"encoding/json"
-	"maps"
 	"net/http"
 	"slices"
 	"strconv"
@@ -44,8 +43,8 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, zoneID stri
 		}
 	}
 	if v := q.Get("per_page"); v != "" {
-		if per, err = strconv.Atoi(v); err != nil || per < 5 || per > MaxPerPage {
-			writeErr(w, http.StatusBadRequest, 1004, "per_page must be between 5 and 5000")
+		if per, err = strconv.Atoi(v); err != nil || per < 1 || per > MaxPerPage {
+			writeErr(w, http.StatusBadRequest, 1004, "per_page must be between 1 and 5000")
 			return
 		}
 	}
@@ -62,7 +61,7 @@ func (s *Server) listRecords(w http.ResponseWriter, r *http.Request, zoneID stri
 		return
 	}
 	var all []Record
-	for _, rec := range z.records {
+	for _, rec := range z.records.byID {
 		checks := []bool{}
 		if name != "" {
 			checks = append(checks, rec.Name == name)
@@ -129,7 +128,7 @@ func (s *Server) recordByID(w http.ResponseWriter, r *http.Request, zoneID, id s
 	var e *cfError
 	switch r.Method {
 	case http.MethodGet:
-		p, ok := z.records[id]
+		p, ok := z.records.get(id)
 		if !ok {
 			e = notFound()
 		} else {
@@ -158,7 +157,7 @@ func notFound() *cfError {
 }
 
 // doCreate, doUpdate and doDelete change recs; callers hold s.mu.
-func (s *Server) doCreate(z *zoneData, recs map[string]*Record, in recordInput) (Record, *cfError) {
+func (s *Server) doCreate(z *zoneData, recs *store, in recordInput) (Record, *cfError) {
 	rec := merge(Record{}, in, true)
 	if e := s.normalize(z, &rec); e != nil {
 		return Record{}, e
@@ -170,12 +169,12 @@ func (s *Server) doCreate(z *zoneData, recs map[string]*Record, in recordInput) 
 	rec.ZoneID, rec.ZoneName = z.ID, z.Name
 	rec.CreatedOn = time.Now().UTC()
 	rec.ModifiedOn = rec.CreatedOn
-	recs[rec.ID] = &rec
+	recs.put(&rec)
 	return rec, nil
 }
 
-func (s *Server) doUpdate(z *zoneData, recs map[string]*Record, id string, in recordInput, full bool) (Record, *cfError) {
-	old, ok := recs[id]
+func (s *Server) doUpdate(z *zoneData, recs *store, id string, in recordInput, full bool) (Record, *cfError) {
+	old, ok := recs.get(id)
 	if !ok {
 		return Record{}, notFound()
 	}
@@ -190,19 +189,19 @@ func (s *Server) doUpdate(z *zoneData, recs map[string]*Record, id string, in re
 		return Record{}, e
 	}
 	rec.ModifiedOn = time.Now().UTC()
-	recs[id] = &rec
+	recs.put(&rec)
 	return rec, nil
 }
 
-func doDelete(recs map[string]*Record, id string) (Record, *cfError) {
-	old, ok := recs[id]
+func doDelete(recs *store, id string) (Record, *cfError) {
+	old, ok := recs.get(id)
 	if !ok {
 		return Record{}, notFound()
 	}
 	if old.Meta.ReadOnly {
 		return Record{}, badRequest(1046, "This record is managed by Cloudflare and cannot be modified.")
 	}
-	delete(recs, id)
+	recs.del(id)
 	return *old, nil
 }
 
@@ -238,7 +237,7 @@ func (s *Server) batch(w http.ResponseWriter, r *http.Request, zoneID string) {
 	if z == nil {
 		return
 	}
-	recs := maps.Clone(z.records)
+	recs := z.records.clone()
 	var res batchResult
 	fail := func(op string, i int, e *cfError) {
 		// A failed operation fails the whole batch with 400, naming the operation.
@@ -288,8 +287,8 @@ func (s *Server) Records(zoneID string) []Record {
 	if !ok {
 		return nil
 	}
-	out := make([]Record, 0, len(z.records))
-	for _, r := range z.records {
+	out := make([]Record, 0, len(z.records.byID))
+	for _, r := range z.records.byID {
 		out = append(out, *r)
 	}
 	slices.SortFunc(out, func(a, b Record) int {
@@ -315,6 +314,6 @@ func (s *Server) Seed(zoneID string, rec Record) (string, error) {
 	rec.ID, rec.ZoneID, rec.ZoneName, rec.Meta = randomID(), z.ID, z.Name, meta
 	rec.CreatedOn = time.Now().UTC()
 	rec.ModifiedOn = rec.CreatedOn
-	z.records[rec.ID] = &rec
+	z.records.put(&rec)
 	return rec.ID, nil
 }

@@ -284,10 +284,10 @@ func identity(r *Record) string {
 }
 
 // conflicts checks r against the other records of the zone.
-func conflicts(recs map[string]*Record, r *Record) *cfError {
+func conflicts(recs *store, r *Record) *cfError {
 	id := identity(r)
-	for _, o := range recs {
-		if o.ID == r.ID || o.Name != r.Name {
+	for _, o := range recs.atName(r.Name) {
+		if o.ID == r.ID {
 			continue
 		}
 		if identity(o) == id {

@@ -58,7 +58,7 @@ type Server struct {
 type zoneData struct {
 	ID, Name    string
 	NameServers []string
-	records     map[string]*Record // by ID
+	records     *store
 }
 
 // New starts an emulator on 127.0.0.1. Close it when done.
@@ -93,7 +93,7 @@ func (s *Server) AddZone(name string) string {
 	defer s.mu.Unlock()
 	name = strings.ToLower(strings.TrimSuffix(name, "."))
 	id := randomID()
-	s.zones[id] = &zoneData{ID: id, Name: name, records: map[string]*Record{},
+	s.zones[id] = &zoneData{ID: id, Name: name, records: newStore(),
 		NameServers: []string{"ada.ns.cloudflare.com", "bob.ns.cloudflare.com"}}
 	return id
 }
