@@ -245,3 +245,11 @@ func TestLoadUsesEnvironment(t *testing.T) {
 		t.Errorf("token = %q", got)
 	}
 }
+
+func TestMergeFanOut(t *testing.T) {
+	_, err := LoadWith(writeConfig(t, mergeBomb()), testLookup)
+	// x0..x6 are unknown top-level keys; the zone's probe gets interval 5s from x0.
+	if err == nil || !strings.Contains(err.Error(), `unknown key "x0"`) || strings.Contains(err.Error(), "probe") {
+		t.Errorf("err = %v", err)
+	}
+}

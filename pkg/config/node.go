@@ -74,12 +74,20 @@ func (d *decoder) pairs(n *yaml.Node, path string) ([]pair, bool) {
 		return nil, false
 	}
 	var out []pair
-	seen := map[string]*yaml.Node{}
-	d.collectPairs(n, path, 0, seen, &out, true)
+	m := &merger{seen: map[string]*yaml.Node{}, visited: map[*yaml.Node]bool{n: true}}
+	d.collectPairs(n, path, 0, m, &out, true)
 	return out, true
 }
 
-func (d *decoder) collectPairs(n *yaml.Node, path string, depth int, seen map[string]*yaml.Node, out *[]pair, explicit bool) {
+// merger is the state of one mapping's merge expansion: keys seen, and mappings already merged
+// (each is merged once, so alias fan-out cannot blow up).
+type merger struct {
+	seen    map[string]*yaml.Node
+	visited map[*yaml.Node]bool
+}
+
+func (d *decoder) collectPairs(n *yaml.Node, path string, depth int, m *merger, out *[]pair, explicit bool) {
+	seen := m.seen
 	var merges []*yaml.Node
 	for i := 0; i+1 < len(n.Content); i += 2 {
 		k, v := resolve(n.Content[i]), n.Content[i+1]
@@ -100,30 +108,34 @@ func (d *decoder) collectPairs(n *yaml.Node, path string, depth int, seen map[st
 		seen[k.Value] = k
 		*out = append(*out, pair{key: k, val: v, name: k.Value})
 	}
-	for _, m := range merges {
-		m = resolve(m)
+	for _, mn := range merges {
+		mn = resolve(mn)
 		if depth >= maxMergeDepth {
-			d.errorf(m, path, "merge keys nested too deeply")
+			d.errorf(mn, path, "merge keys nested too deeply")
 			return
 		}
 		var sources []*yaml.Node
 		switch {
-		case m != nil && m.Kind == yaml.MappingNode:
-			sources = []*yaml.Node{m}
-		case m != nil && m.Kind == yaml.SequenceNode:
-			for _, s := range m.Content {
+		case mn != nil && mn.Kind == yaml.MappingNode:
+			sources = []*yaml.Node{mn}
+		case mn != nil && mn.Kind == yaml.SequenceNode:
+			for _, s := range mn.Content {
 				sources = append(sources, resolve(s))
 			}
 		}
-		if len(sources) == 0 && !isNull(m) {
-			d.errorf(m, path, "merge key \"<<\" needs a mapping or a list of mappings")
+		if len(sources) == 0 && !isNull(mn) {
+			d.errorf(mn, path, "merge key \"<<\" needs a mapping or a list of mappings")
 		}
 		for _, s := range sources {
 			if s == nil || s.Kind != yaml.MappingNode {
-				d.errorf(m, path, "merge key \"<<\" needs a mapping or a list of mappings")
+				d.errorf(mn, path, "merge key \"<<\" needs a mapping or a list of mappings")
 				continue
 			}
-			d.collectPairs(s, path, depth+1, seen, out, false)
+			if m.visited[s] {
+				continue
+			}
+			m.visited[s] = true
+			d.collectPairs(s, path, depth+1, m, out, false)
 		}
 	}
 }

@@ -124,6 +124,9 @@ func (d *decoder) zoneName(v *yaml.Node, path string, dst *string) {
 func (d *decoder) zoneFile(v *yaml.Node, path string, dst *string) {
 	var p string
 	if !d.path(v, path, &p) {
+		if isNull(resolve(v)) {
+			d.errorf(resolve(v), path, "empty path: want the zone's master file")
+		}
 		return
 	}
 	st, err := os.Stat(p)
