@@ -76,10 +76,14 @@ func (p *Provider) Apply(ctx context.Context, zoneName string, changes []plan.Ch
 	batches := p.pack(groups)
 	var ids []string
 	for i, b := range batches {
-		cid, err := p.submit(ctx, zoneName, id, b)
+		cid, maybe, err := p.submit(ctx, zoneName, id, b)
 		if err != nil {
-			return fmt.Errorf("route53: %s: change batch %d of %d (%d RRsets: %s) not applied (%d earlier batches applied): %w",
-				zoneName, i+1, len(batches), len(b.groups), b.keys(), i, err)
+			state := "was not applied"
+			if maybe {
+				state = "may or may not have been applied (the outcome of an attempt is unknown)"
+			}
+			return fmt.Errorf("route53: %s: change batch %d of %d (%d RRsets: %s) %s; %d earlier batches applied: %w",
+				zoneName, i+1, len(batches), len(b.groups), b.keys(), state, i, err)
 		}
 		p.remember(zoneName, b)
 		if cid != "" {
@@ -230,8 +234,9 @@ func (p *Provider) pack(groups []*group) []*batch {
 
 // submit sends one batch and returns its change ID. When Route 53 rejects a retry of a batch
 // whose earlier attempt may have been applied, the zone is re-read: if every change of the
-// batch is in effect, the batch succeeded.
-func (p *Provider) submit(ctx context.Context, zoneName, id string, b *batch) (string, error) {
+// batch is in effect, the batch succeeded. On error, maybe tells whether the batch might
+// have been applied all the same.
+func (p *Provider) submit(ctx context.Context, zoneName, id string, b *batch) (cid string, maybe bool, err error) {
 	var changes []types.Change
 	for _, g := range b.groups {
 		changes = append(changes, g.r53...)
@@ -244,20 +249,21 @@ func (p *Provider) submit(ctx context.Context, zoneName, id string, b *batch) (s
 		return err
 	})
 	if err == nil {
-		return aws.ToString(out.ChangeInfo.Id), nil
+		return aws.ToString(out.ChangeInfo.Id), false, nil
 	}
 	var icb *types.InvalidChangeBatch
 	if ambiguous && errors.As(err, &icb) && ctx.Err() == nil {
 		done, verr := p.inEffect(ctx, zoneName, b)
 		if verr == nil && done {
 			p.log.InfoContext(ctx, "route53: change batch was applied by an attempt whose reply was lost", "zone", zoneName, "rrsets", len(b.groups))
-			return "", nil
+			return "", false, nil
 		}
 		if verr != nil {
-			return "", fmt.Errorf("%w (checking whether an earlier attempt applied it failed: %v)", err, verr)
+			return "", true, fmt.Errorf("%w (checking whether an earlier attempt applied it failed: %v)", err, verr)
 		}
+		return "", false, err
 	}
-	return "", err
+	return "", ambiguous, err
 }
 
 // inEffect re-reads the zone and reports whether every change of b is in effect.

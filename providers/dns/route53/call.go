@@ -68,7 +68,8 @@ func (p *Provider) callAmbiguous(ctx context.Context, op string, fn func(context
 			return nil, ambiguous
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("route53 %s: %w (last error: %v)", op, ctx.Err(), err), ambiguous
+			// The request may have reached the server before the caller gave up.
+			return fmt.Errorf("route53 %s: %w (last error: %v)", op, ctx.Err(), err), true
 		}
 		retryable, maybe := classify(ctx, err)
 		if !retryable {

@@ -305,3 +305,9 @@ func TestCancelledContext(t *testing.T) {
 		t.Errorf("cancelled Records: %v", err)
 	}
 }
+
+func TestConformanceManagedApexNS(t *testing.T) {
+	providertest.Run(t, func(t *testing.T) (provider.Provider, string) {
+		return newEnv(t, func(c *Config) { c.ManageApexNS = true }).p, testZone
+	})
+}
