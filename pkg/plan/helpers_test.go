@@ -3,6 +3,7 @@ package plan
 import (
 	"fmt"
 	"math/rand/v2"
+	"slices"
 	"strings"
 	"testing"
 
@@ -74,11 +75,17 @@ func mutate(sets []zone.RRset, frac float64, seed uint64) []zone.RRset {
 	return out
 }
 
-// apply simulates a provider that stores exactly what it is given.
+// apply simulates a provider that stores exactly what it is given; names are
+// case-insensitive and duplicate keys are merged, as in DNS.
 func apply(current []zone.RRset, changes []Change) []zone.RRset {
 	m := map[zone.Key]zone.RRset{}
 	for _, s := range current {
-		m[s.Key()] = s
+		k := zone.Key{Name: normName(s.Name), Type: s.Type}
+		if o, ok := m[k]; ok {
+			s.Values = append(slices.Clone(o.Values), s.Values...)
+			s.TTL = min(s.TTL, o.TTL)
+		}
+		m[k] = s
 	}
 	for _, c := range changes {
 		switch c.Action {

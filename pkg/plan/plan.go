@@ -95,7 +95,8 @@ func errorf(format string, args ...any) error {
 // Calculate compares desired with current records and returns the changes that turn current
 // into desired on a provider described by opts. It is pure: no I/O, and neither input is
 // modified. Both inputs are best given in canonical order (zone.Sort); other orders are
-// sorted on a copy. RRsets with the same key in one input are merged.
+// sorted on a copy. RRsets with the same key in one input are merged (values united, lowest
+// TTL).
 //
 // Never managed: SOA; apex NS unless opts.ManageApexNS and opts.Traits.ApexNSManaged; keys
 // matching opts.Ignore; opts.Unmanaged keys. The stamp RRset is twinzone's own: any stamp in
@@ -152,13 +153,14 @@ func Calculate(desired, current []zone.RRset, opts Options) (*Plan, error) {
 	return c.p, nil
 }
 
-// group merges the RRsets with the same key starting at sets[i] into one canonical RRset and
-// returns it with the index after the group. ok is false for an empty RRset.
+// group merges the RRsets with the same key starting at sets[i] into one canonical RRset (the
+// union of the values, the lowest TTL) and returns it with the index after the group. ok is false for an empty RRset.
 func group(sets []zone.RRset, i int) (zone.RRset, int, bool) {
 	s := canonicalSet(sets[i])
 	j := i + 1
 	for j < len(sets) && compareKeys(&sets[i], &sets[j]) == 0 {
 		o := canonicalSet(sets[j])
+		s.TTL = min(s.TTL, o.TTL)
 		s.Values = append(slices.Clip(s.Values), o.Values...)
 		slices.Sort(s.Values)
 		s.Values = slices.Compact(s.Values)
