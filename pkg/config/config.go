@@ -18,7 +18,6 @@ package config
 
 import (
 	"net/netip"
-	"regexp"
 	"slices"
 	"strings"
 	"time"
@@ -173,15 +172,15 @@ type Failover struct {
 }
 
 // IgnoreRule keeps matching records out of twinzone's hands (never created, updated or
-// deleted).
+// deleted). The matching rules are those of plan.IgnoreRule, which receives Name and Type.
 type IgnoreRule struct {
-	// Name is an absolute, lower-case glob. A relative pattern in the file is made absolute by
-	// appending the zone name. "*" matches any run of characters, dots included; "x.*.zone."
-	// also matches "x.zone." (the "*" and the dot before it may match nothing), so
-	// "_acme-challenge.*" covers _acme-challenge at the apex and below every name.
+	// Name is an absolute, lower-case glob, matched label by label: a label that is exactly
+	// "*" matches zero or more whole labels ("_acme-challenge.*.example.com." covers
+	// _acme-challenge at the apex and below every name; "*.example.com." covers the whole zone),
+	// and a "*" inside a label ("mail-*") matches any characters within that label. A relative
+	// pattern in the file is made absolute by appending the zone name; "@" is the apex.
 	Name string
 	Type string // record type mnemonic, upper-case ("TXT"); empty matches every type
-	re   *regexp.Regexp
 }
 
 // Match reports whether the rule covers an RRset with this owner (absolute) and type.
@@ -189,14 +188,7 @@ func (r IgnoreRule) Match(owner, rrtype string) bool {
 	if r.Type != "" && !strings.EqualFold(r.Type, rrtype) {
 		return false
 	}
-	re := r.re
-	if re == nil {
-		var err error
-		if re, err = globRegexp(r.Name); err != nil {
-			return false
-		}
-	}
-	return re.MatchString(strings.ToLower(owner))
+	return matchName(splitLabels(r.Name), splitLabels(owner))
 }
 
 // Ignored reports whether any rule of the zone covers the owner and type.
@@ -204,24 +196,58 @@ func (z *Zone) Ignored(owner, rrtype string) bool {
 	return slices.ContainsFunc(z.Ignore, func(r IgnoreRule) bool { return r.Match(owner, rrtype) })
 }
 
-// globRegexp compiles an ignore pattern (see IgnoreRule.Name).
-func globRegexp(pattern string) (*regexp.Regexp, error) {
-	var b strings.Builder
-	b.WriteString("^")
-	for i := 0; i < len(pattern); i++ {
-		switch {
-		case strings.HasPrefix(pattern[i:], ".*."):
-			// "a.*.b": the "*" and the dot before it may match nothing.
-			b.WriteString(`(?:\..*)?`)
-			i++
-		case pattern[i] == '*':
-			b.WriteString(".*")
-		default:
-			b.WriteString(regexp.QuoteMeta(pattern[i : i+1]))
-		}
+func splitLabels(name string) []string {
+	name = strings.TrimSuffix(strings.ToLower(name), ".")
+	if name == "" {
+		return nil
 	}
-	b.WriteString("$")
-	return regexp.Compile(b.String())
+	return strings.Split(name, ".")
+}
+
+// matchName matches pattern labels against name labels; a "*" label matches zero or more
+// labels. Dynamic programming keeps it O(len(pat) * len(name)).
+func matchName(pat, name []string) bool {
+	// ok[j]: pat[:i] matches name[:j].
+	ok := make([]bool, len(name)+1)
+	ok[0] = true
+	next := make([]bool, len(name)+1)
+	for _, p := range pat {
+		clear(next)
+		if p == "*" {
+			reached := false
+			for j := range ok {
+				reached = reached || ok[j]
+				next[j] = reached
+			}
+		} else {
+			for j := 1; j <= len(name); j++ {
+				next[j] = ok[j-1] && matchLabel(p, name[j-1])
+			}
+		}
+		ok, next = next, ok
+	}
+	return ok[len(name)]
+}
+
+// matchLabel matches one label against a pattern where "*" matches any run of characters.
+func matchLabel(p, s string) bool {
+	parts := strings.Split(p, "*")
+	if len(parts) == 1 {
+		return p == s
+	}
+	if !strings.HasPrefix(s, parts[0]) {
+		return false
+	}
+	s = s[len(parts[0]):]
+	for _, mid := range parts[1 : len(parts)-1] {
+		i := strings.Index(s, mid)
+		if i < 0 {
+			return false
+		}
+		s = s[i+len(mid):]
+	}
+	last := parts[len(parts)-1]
+	return len(s) >= len(last) && strings.HasSuffix(s, last)
 }
 
 func canonicalZoneName(name string) string {

@@ -238,7 +238,7 @@ func (d *decoder) ignoreRules(n *yaml.Node, path string, z *Zone) {
 	}
 }
 
-// finishIgnore makes relative ignore patterns absolute under the zone and compiles them.
+// finishIgnore makes relative ignore patterns absolute under the zone.
 func (d *decoder) finishIgnore(z *Zone) {
 	for i := range z.Ignore {
 		r := &z.Ignore[i]
@@ -249,12 +249,6 @@ func (d *decoder) finishIgnore(z *Zone) {
 				r.Name += "." + z.Name
 			}
 		}
-		re, err := globRegexp(r.Name)
-		if err != nil {
-			d.add(z.Line, 0, "ignore", "pattern %q: %v", r.Name, err)
-			continue
-		}
-		r.re = re
 	}
 }
 
