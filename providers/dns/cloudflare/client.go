@@ -208,6 +208,10 @@ func (c *client) roundTrip(req *http.Request) (*http.Response, error) {
 			lastErr = fmt.Errorf("%w (server asks to wait %s, more than the %s allowed)", lastErr, wait, c.maxWait)
 			break
 		}
+		if dl, ok := ctx.Deadline(); ok && time.Until(dl) < wait {
+			lastErr = fmt.Errorf("%w (the next attempt would be after the deadline)", lastErr)
+			break
+		}
 		c.log.DebugContext(ctx, "cloudflare: retrying", "request", what, "attempt", attempt+1, "wait", wait, "error", lastErr)
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("cloudflare: %s: %w (last error: %v)", what, err, lastErr)

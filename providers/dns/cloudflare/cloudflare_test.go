@@ -435,3 +435,15 @@ func TestCNAMESwapAcrossBatches(t *testing.T) {
 		t.Fatalf("records %v", got)
 	}
 }
+
+func TestRetryWaitBeyondDeadlineIsTransient(t *testing.T) {
+	f := newFixture(t, cfemu.Options{}, nil)
+	f.emu.SetRetryAfter(120)
+	f.emu.Inject(cfemu.Fault429, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := f.p.Records(ctx, origin)
+	if !errors.Is(err, provider.ErrTransient) || !strings.Contains(err.Error(), "deadline") || len(f.waits) != 0 {
+		t.Fatalf("err %v, waits %v", err, f.waits)
+	}
+}
