@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"strings"
 	"time"
 
 	"github.com/miekg/dns"
@@ -21,8 +22,13 @@ type Controller struct {
 	ExpectedStamp func() string
 	// ParentDS returns the DS records the parent publishes now (nil: none).
 	ParentDS func(ctx context.Context) ([]*dns.DS, error)
+	// RetryEvery paces a decision whose execution failed (preflight refused, registrar down):
+	// the same decision is tried again no sooner than this after the failure. 0: every round.
+	RetryEvery time.Duration
 
 	lastBlocked string
+	failedKey   string
+	failedAt    time.Time
 }
 
 // StepResult is what one Step saw and did.
@@ -44,6 +50,13 @@ func (c *Controller) Step(ctx context.Context, now time.Time, round probe.Round)
 			Message: string(tr.From) + " -> " + string(tr.To) + ": " + tr.Reason, Evidence: tr})
 	}
 	res.Decision = c.Engine.Observe(now, res.Transitions)
+	key := string(res.Decision.Kind) + " " + strings.Join(res.Decision.Set.Names(), " ")
+	if res.Decision.Kind != None && key == c.failedKey && c.RetryEvery > 0 && now.Sub(c.failedAt) < c.RetryEvery {
+		d := res.Decision
+		d.Kind, d.Wanted = None, res.Decision.Kind
+		d.Blocked = "last attempt failed at " + c.failedAt.UTC().Format(time.RFC3339) + ": retrying after " + c.RetryEvery.String()
+		res.Decision = d
+	}
 	if res.Decision.Blocked != c.lastBlocked && res.Decision.Blocked != "" {
 		c.Runner.Notify(Event{Time: now, Kind: string(res.Decision.Wanted),
 			Message: "held back: " + res.Decision.Blocked, Evidence: res.Decision})
@@ -60,6 +73,7 @@ func (c *Controller) Step(ctx context.Context, now time.Time, round probe.Round)
 		ds, err := c.ParentDS(ctx)
 		if err != nil {
 			res.Err = err
+			c.failedKey, c.failedAt = key, now
 			c.Runner.Notify(Event{Time: now, Kind: "preflight", Message: "cannot read the parent's DS records: " + err.Error()})
 			return res
 		}
@@ -69,6 +83,9 @@ func (c *Controller) Step(ctx context.Context, now time.Time, round probe.Round)
 	res.Outcome, res.Err = &out, err
 	if out.Applied {
 		c.Engine.Applied(now, res.Decision)
+		c.failedKey = ""
+	} else {
+		c.failedKey, c.failedAt = key, now
 	}
 	return res
 }

@@ -316,3 +316,25 @@ func (e *Engine) Targets(d Decision) []Target {
 	}
 	return out
 }
+
+// ProvidersOf maps a published NS set (names, any case, with or without the final dot) to
+// the providers whose every name it contains, in normal order: what SetCurrent wants when the
+// controller starts and reads the delegation.
+func (e *Engine) ProvidersOf(names []string) []string {
+	have := map[string]bool{}
+	for _, n := range names {
+		have[strings.TrimSuffix(strings.ToLower(n), ".")] = true
+	}
+	var out []string
+	for _, p := range []string{e.cfg.Primary, e.cfg.Secondary} {
+		set := e.SetOf([]string{p})
+		all := len(set) > 0
+		for _, ns := range set {
+			all = all && have[strings.TrimSuffix(strings.ToLower(ns.Name), ".")]
+		}
+		if all {
+			out = append(out, p)
+		}
+	}
+	return out
+}
