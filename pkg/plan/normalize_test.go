@@ -95,6 +95,22 @@ func TestCompareNamesAgreesWithZone(t *testing.T) {
 			}
 		}
 	}
+	for _, a := range names {
+		for _, b := range names {
+			ka, kb := string(appendSortKey(nil, a)), string(appendSortKey(nil, b))
+			if sign(strings.Compare(ka, kb)) != sign(compareNames(a, b)) {
+				t.Errorf("sort keys of %q, %q disagree with compareNames", a, b)
+			}
+		}
+	}
+	shuffled := []zone.RRset{}
+	for i, n := range names {
+		shuffled = append(shuffled, zone.RRset{Name: n, Type: uint16(i%3 + 1)}, zone.RRset{Name: n, Type: 1})
+	}
+	rand.New(rand.NewPCG(1, 1)).Shuffle(len(shuffled), func(i, j int) { shuffled[i], shuffled[j] = shuffled[j], shuffled[i] })
+	if v := sortedView(shuffled); !slices.IsSortedFunc(v, func(a, b zone.RRset) int { return compareKeys(&a, &b) }) {
+		t.Errorf("sortedView did not sort")
+	}
 	sorted := slices.Clone(names)
 	slices.SortFunc(sorted, compareNames)
 	if !slices.IsSortedFunc(sorted, func(a, b string) int { return zone.CompareNames(dns.Fqdn(a), dns.Fqdn(b)) }) {

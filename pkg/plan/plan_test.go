@@ -132,6 +132,19 @@ func TestCalculateRules(t *testing.T) {
 			current: []zone.RRset{www, rr(t, "b.example.com.", "A", 300, "192.0.2.1", "192.0.2.2")}, want: ""},
 		{name: "unsorted values", desired: []zone.RRset{soa(t), rr(t, "b.example.com.", "A", 300, "192.0.2.2", "192.0.2.1", "192.0.2.1")},
 			current: []zone.RRset{rr(t, "b.example.com.", "A", 300, "192.0.2.1", "192.0.2.2")}, want: ""},
+		{name: "dnssec records of a signing provider left alone", desired: []zone.RRset{soa(t), www,
+			rr(t, "example.com.", "DNSKEY", 3600, "257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ=="),
+			rr(t, "sub.example.com.", "DS", 3600, "12345 13 2 3ad9d4a34d7d6a4f5b8bf6f8d6e5c3c6f8e0a7f1d6a2a5a1c1e5f8a9b6c3d2e1")},
+			current: []zone.RRset{www, rr(t, "www.example.com.", "RRSIG", 300, "A 13 3 300 20300101000000 20200101000000 12345 example.com. AAAA"),
+				rr(t, "www.example.com.", "NSEC", 300, "x.example.com. A RRSIG NSEC"),
+				rr(t, "example.com.", "NSEC3PARAM", 0, "1 0 0 -"),
+				rr(t, "example.com.", "CDS", 0, "0 0 0 00")},
+			want: "create sub.example.com. DS;",
+			check: func(t *testing.T, p *Plan) {
+				if len(p.Unmanaged) != 1 || p.Unmanaged[0].Key.Type != dns.TypeDNSKEY || p.Existing != 1 {
+					t.Errorf("unmanaged %v existing %d", p.Unmanaged, p.Existing)
+				}
+			}},
 		{name: "no origin", desired: []zone.RRset{www}, err: "no zone origin"},
 		{name: "empty rrsets are absent", desired: []zone.RRset{soa(t), {Name: "e.example.com.", Type: dns.TypeA}},
 			current: []zone.RRset{{Name: "f.example.com.", Type: dns.TypeA}}, want: ""},
