@@ -1,0 +1,60 @@
+package config
+
+import (
+	"os"
+	"path/filepath"
+	"testing"
+)
+
+// loadExample copies examples/<rel> into a temporary tree with zones/example.com.zone at the
+// place the example expects, and loads it.
+func loadExample(t *testing.T, rel string) *Config {
+	t.Helper()
+	data, err := os.ReadFile(filepath.Join("..", "..", "examples", rel))
+	if err != nil {
+		t.Fatal(err)
+	}
+	root := t.TempDir()
+	path := filepath.Join(root, "examples", rel)
+	for _, dir := range []string{filepath.Dir(path), filepath.Join(root, "zones")} {
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if err := os.WriteFile(filepath.Join(root, "zones", "example.com.zone"), []byte("$ORIGIN example.com.\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if err := os.WriteFile(path, data, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	c, err := LoadWith(path, testLookup)
+	if err != nil {
+		t.Fatalf("%s: %v", rel, err)
+	}
+	if z, ok := c.Zone("example.com."); !ok || z.File != filepath.Join(root, "zones", "example.com.zone") {
+		t.Fatalf("%s: zone example.com. = %+v", rel, z)
+	}
+	return c
+}
+
+func TestExampleConfig(t *testing.T) {
+	c := loadExample(t, "twinzone.yaml")
+	z, _ := c.Zone("example.com.")
+	if z.Primary.Provider != "cloudflare" || c.Providers["cloudflare"].Type != TypeCloudflare ||
+		z.Secondary.Provider != "route53" || c.Providers["route53"].Type != TypeRoute53 ||
+		z.Registrar != "domains" || len(z.Secondary.Nameservers) != 4 || len(c.Warnings) != 0 {
+		t.Errorf("example: %+v, warnings %q", z, c.Warnings)
+	}
+	if !z.Ignored("_acme-challenge.www.example.com.", "TXT") || z.Ignored("www.example.com.", "TXT") {
+		t.Error("example ignore rule does not cover ACME challenges only")
+	}
+}
+
+func TestLabConfig(t *testing.T) {
+	c := loadExample(t, filepath.Join("lab", "twinzone.yaml"))
+	z, _ := c.Zone("example.com.")
+	if c.Providers["bind"].RFC2136.Server != "127.0.0.1:5301" || c.Registrars["parent"].RFC2136.Zone != "com." ||
+		z.Probe.Timeout != 500e6 || z.Failover.Failback != FailbackAuto {
+		t.Errorf("lab: %+v", z)
+	}
+}
