@@ -244,7 +244,7 @@ func (p *Provider) submit(ctx context.Context, zoneName, id string, b *batch) (c
 	in := &r53.ChangeResourceRecordSetsInput{HostedZoneId: aws.String(id),
 		ChangeBatch: &types.ChangeBatch{Changes: changes, Comment: aws.String("twinzone")}}
 	var out *r53.ChangeResourceRecordSetsOutput
-	err, ambiguous := p.callAmbiguous(ctx, "ChangeResourceRecordSets", func(ctx context.Context) (err error) {
+	err, ambiguous := p.callAmbiguous(ctx, "ChangeResourceRecordSets", true, func(ctx context.Context) (err error) {
 		out, err = p.client.ChangeResourceRecordSets(ctx, in)
 		return err
 	})

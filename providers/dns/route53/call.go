@@ -51,19 +51,25 @@ func classify(ctx context.Context, err error) (retryable, maybeApplied bool) {
 // call runs one API request with the rate limiter, a per-attempt timeout, retries with
 // backoff and panic recovery.
 func (p *Provider) call(ctx context.Context, op string, fn func(context.Context) error) error {
-	err, _ := p.callAmbiguous(ctx, op, fn)
+	err, _ := p.callAmbiguous(ctx, op, false, fn)
 	return err
 }
 
 // callAmbiguous is call that also reports whether an earlier failed attempt might have taken
-// effect (it timed out, the connection dropped, or the server answered 5xx).
-func (p *Provider) callAmbiguous(ctx context.Context, op string, fn func(context.Context) error) (error, bool) {
+// effect (it timed out, the connection dropped, or the server answered 5xx). With detach, an
+// attempt under way is not abandoned when ctx ends (only RequestTimeout bounds it), so that
+// the outcome of a write is known; no new attempt starts after ctx ends.
+func (p *Provider) callAmbiguous(ctx context.Context, op string, detach bool, fn func(context.Context) error) (error, bool) {
 	ambiguous := false
 	for attempt := 1; ; attempt++ {
 		if err := p.limiter.Wait(ctx); err != nil {
 			return fmt.Errorf("route53 %s: %w", op, waitErr(ctx, err)), ambiguous
 		}
-		err := p.attempt(ctx, fn)
+		actx := ctx
+		if detach {
+			actx = context.WithoutCancel(ctx)
+		}
+		err := p.attempt(actx, fn)
 		if err == nil {
 			return nil, ambiguous
 		}

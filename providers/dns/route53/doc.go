@@ -43,7 +43,11 @@
 // RRset too large for DELETE+CREATE in one batch is sent as one UPSERT.) Each RRset's change is
 // in one batch, so it is atomic; batches run in order, deletes first. When a batch fails after
 // an attempt whose outcome is unknown (timeout, dropped connection, 5xx), Apply re-reads the
-// zone and treats the batch as done if its changes are all in effect.
+// zone and treats the batch as done if its changes are all in effect. Cancelling ctx stops
+// Apply between batches: a batch already sent is waited for (at most RequestTimeout), so that
+// Apply never returns while one of its writes may still land. SOA and apex NS (with
+// ManageApexNS) are changed with UPSERT, since Route 53 refuses to delete them even inside a
+// batch.
 //
 // Every request goes through a client-side limiter (5 requests/s by default, Route 53's
 // documented limit) and is retried with exponential backoff and jitter on Throttling,
