@@ -216,3 +216,92 @@ func TestBudgetAndFaults(t *testing.T) {
 		t.Fatalf("fail after: %d", r.Status)
 	}
 }
+
+func TestSingleRecordEndpoints(t *testing.T) {
+	s, id := newZone(t, Options{})
+	p := "/zones/" + id + "/dns_records"
+	r := call(t, s, "tok", "POST", p, `{"type":"A","name":"www.example.com.","content":"192.0.2.1","ttl":300,"comment":"c"}`)
+	var rec Record
+	_ = json.Unmarshal(r.Result, &rec)
+	if rec.Name != "www.example.com" || rec.TTL != 300 || rec.ID == "" {
+		t.Fatalf("created %+v", rec)
+	}
+	// PATCH changes only the given fields.
+	r = call(t, s, "tok", "PATCH", p+"/"+rec.ID, `{"ttl":600}`)
+	_ = json.Unmarshal(r.Result, &rec)
+	if rec.TTL != 600 || rec.Content != "192.0.2.1" || rec.Comment != "c" {
+		t.Fatalf("patched %+v", rec)
+	}
+	// PUT replaces the record: absent fields reset (TTL to automatic, comment gone).
+	r = call(t, s, "tok", "PUT", p+"/"+rec.ID, `{"type":"A","name":"www","content":"192.0.2.2"}`)
+	rec = Record{}
+	_ = json.Unmarshal(r.Result, &rec)
+	if rec.TTL != 1 || rec.Content != "192.0.2.2" || rec.Comment != "" {
+		t.Fatalf("put %+v", rec)
+	}
+	if r = call(t, s, "tok", "PATCH", p+"/"+rec.ID, `{"ttl":59}`); r.Status != 400 {
+		t.Fatalf("bad TTL patch: %d", r.Status)
+	}
+	if r = call(t, s, "tok", "DELETE", p+"/"+rec.ID, ""); !r.Success {
+		t.Fatalf("delete: %+v", r)
+	}
+	if r = call(t, s, "tok", "DELETE", p+"/"+rec.ID, ""); r.Status != 404 {
+		t.Fatalf("second delete: %d", r.Status)
+	}
+	ro, _ := s.Seed(id, Record{Name: "@", Type: "TXT", Content: "managed", Meta: Meta{ReadOnly: true}})
+	if r = call(t, s, "tok", "DELETE", p+"/"+ro, ""); r.Status != 400 {
+		t.Fatalf("read-only delete: %d", r.Status)
+	}
+	if c := s.Counts(); c.Writes != 7 || c.Reads != 0 {
+		t.Fatalf("counts %+v", c)
+	}
+}
+
+func TestFaultRateIsSeeded(t *testing.T) {
+	run := func() []int {
+		s, id := newZone(t, Options{Budget: -1})
+		s.SetFaultRate(0.5, 42, Fault5xx, Fault429)
+		var out []int
+		for range 20 {
+			out = append(out, call(t, s, "tok", "GET", "/zones/"+id+"/dns_records", "").Status)
+		}
+		return out
+	}
+	a, b := run(), run()
+	if fmt.Sprint(a) != fmt.Sprint(b) {
+		t.Fatalf("same seed, different faults:\n%v\n%v", a, b)
+	}
+	ok := 0
+	for _, st := range a {
+		if st == 200 {
+			ok++
+		} else if st != 503 && st != 429 {
+			t.Fatalf("unexpected status %d", st)
+		}
+	}
+	if ok == 0 || ok == 20 {
+		t.Fatalf("fault rate 0.5 gave %d/20 successes", ok)
+	}
+}
+
+func TestConcurrentUse(t *testing.T) {
+	s, id := newZone(t, Options{Budget: -1})
+	var wg sync.WaitGroup
+	for w := range 8 {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for i := range 10 {
+				s.Inject(Fault5xx, 1)
+				s.SetLatency(0)
+				call(t, s, "tok", "POST", "/zones/"+id+"/dns_records", fmt.Sprintf(`{"type":"A","name":"w%d-%d","content":"192.0.2.1"}`, w, i))
+				_ = s.Counts()
+				_ = s.Records(id)
+			}
+		}()
+	}
+	wg.Wait()
+	if c := s.Counts(); c.Writes != 80 {
+		t.Fatalf("counts %+v", c)
+	}
+}
