@@ -2,6 +2,7 @@ package failover
 
 import (
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"net/netip"
@@ -122,7 +123,6 @@ type scenario struct {
 	control     bool
 	parentDS    []*dns.DS
 	keys        []*dns.DNSKEY // what the targets publish
-	force       bool
 	regFail     int
 	rounds      []spec
 	want        []call // registrar calls: round index and names
@@ -274,6 +274,11 @@ func TestScenarios(t *testing.T) {
 			for _, ev := range journal {
 				if ev.Kind == "" || ev.Message == "" || ev.Zone != "example.test." {
 					t.Errorf("journal event incomplete: %+v", ev)
+				}
+				line, err := json.Marshal(ev)
+				var back map[string]any
+				if err != nil || json.Unmarshal(line, &back) != nil || back["evidence"] == nil {
+					t.Errorf("journal line does not round-trip with evidence: %s (%v)", line, err)
 				}
 			}
 		})
