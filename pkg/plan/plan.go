@@ -26,6 +26,9 @@ type Options struct {
 	// Unmanaged keys are RRsets the provider serves but twinzone must not touch (for example
 	// Route 53 alias records): left alone and reported in Plan.Unmanaged.
 	Unmanaged []zone.Key
+	// UnmanagedReasons optionally says why a key in Unmanaged is (the provider's reason), for
+	// Plan.Unmanaged.
+	UnmanagedReasons map[zone.Key]string
 	// StampHash, when set, makes the sync stamp part of the desired state: a TXT RRset at
 	// StampName(Origin) holding StampValue(StampHash) with TTL StampTTL. When empty, an existing
 	// stamp is left alone.
@@ -248,10 +251,14 @@ func (c *calc) compare(d zone.RRset, hasD bool, cur zone.RRset, hasC bool) error
 		}
 		return nil // the stamp is handled by finishStamp
 	case c.unmanaged[k]:
+		why := ""
+		if r := c.opts.UnmanagedReasons[k]; r != "" {
+			why = " (" + r + ")"
+		}
 		if hasD {
-			c.skip(k, "desired, but the provider marks this RRset unmanaged: not written")
+			c.skip(k, "desired, but the provider marks this RRset unmanaged"+why+": not written")
 		} else {
-			c.skip(k, "unmanaged on the provider: left alone")
+			c.skip(k, "unmanaged on the provider"+why+": left alone")
 		}
 		return nil
 	case len(c.ignore) > 0 && ignored(c.ignore, k):

@@ -173,6 +173,14 @@ func (s *Syncer) syncOne(ctx context.Context, t Target, desired []zone.RRset, ha
 			return Result{Err: fmt.Errorf("listing unmanaged records: %w", err)}
 		}
 		r.opts.Unmanaged = append(r.opts.Unmanaged[:len(r.opts.Unmanaged):len(r.opts.Unmanaged)], keysOf(list)...)
+		reasons := make(map[zone.Key]string, len(list)+len(r.opts.UnmanagedReasons))
+		for k, v := range r.opts.UnmanagedReasons {
+			reasons[k] = v
+		}
+		for _, u := range list {
+			reasons[u.Key] = u.Reason
+		}
+		r.opts.UnmanagedReasons = reasons
 	}
 
 	p, err := r.plan(ctx)

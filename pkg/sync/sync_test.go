@@ -319,6 +319,9 @@ func TestTraitsUnmanagedAndBatches(t *testing.T) {
 	if got := st[alias.Key()]; !got.Equal(alias) {
 		t.Error("unmanaged record touched")
 	}
+	if u := res[0].Plan.Unmanaged; len(u) != 1 || !strings.Contains(u[0].Reason, "(alias)") {
+		t.Errorf("unmanaged report %v", u)
+	}
 	if got := st[desired[1].Key()]; got.TTL != 60 {
 		t.Errorf("TTL %d, want the provider's minimum 60", got.TTL)
 	}
