@@ -10,6 +10,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -127,6 +128,7 @@ func parse(name, abs string, data []byte, lookup LookupFunc) (cfg *Config, err e
 	for _, z := range cfg.Zones {
 		d.finishIgnore(z)
 	}
+	d.checkZonefilePaths(cfg)
 	if len(cfg.Zones) == 0 && !col.reportedAt("zones") {
 		line, c := 0, 0
 		if v := resolve(top["zones"]); v != nil {
@@ -235,4 +237,36 @@ func (d *decoder) log(n *yaml.Node, path string, l *Log) {
 		"level":  func(path string, v *yaml.Node) { d.oneOf(v, path, &l.Level, "debug", "info", "warn", "error") },
 		"format": func(path string, v *yaml.Node) { d.oneOf(v, path, &l.Format, "text", "json") },
 	})
+}
+
+// checkZonefilePaths refuses zonefile providers that would overwrite a zone's source file, or
+// share one file (then the two providers would not be independent).
+func (d *decoder) checkZonefilePaths(cfg *Config) {
+	sources := map[string]string{}
+	for _, z := range cfg.Zones {
+		if z.File != "" {
+			sources[z.File] = z.Name
+		}
+	}
+	byPath := map[string]*Provider{}
+	for _, name := range sortedKeys(cfg.Providers) {
+		p := cfg.Providers[name]
+		if p.Zonefile == nil || p.Zonefile.Path == "" {
+			continue
+		}
+		path := join("providers", name)
+		if zname, ok := sources[p.Zonefile.Path]; ok {
+			d.add(p.Line, p.Column, path, "path %s is the source file of zone %s: sync would overwrite it", p.Zonefile.Path, zname)
+		}
+		if other, ok := byPath[p.Zonefile.Path]; ok {
+			d.add(p.Line, p.Column, path, "path %s is also the path of provider %q: each provider needs its own file", p.Zonefile.Path, other.Name)
+		}
+		byPath[p.Zonefile.Path] = p
+	}
+}
+
+func sortedKeys[V any](m map[string]V) []string {
+	out := keys(m)
+	slices.Sort(out)
+	return out
 }

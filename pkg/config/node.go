@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math"
 	"path/filepath"
+	"regexp"
 	"slices"
 	"strconv"
 	"strings"
@@ -60,6 +61,23 @@ func (d *decoder) errorf(n *yaml.Node, path, format string, args ...any) {
 		line, col = n.Line, n.Column
 	}
 	d.add(line, col, path, format, args...)
+	if n != nil && n.Kind == yaml.ScalarNode && strings.Contains(n.Value, "${") {
+		e := d.errs[len(d.errs)-1]
+		e.Msg = unexpand(e.Msg, n.Value, d.lookup)
+	}
+}
+
+var refRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// unexpand puts the ${NAME} references of raw back in place of their values in msg, so that
+// an error about an expanded value never shows what the environment holds.
+func unexpand(msg, raw string, lookup LookupFunc) string {
+	for _, m := range refRE.FindAllStringSubmatch(raw, -1) {
+		if v, ok := lookup(m[1]); ok && len(v) >= 4 {
+			msg = strings.ReplaceAll(msg, v, m[0])
+		}
+	}
+	return msg
 }
 
 // pairs returns the entries of mapping n, with merge keys expanded (explicit keys win) and

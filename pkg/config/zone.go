@@ -97,9 +97,6 @@ func (d *decoder) zones(n *yaml.Node, path string, c *Config) {
 			d.errorf(secNode, join(zpath, "secondary.provider"), "provider %q is already the primary: the secondary must be a different provider", z.Secondary.Provider)
 		}
 		d.overlap(z, secNode, zpath)
-		if z.Probe.Timeout > z.Probe.Interval {
-			d.errorf(item, join(zpath, "probe"), "timeout %v is longer than interval %v", z.Probe.Timeout, z.Probe.Interval)
-		}
 		if z.Registrar == "" && z.Failover.Auto {
 			c.Warnings = append(c.Warnings, d.file+":"+strconv.Itoa(z.Line)+": zone "+z.Name+" has no registrar: automatic failover is disabled until one is configured")
 		}
@@ -253,9 +250,18 @@ func (d *decoder) finishIgnore(z *Zone) {
 }
 
 func (d *decoder) probe(n *yaml.Node, path string, p *Probe) {
+	var at *yaml.Node // where to report timeout > interval
 	d.fields(n, path, map[string]func(string, *yaml.Node){
-		"interval":      func(path string, v *yaml.Node) { d.duration(v, path, 100e6, &p.Interval) },
-		"timeout":       func(path string, v *yaml.Node) { d.duration(v, path, 10e6, &p.Timeout) },
+		"interval": func(path string, v *yaml.Node) {
+			d.duration(v, path, 100e6, &p.Interval)
+			if at == nil {
+				at = resolve(v)
+			}
+		},
+		"timeout": func(path string, v *yaml.Node) {
+			d.duration(v, path, 10e6, &p.Timeout)
+			at = resolve(v)
+		},
 		"fail_after":    func(path string, v *yaml.Node) { d.integer(v, path, 1, &p.FailAfter) },
 		"recover_after": func(path string, v *yaml.Node) { d.integer(v, path, 1, &p.RecoverAfter) },
 		"tcp_every":     func(path string, v *yaml.Node) { d.integer(v, path, 0, &p.TCPEvery) },
@@ -277,6 +283,12 @@ func (d *decoder) probe(n *yaml.Node, path string, p *Probe) {
 			d.errorf(resolve(v), path, "%q is not a quorum: want all, majority, any or a positive integer", s)
 		},
 	})
+	if p.Timeout > p.Interval {
+		if at == nil {
+			at = resolve(n)
+		}
+		d.errorf(at, join(path, "timeout"), "%v is longer than the probe interval %v", p.Timeout, p.Interval)
+	}
 }
 
 func (d *decoder) failover(n *yaml.Node, path string, f *Failover) {
