@@ -48,7 +48,6 @@ type Server struct {
 
 	mu      sync.Mutex
 	zones   map[string]*zoneData // by ID
-	nextID  uint64
 	winFrom time.Time
 	winUsed int
 	counts  Counts
