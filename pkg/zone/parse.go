@@ -5,6 +5,7 @@ import (
 	"io"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -41,7 +42,7 @@ func ParseFile(path, origin string) (*Zone, error) {
 // every provider owns its own SOA. Identical records are merged silently. A record without a
 // TTL and with no $TTL before it gets miekg's default (the previous record's TTL, or 0).
 func Parse(r io.Reader, origin, filename string) (*Zone, error) {
-	p := newParser(origin, filename)
+	p := newParser(origin, filename, sizeOf(r))
 	return p.parse(r)
 }
 
@@ -51,19 +52,39 @@ type parser struct {
 	errs     errorList
 	shared   trackers
 	fsys     *includeFS
-	idx      map[Key]int
-	sets     []RRset
-	lines    []Pos
+	lines    lineIndex
+	runs     []RRset   // runs of records with the same key, in file order
+	runPos   []filePos // where each run starts
+	vals     []string  // slab that single values are carved from
 	firstSOA string
 }
 
-func newParser(origin, filename string) *parser {
-	p := &parser{file: filename, idx: make(map[Key]int)}
+func newParser(origin, filename string, sizeHint int64) *parser {
+	n := 64
+	if sizeHint > 0 {
+		n = int(min(sizeHint/40, 1<<22)) + 64 // about 40 bytes per RRset in typical files
+	}
+	p := &parser{file: filename}
+	p.runs = make([]RRset, 0, n)
+	p.runPos = make([]filePos, 0, n)
 	if origin != "" {
 		p.origin = strings.ToLower(dns.Fqdn(origin))
 	}
 	p.fsys = &includeFS{names: map[string]string{}, shared: &p.shared}
 	return p
+}
+
+// sizeOf guesses how many bytes r holds, for pre-sizing; 0 if unknown.
+func sizeOf(r io.Reader) int64 {
+	switch v := r.(type) {
+	case interface{ Len() int }: // bytes.Reader, strings.Reader, bytes.Buffer
+		return int64(v.Len())
+	case *os.File:
+		if st, err := v.Stat(); err == nil && st.Mode().IsRegular() {
+			return st.Size()
+		}
+	}
+	return 0
 }
 
 func (p *parser) parse(r io.Reader) (*Zone, error) {
@@ -97,6 +118,7 @@ func (p *parser) parse(r io.Reader) (*Zone, error) {
 
 	last := 0
 	var lastTracker *tracker
+	var fileID int32
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		t := p.shared.cur
 		if t == nil {
@@ -104,9 +126,10 @@ func (p *parser) parse(r io.Reader) (*Zone, error) {
 		}
 		if t != lastTracker {
 			last, lastTracker = 0, t
+			fileID = p.lines.fileID(t.file)
 		}
 		last = t.next(last)
-		p.add(rr, Pos{File: t.file, Line: last})
+		p.add(rr, filePos{file: fileID, line: int32(last)})
 	}
 	if err := zp.Err(); err != nil {
 		// The parser stops at its first syntax error; checks that need the whole zone
@@ -122,20 +145,16 @@ func (p *parser) parse(r io.Reader) (*Zone, error) {
 				p.origin = n
 			}
 		}
-		if p.origin == "" && len(p.sets) > 0 {
+		if p.origin == "" && len(p.runs) > 0 {
 			p.errs.add(Pos{File: p.file}, "no origin: the file has neither an SOA nor $ORIGIN, and none was given")
 			return nil, p.errs.err()
 		}
 	}
-	z := &Zone{Origin: p.origin, RRsets: p.sets, Lines: make(map[Key]Pos, len(p.sets))}
-	for i := range p.sets {
-		z.Lines[p.sets[i].Key()] = p.lines[i]
-	}
+	z := &Zone{Origin: p.origin, RRsets: p.group(), lines: &p.lines}
 	p.validate(z)
 	if err := p.errs.err(); err != nil {
 		return nil, err
 	}
-	Sort(z.RRsets)
 	return z, nil
 }
 
@@ -150,48 +169,87 @@ func absName(s string) (string, bool) {
 	return strings.ToLower(s), true
 }
 
-// add checks one record on its own and adds it to its RRset.
-func (p *parser) add(rr dns.RR, pos Pos) {
+// pos is where RRset k was first seen.
+func (p *parser) pos(k Key) Pos { return p.lines.at(k) }
+
+func (p *parser) where(fp filePos) Pos { return p.lines.get(fp) }
+
+// add checks one record on its own and appends it to the current run of records with the
+// same key, or starts a new run. Runs are merged into RRsets by group.
+func (p *parser) add(rr dns.RR, fp filePos) {
 	h := rr.Header()
 	if h.Class != dns.ClassINET {
-		p.errs.add(pos, "class %s is not supported (only IN)", dns.Class(h.Class))
+		p.errs.add(p.where(fp), "class %s is not supported (only IN)", dns.Class(h.Class))
 		return
 	}
 	if metaType(h.Rrtype) {
-		p.errs.add(pos, "type %s cannot appear in a zone", TypeString(h.Rrtype))
+		p.errs.add(p.where(fp), "type %s cannot appear in a zone", TypeString(h.Rrtype))
 		return
 	}
 	if !ttlOK(h.Ttl) {
-		p.errs.add(pos, "TTL %d is over the maximum %d (RFC 2181)", h.Ttl, MaxTTL)
+		p.errs.add(p.where(fp), "TTL %d is over the maximum %d (RFC 2181)", h.Ttl, MaxTTL)
 		return
 	}
 	name := strings.ToLower(h.Name) // miekg returns absolute names
 	if h.Rrtype == dns.TypeSOA && p.firstSOA == "" {
 		p.firstSOA = name
 	}
-	k := Key{Name: name, Type: h.Rrtype}
 	v := CanonicalValue(rr)
-	i, ok := p.idx[k]
-	if !ok {
-		p.idx[k] = len(p.sets)
-		p.sets = append(p.sets, RRset{Name: name, Type: h.Rrtype, TTL: h.Ttl, Values: []string{v}})
-		p.lines = append(p.lines, pos)
+	if n := len(p.runs); n > 0 && p.runs[n-1].Type == h.Rrtype && p.runs[n-1].Name == name {
+		p.merge(&p.runs[n-1], p.runPos[n-1], h.Ttl, []string{v}, fp)
 		return
 	}
-	s := &p.sets[i]
-	if h.Ttl != s.TTL {
+	if len(p.vals) == 0 {
+		p.vals = make([]string, 1024)
+	}
+	vals := p.vals[:1:1] // appending a second value reallocates
+	p.vals = p.vals[1:]
+	vals[0] = v
+	p.runs = append(p.runs, RRset{Name: name, Type: h.Rrtype, TTL: h.Ttl, Values: vals})
+	p.runPos = append(p.runPos, fp)
+}
+
+// merge adds the values of a later run (read at fp) to s, first read at first.
+func (p *parser) merge(s *RRset, first filePos, ttl uint32, vals []string, fp filePos) {
+	if ttl != s.TTL {
+		pos := p.where(fp)
 		p.errs.add(pos, "TTL %d differs from TTL %d of the same RRset %s at %s (RFC 2181 5.2)",
-			h.Ttl, s.TTL, k, at(pos, p.lines[i]))
+			ttl, s.TTL, s.Key(), at(pos, p.where(first)))
 		return
 	}
-	if h.Rrtype == dns.TypeCNAME || h.Rrtype == dns.TypeSOA || h.Rrtype == dns.TypeDNAME {
-		for _, old := range s.Values {
-			if old == v {
-				return // an identical record: merged
+	switch s.Type {
+	case dns.TypeCNAME, dns.TypeSOA, dns.TypeDNAME:
+		for _, v := range vals {
+			if !slices.Contains(s.Values, v) {
+				pos := p.where(fp)
+				p.errs.add(pos, "a second %s at %s (first at %s); a name holds only one",
+					TypeString(s.Type), s.Name, at(pos, p.where(first)))
+				return
 			}
 		}
-		p.errs.add(pos, "a second %s at %s (first at %s); a name holds only one", TypeString(h.Rrtype), name, at(pos, p.lines[i]))
-		return
+		return // identical records: merged
 	}
-	s.Values = append(s.Values, v)
+	s.Values = append(s.Values, vals...)
+}
+
+// group sorts the runs canonically and merges runs of the same key into RRsets, fills the
+// line index, and returns the RRsets, sorted as Sort sorts them.
+func (p *parser) group() []RRset {
+	perm := sortedOrder(p.runs)
+	sets := make([]RRset, 0, len(p.runs))
+	p.lines.keys = make([]Key, 0, len(p.runs))
+	p.lines.pos = make([]filePos, 0, len(p.runs))
+	for _, j := range perm {
+		r := &p.runs[j]
+		if n := len(sets); n > 0 && sets[n-1].Type == r.Type && sets[n-1].Name == r.Name {
+			p.merge(&sets[n-1], p.lines.pos[n-1], r.TTL, r.Values, p.runPos[j])
+			continue
+		}
+		sets = append(sets, *r)
+		p.lines.keys = append(p.lines.keys, r.Key())
+		p.lines.pos = append(p.lines.pos, p.runPos[j])
+	}
+	p.runs, p.runPos = nil, nil
+	sortValues(sets)
+	return sets
 }

@@ -67,8 +67,6 @@ func Render(w io.Writer, z *Zone) error {
 	return nil
 }
 
-func compareSets(a, b RRset) int { return a.Key().Compare(b.Key()) }
-
 // appendOwner appends name relative to origin when it is below it ("@" for origin itself),
 // and absolute otherwise.
 func appendOwner(buf []byte, name, origin string) []byte {

@@ -85,6 +85,39 @@ func FromRR(rr dns.RR) (Key, uint32, string) {
 // It never modifies rr. Types whose RDATA holds no domain name are stringified as they are;
 // the others are lower-cased on a shallow copy, and only when a name has upper-case letters.
 func CanonicalValue(rr dns.RR) string {
+	// Fast paths for the common types: the same text rr.String() would print, without
+	// building (and then cutting off) the header.
+	switch v := rr.(type) {
+	case *dns.A:
+		if v.A == nil {
+			return ""
+		}
+		return v.A.String()
+	case *dns.AAAA:
+		if v.AAAA != nil && v.AAAA.To4() == nil {
+			return v.AAAA.String()
+		}
+	case *dns.TXT:
+		if s, ok := plainTXT(v.Txt); ok {
+			return s
+		}
+	case *dns.MX:
+		if l := strings.ToLower(v.Mx); plainName(l) {
+			return strconv.Itoa(int(v.Preference)) + " " + l
+		}
+	case *dns.CNAME:
+		if l := strings.ToLower(v.Target); plainName(l) {
+			return l
+		}
+	case *dns.NS:
+		if l := strings.ToLower(v.Ns); plainName(l) {
+			return l
+		}
+	case *dns.PTR:
+		if l := strings.ToLower(v.Ptr); plainName(l) {
+			return l
+		}
+	}
 	switch v := rr.(type) {
 	case *dns.NS:
 		if l := strings.ToLower(v.Ns); l != v.Ns {
@@ -168,6 +201,47 @@ func CanonicalValue(rr dns.RR) string {
 		}
 	}
 	return rdataString(rr)
+}
+
+// plainName reports whether miekg prints name as it is: only printable ASCII that is not
+// special in a label (see miekg's sprintName).
+func plainName(name string) bool {
+	for i := 0; i < len(name); i++ {
+		switch c := name[i]; {
+		case c <= ' ' || c > '~':
+			return false
+		case c == '\'', c == '@', c == ';', c == '(', c == ')', c == '"', c == '\\':
+			return false
+		}
+	}
+	return true
+}
+
+// plainTXT prints TXT strings as miekg does when no byte needs escaping.
+func plainTXT(txt []string) (string, bool) {
+	n := 0
+	for _, t := range txt {
+		for i := 0; i < len(t); i++ {
+			if c := t[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
+				return "", false
+			}
+		}
+		n += len(t) + 3
+	}
+	if len(txt) == 1 {
+		return `"` + txt[0] + `"`, true
+	}
+	var b strings.Builder
+	b.Grow(n)
+	for i, t := range txt {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteByte('"')
+		b.WriteString(t)
+		b.WriteByte('"')
+	}
+	return b.String(), true
 }
 
 // rdataString is rr.String() without the header. The header is "name\tttl\tclass\ttype\t"
@@ -269,11 +343,95 @@ func compareFold(a, b string) int {
 
 // Sort sorts RRsets canonically by key and each RRset's values, removing duplicate values.
 func Sort(sets []RRset) {
-	for i := range sets {
-		slices.Sort(sets[i].Values)
-		sets[i].Values = slices.Compact(sets[i].Values)
+	sortValues(sets)
+	if slices.IsSortedFunc(sets, compareSets) {
+		return
 	}
-	slices.SortFunc(sets, func(a, b RRset) int { return a.Key().Compare(b.Key()) })
+	perm := sortedOrder(sets)
+	sorted := make([]RRset, len(sets))
+	for i, j := range perm {
+		sorted[i] = sets[j]
+	}
+	copy(sets, sorted)
+}
+
+func sortValues(sets []RRset) {
+	for i := range sets {
+		if len(sets[i].Values) > 1 {
+			slices.Sort(sets[i].Values)
+			sets[i].Values = slices.Compact(sets[i].Values)
+		}
+	}
+}
+
+// sortedOrder returns the indexes of sets in canonical key order; equal keys keep their
+// order (stable). It compares precomputed keys as plain strings, which is several times
+// faster than CompareNames on large zones.
+func sortedOrder(sets []RRset) []int32 {
+	perm := make([]int32, len(sets))
+	for i := range perm {
+		perm[i] = int32(i)
+	}
+	keys, ok := sortKeys(sets)
+	if !ok {
+		slices.SortStableFunc(perm, func(a, b int32) int { return compareSets(sets[a], sets[b]) })
+		return perm
+	}
+	slices.SortFunc(perm, func(a, b int32) int {
+		if c := strings.Compare(keys[a], keys[b]); c != 0 {
+			return c
+		}
+		if c := cmp.Compare(sets[a].Type, sets[b].Type); c != 0 {
+			return c
+		}
+		return cmp.Compare(a, b)
+	})
+	return perm
+}
+
+func compareSets(a, b RRset) int { return a.Key().Compare(b.Key()) }
+
+// sortKeys returns, for each RRset, a key whose byte order is CompareNames' order: the
+// owner's labels from the root, ASCII lower-cased, each followed by a 0 byte. It fails for
+// names holding a 0 byte, which would be ambiguous.
+func sortKeys(sets []RRset) ([]string, bool) {
+	n := 0
+	for i := range sets {
+		if strings.IndexByte(sets[i].Name, 0) >= 0 {
+			return nil, false
+		}
+		n += len(sets[i].Name) + 1
+	}
+	buf := make([]byte, 0, n)
+	ends := make([]int, len(sets))
+	starts := make([]int, len(sets))
+	for i := range sets {
+		name := sets[i].Name
+		if i > 0 && name == sets[i-1].Name {
+			starts[i], ends[i] = starts[i-1], ends[i-1]
+			continue
+		}
+		starts[i] = len(buf)
+		for end := trimRootDot(name); end > 0; {
+			start := labelStart(name, end)
+			for j := start; j < end; j++ {
+				c := name[j]
+				if 'A' <= c && c <= 'Z' {
+					c += 'a' - 'A'
+				}
+				buf = append(buf, c)
+			}
+			buf = append(buf, 0)
+			end = start - 1
+		}
+		ends[i] = len(buf)
+	}
+	all := string(buf)
+	keys := make([]string, len(sets))
+	for i := range keys {
+		keys[i] = all[starts[i]:ends[i]]
+	}
+	return keys, true
 }
 
 func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
@@ -284,9 +442,7 @@ type Zone struct {
 	Origin string // absolute, lower-case
 	RRsets []RRset
 
-	// Lines holds where each RRset's first record was read (file and line), for error
-	// messages. It is filled by Parse and ParseFile; it may be nil, and Equal ignores it.
-	Lines map[Key]Pos
+	lines *lineIndex // where each RRset was read; set by Parse, ignored by Equal
 }
 
 // Pos is a place in a zone file.
@@ -306,11 +462,12 @@ func (p Pos) String() string {
 	return p.File + ":" + strconv.Itoa(p.Line)
 }
 
-// Line returns where the RRset k was read, or the zero Pos if unknown.
-func (z *Zone) Line(k Key) Pos { return z.Lines[k] }
+// Line returns where the first record of RRset k was read (Parse and ParseFile record it),
+// or the zero Pos if unknown.
+func (z *Zone) Line(k Key) Pos { return z.lines.at(k) }
 
 // Equal reports whether both zones have the same origin and the same RRsets in the same
-// order (Lines are ignored).
+// order (where they were read is ignored).
 func (z *Zone) Equal(o *Zone) bool {
 	return z.Origin == o.Origin && slices.EqualFunc(z.RRsets, o.RRsets, RRset.Equal)
 }

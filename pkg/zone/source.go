@@ -1,7 +1,6 @@
 package zone
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -34,7 +33,10 @@ type trackers struct {
 }
 
 type tracker struct {
-	br     *bufio.Reader
+	r      io.Reader
+	buf    []byte
+	rd, wr int // read and write offsets in buf
+	err    error
 	file   string // display name
 	line   int    // current line, 1-based
 	start  int    // line where the next record starts (valid in stFound)
@@ -47,15 +49,31 @@ type tracker struct {
 }
 
 func newTracker(r io.Reader, file string, shared *trackers) *tracker {
-	return &tracker{br: bufio.NewReaderSize(r, 64<<10), file: file, line: 1, shared: shared}
+	return &tracker{r: r, buf: make([]byte, 64<<10), file: file, line: 1, shared: shared}
+}
+
+// fill reads more input; it returns false at the end or on an error (in t.err).
+func (t *tracker) fill() bool {
+	for t.err == nil {
+		n, err := t.r.Read(t.buf)
+		t.rd, t.wr, t.err = 0, n, err
+		if n > 0 {
+			return true
+		}
+		if err == nil {
+			continue // a Reader may return 0, nil; try again
+		}
+	}
+	return false
 }
 
 // ReadByte implements io.ByteReader for miekg's lexer.
 func (t *tracker) ReadByte() (byte, error) {
-	c, err := t.br.ReadByte()
-	if err != nil {
-		return c, err
+	if t.rd >= t.wr && !t.fill() {
+		return 0, t.err
 	}
+	c := t.buf[t.rd]
+	t.rd++
 	if t.shared.cur != t {
 		t.shared.cur = t
 	}

@@ -4,96 +4,115 @@ import (
 	"github.com/miekg/dns"
 )
 
-// validate runs the checks that need the whole zone (see Parse) and adds their problems.
+// validate runs the checks that need the whole zone (see Parse) on z, which is sorted, so
+// the RRsets of one owner are next to each other.
 func (p *parser) validate(z *Zone) {
 	if len(z.RRsets) == 0 {
 		p.errs.add(Pos{File: p.file}, "the zone has no records")
 		return
 	}
 	origin := z.Origin
-	types := make(map[string][]int, len(z.RRsets)) // owner -> indexes of its RRsets
 	delegations := map[string]bool{}
 	for i := range z.RRsets {
 		s := &z.RRsets[i]
-		if !InZone(s.Name, origin) {
-			p.errs.add(p.lines[i], "%s is outside the zone %s", s.Name, origin)
-			continue
-		}
-		types[s.Name] = append(types[s.Name], i)
-		switch s.Type {
-		case dns.TypeSOA:
-			if s.Name != origin {
-				p.errs.add(p.lines[i], "SOA at %s is not at the zone apex %s", s.Name, origin)
-			}
-		case dns.TypeNS:
-			if s.Name != origin {
-				delegations[s.Name] = true
-			}
-		case dns.TypeCNAME:
-			if s.Name == origin {
-				p.errs.add(p.lines[i], "CNAME at the zone apex %s (the apex holds SOA and NS)", origin)
-			}
+		if s.Type == dns.TypeNS && s.Name != origin && InZone(s.Name, origin) {
+			delegations[s.Name] = true
 		}
 	}
-	for name, idx := range types {
-		p.checkCNAME(z, name, idx)
+	for start := 0; start < len(z.RRsets); {
+		name := z.RRsets[start].Name
+		end := start + 1
+		for end < len(z.RRsets) && z.RRsets[end].Name == name {
+			end++
+		}
+		group := z.RRsets[start:end]
+		start = end
+		if !InZone(name, origin) {
+			for _, s := range group {
+				p.errs.add(p.pos(s.Key()), "%s is outside the zone %s", name, origin)
+			}
+			continue
+		}
+		for _, s := range group {
+			switch {
+			case s.Type == dns.TypeSOA && name != origin:
+				p.errs.add(p.pos(s.Key()), "SOA at %s is not at the zone apex %s", name, origin)
+			case s.Type == dns.TypeCNAME && name == origin:
+				p.errs.add(p.pos(s.Key()), "CNAME at the zone apex %s (the apex holds SOA and NS)", origin)
+			}
+		}
+		p.checkCNAME(name, group)
 		if len(delegations) > 0 {
-			p.checkOcclusion(z, name, idx, delegations)
+			p.checkOcclusion(origin, name, group, delegations)
 		}
 	}
 }
 
 // checkCNAME reports other data beside a CNAME (RFC 1034 3.6.2); RRSIG and NSEC may sit
 // beside it (RFC 4035 2.5).
-func (p *parser) checkCNAME(z *Zone, name string, idx []int) {
-	if len(idx) < 2 {
+func (p *parser) checkCNAME(name string, group []RRset) {
+	if len(group) < 2 {
 		return
 	}
 	cname := -1
-	for _, i := range idx {
-		if z.RRsets[i].Type == dns.TypeCNAME {
+	for i := range group {
+		if group[i].Type == dns.TypeCNAME {
 			cname = i
 		}
 	}
 	if cname < 0 {
 		return
 	}
-	for _, i := range idx {
-		switch z.RRsets[i].Type {
+	first := -1
+	for i := range group { // report the other RRset that comes first in the file
+		switch group[i].Type {
 		case dns.TypeCNAME, dns.TypeRRSIG, dns.TypeNSEC:
 			continue
 		}
-		p.errs.add(p.lines[cname], "CNAME at %s beside other data (%s at %s)",
-			name, TypeString(z.RRsets[i].Type), at(p.lines[cname], p.lines[i]))
+		if first < 0 || lessPos(p.pos(group[i].Key()), p.pos(group[first].Key())) {
+			first = i
+		}
+	}
+	if first < 0 {
 		return
 	}
+	cp := p.pos(group[cname].Key())
+	p.errs.add(cp, "CNAME at %s beside other data (%s at %s)",
+		name, TypeString(group[first].Type), at(cp, p.pos(group[first].Key())))
+}
+
+func lessPos(a, b Pos) bool {
+	if a.File != b.File {
+		return a.File < b.File
+	}
+	return a.Line < b.Line
 }
 
 // checkOcclusion reports data that a delegation hides: below a delegation point only glue
 // (A, AAAA) is allowed; at it only NS, DS, RRSIG, NSEC and glue.
-func (p *parser) checkOcclusion(z *Zone, name string, idx []int, delegations map[string]bool) {
+func (p *parser) checkOcclusion(origin, name string, group []RRset, delegations map[string]bool) {
 	at := ""
 	if delegations[name] {
 		at = name
 	}
-	// Look for a delegation strictly above name (and below the origin).
-	for n := parentName(name); n != "" && n != z.Origin && len(n) > len(z.Origin); n = parentName(n) {
+	// Look for a delegation strictly above name (and below the origin); keep the highest.
+	for n := parentName(name); len(n) > len(origin); n = parentName(n) {
 		if delegations[n] {
-			at = n // keep the highest one
+			at = n
 		}
 	}
 	if at == "" {
 		return
 	}
-	for _, i := range idx {
-		t := z.RRsets[i].Type
+	for _, s := range group {
+		t := s.Type
 		switch {
 		case t == dns.TypeA || t == dns.TypeAAAA:
 			continue
 		case at == name && (t == dns.TypeNS || t == dns.TypeDS || t == dns.TypeRRSIG || t == dns.TypeNSEC):
 			continue
 		}
-		p.errs.add(p.lines[i], "%s %s is occluded by delegation at %s", name, TypeString(t), at)
+		p.errs.add(p.pos(s.Key()), "%s %s is occluded by delegation at %s", name, TypeString(t), at)
 	}
 }
 
