@@ -97,7 +97,8 @@ func (r *Registrar) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) 
 	return resp, nil
 }
 
-// Nameservers returns the child's NS set as the parent server publishes it.
+// Nameservers returns the child's NS set as the parent server publishes it; empty (no error)
+// when the child is not delegated.
 func (r *Registrar) Nameservers(ctx context.Context, domain string) ([]string, error) {
 	d, err := r.child(domain)
 	if err != nil {
@@ -109,6 +110,9 @@ func (r *Registrar) Nameservers(ctx context.Context, domain string) ([]string, e
 	resp, err := r.exchange(ctx, m)
 	if err != nil {
 		return nil, fmt.Errorf("rfc2136 registrar: NS %s @%s: %w", d, r.cfg.Server, err)
+	}
+	if resp.Rcode == dns.RcodeNameError {
+		return nil, nil // not delegated (yet): the set is empty
 	}
 	if resp.Rcode != dns.RcodeSuccess {
 		return nil, fmt.Errorf("rfc2136 registrar: NS %s @%s: rcode %s", d, r.cfg.Server, dns.RcodeToString[resp.Rcode])

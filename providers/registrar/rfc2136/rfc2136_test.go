@@ -71,6 +71,19 @@ func exercise(t *testing.T, server string, records func() []string) {
 		t.Errorf("Nameservers after = %v, %v", got, err)
 	}
 
+	// A new delegation (the child does not exist in the parent yet).
+	if got, err := r.Nameservers(ctx, "fresh.test."); err != nil || len(got) != 0 {
+		t.Errorf("undelegated child: %v, %v", got, err)
+	}
+	if _, err := r.SetNameservers(ctx, "fresh.test.", set(t, "a.sec.net.")); err != nil {
+		t.Errorf("new delegation: %v", err)
+	}
+	if got, err := r.Nameservers(ctx, "fresh.test."); err != nil || !slices.Equal(got, []string{"a.sec.net."}) {
+		t.Errorf("new delegation reads back %v, %v", got, err)
+	}
+	want := slices.Concat(wantAfter, []string{"fresh.test. NS a.sec.net."})
+	slices.Sort(want)
+
 	// Refused before sending: in-bailiwick name without glue; not a child of the zone.
 	if _, err := r.SetNameservers(ctx, "example.test.", set(t, "ns3.example.test.")); err == nil || !strings.Contains(err.Error(), "needs glue") {
 		t.Errorf("no glue: %v", err)
@@ -83,7 +96,7 @@ func exercise(t *testing.T, server string, records func() []string) {
 	if _, err := bad.SetNameservers(ctx, "example.test.", set(t, "x.y.")); err == nil || strings.Contains(err.Error(), "d3Jvbmc") {
 		t.Errorf("wrong key: %v", err)
 	}
-	if got := records(); !slices.Equal(got, wantAfter) {
+	if got := records(); !slices.Equal(got, want) {
 		t.Errorf("zone changed by refused updates:\n%s", strings.Join(got, "\n"))
 	}
 }
@@ -91,8 +104,8 @@ func exercise(t *testing.T, server string, records func() []string) {
 func TestInProcessParent(t *testing.T) {
 	p := startParent(t, "test.", parentZone, key.Name, key.Secret)
 	exercise(t, p.addr, p.records)
-	if p.updates != 1 {
-		t.Errorf("%d UPDATE messages applied, want exactly 1", p.updates)
+	if p.updates != 2 {
+		t.Errorf("%d UPDATE messages applied, want exactly 2 (one per SetNameservers)", p.updates)
 	}
 }
 
