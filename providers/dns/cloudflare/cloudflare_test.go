@@ -447,3 +447,20 @@ func TestRetryWaitBeyondDeadlineIsTransient(t *testing.T) {
 		t.Fatalf("err %v, waits %v", err, f.waits)
 	}
 }
+
+func TestNameserversAndQuota(t *testing.T) {
+	f := newFixture(t, cfemu.Options{MaxRecords: 3}, nil)
+	ns, status, err := f.p.Nameservers(context.Background(), origin)
+	if err != nil || status != "active" || len(ns) != 2 || ns[0] != "ada.ns.cloudflare.com." {
+		t.Fatalf("nameservers %v %q %v", ns, status, err)
+	}
+	// Over the record quota, the batch fails as a whole: nothing of it is applied.
+	desired := []zone.RRset{set("a.example.com.", dns.TypeA, 300, "192.0.2.1", "192.0.2.2", "192.0.2.3", "192.0.2.4")}
+	err = f.sync(desired)
+	if err == nil || !strings.Contains(err.Error(), "quota") || !strings.Contains(err.Error(), "a.example.com. A") {
+		t.Fatalf("quota: %v", err)
+	}
+	if n := len(f.emu.Records(f.zoneID)); n != 0 {
+		t.Fatalf("%d records left by a failed batch", n)
+	}
+}

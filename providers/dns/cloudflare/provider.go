@@ -111,6 +111,7 @@ type Provider struct {
 type zoneInfo struct {
 	ID          string   `json:"id"`
 	Name        string   `json:"name"`
+	Status      string   `json:"status"`
 	NameServers []string `json:"name_servers"`
 }
 
@@ -212,10 +213,28 @@ func (p *Provider) zoneFor(ctx context.Context, origin string) (zoneInfo, error)
 		}
 		z = got[0]
 	}
+	if z.Status != "" && z.Status != "active" {
+		// A Free zone whose nameservers are not Cloudflare's is "moved", then deleted.
+		p.cfg.Logger.WarnContext(ctx, "cloudflare: zone is not active", "zone", origin, "status", z.Status)
+	}
 	p.mu.Lock()
 	p.zones[origin] = z
 	p.mu.Unlock()
 	return z, nil
+}
+
+// Nameservers returns the nameservers Cloudflare assigned to the zone (absolute names) and
+// the zone's status ("active", "pending", "moved", ...), from the zone lookup.
+func (p *Provider) Nameservers(ctx context.Context, origin string) (names []string, status string, err error) {
+	defer recoverErr(&err)
+	z, err := p.zoneFor(ctx, origin)
+	if err != nil {
+		return nil, "", err
+	}
+	for _, n := range z.NameServers {
+		names = append(names, fqdn(n))
+	}
+	return names, z.Status, nil
 }
 
 // list returns every record of the zone, PerPage at a time.

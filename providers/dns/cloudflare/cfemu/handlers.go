@@ -162,6 +162,9 @@ func (s *Server) doCreate(z *zoneData, recs *store, in recordInput) (Record, *cf
 	if e := s.normalize(z, &rec); e != nil {
 		return Record{}, e
 	}
+	if s.opts.MaxRecords > 0 && len(recs.byID) >= s.opts.MaxRecords {
+		return Record{}, badRequest(81045, "Record quota exceeded.")
+	}
 	rec.ID = randomID()
 	if e := conflicts(recs, &rec); e != nil {
 		return Record{}, e

@@ -33,6 +33,8 @@ type Options struct {
 	MinTTL     int           // smallest non-automatic TTL; default 60 (30 on Enterprise)
 	// MultiProvider allows apex NS records (Cloudflare's multi-provider DNS setting).
 	MultiProvider bool
+	// MaxRecords is the zone's record quota (0 = unlimited); creates beyond it fail.
+	MaxRecords int
 	// NoBatch makes the batch endpoint answer 404, like an API without it.
 	NoBatch bool
 	// Now is the clock for the request budget; nil means time.Now.
