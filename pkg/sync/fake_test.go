@@ -40,6 +40,7 @@ type fake struct {
 	faultRate      float64       // random faults: probability per Apply call of a (transient) half apply
 	rand           func() float64
 	rewrite        func(zone.RRset) zone.RRset // what the provider stores instead of what it is given
+	onRecords      func()                      // called at the start of each Records call
 }
 
 func newFake(sets []zone.RRset) *fake {
@@ -80,6 +81,9 @@ func (f *fake) wait(ctx context.Context) error {
 }
 
 func (f *fake) Records(ctx context.Context, origin string) ([]zone.RRset, error) {
+	if f.onRecords != nil {
+		f.onRecords()
+	}
 	if err := f.wait(ctx); err != nil {
 		return nil, err
 	}

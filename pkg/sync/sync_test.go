@@ -5,6 +5,7 @@ import (
 	"errors"
 	"math/rand/v2"
 	"strings"
+	stdsync "sync"
 	"testing"
 	"time"
 
@@ -369,5 +370,45 @@ func TestPhases(t *testing.T) {
 	}
 	if b := batches(changes, 4); len(b) != 3 || len(b[2]) != 3 {
 		t.Errorf("batches %d", len(b))
+	}
+}
+
+// TestTargetsRunInParallel: each provider's first read waits until the other's has started,
+// which only a parallel sync gets through.
+func TestTargetsRunInParallel(t *testing.T) {
+	a, b := newFake(nil), newFake(nil)
+	aIn, bIn := make(chan struct{}), make(chan struct{})
+	var aOnce, bOnce stdsync.Once
+	rendezvous := func(mine, other chan struct{}, once *stdsync.Once) func() {
+		return func() {
+			once.Do(func() {
+				close(mine)
+				select {
+				case <-other:
+				case <-time.After(30 * time.Second):
+					t.Error("the other provider never started: targets run one after another")
+				}
+			})
+		}
+	}
+	a.onRecords = rendezvous(aIn, bIn, &aOnce)
+	b.onRecords = rendezvous(bIn, aIn, &bOnce)
+	var mu stdsync.Mutex
+	ticks := 0
+	s := &Syncer{Clock: func() time.Time { // a clock that advances one second per reading
+		mu.Lock()
+		defer mu.Unlock()
+		ticks++
+		return time.Unix(int64(ticks), 0)
+	}}
+	desired := []zone.RRset{soaSet(), {Name: "www.example.com.", Type: dns.TypeA, TTL: 300, Values: []string{"192.0.2.1"}}}
+	res := s.Sync(context.Background(), targets(a, b), desired, Options{})
+	if err := Err(res); err != nil {
+		t.Fatal(err)
+	}
+	for i, r := range res {
+		if r.Target != []string{"p0", "p1"}[i] || r.Duration <= 0 {
+			t.Errorf("result %d: target %q duration %v", i, r.Target, r.Duration)
+		}
 	}
 }
