@@ -40,7 +40,7 @@ func ParseFile(path, origin string) (*Zone, error) {
 // delegation other than glue A/AAAA, and data at a delegation other than NS, DS, RRSIG, NSEC
 // and glue ("occluded by delegation"); a zone with no records. A missing SOA is allowed:
 // every provider owns its own SOA. Identical records are merged silently. A record without a
-// TTL and with no $TTL before it gets miekg's default (the previous record's TTL, or 0).
+// TTL takes the last $TTL, else the previous record's TTL; the first record needs one.
 func Parse(r io.Reader, origin, filename string) (*Zone, error) {
 	p := newParser(origin, filename, sizeOf(r))
 	return p.parse(r)

@@ -8,7 +8,9 @@ import (
 // the RRsets of one owner are next to each other.
 func (p *parser) validate(z *Zone) {
 	if len(z.RRsets) == 0 {
-		p.errs.add(Pos{File: p.file}, "the zone has no records")
+		if len(p.errs.errs) == 0 { // else the records were there, and wrong
+			p.errs.add(Pos{File: p.file}, "the zone has no records")
+		}
 		return
 	}
 	origin := z.Origin
