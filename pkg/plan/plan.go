@@ -175,15 +175,14 @@ func group(sets []zone.RRset, i int) (zone.RRset, int, bool) {
 }
 
 type calc struct {
-	p          *Plan
-	opts       Options
-	origin     string
-	stamp      string // stamp owner name
-	apexNS     bool   // apex NS managed
-	ignore     []ignoreMatcher
-	unmanaged  map[zone.Key]bool
-	curStamp   *zone.RRset
-	stampKnown bool
+	p         *Plan
+	opts      Options
+	origin    string
+	stamp     string // stamp owner name
+	apexNS    bool   // apex NS managed
+	ignore    []ignoreMatcher
+	unmanaged map[zone.Key]bool
+	curStamp  *zone.RRset
 }
 
 func newCalc(desired []zone.RRset, opts Options) (*calc, error) {
