@@ -32,6 +32,8 @@ func allTypes() []zone.RRset {
 		set("svc.example.com.", dns.TypeSVCB, 300, "0 pool.example.net."),
 		set("sub.example.com.", dns.TypeNS, 86400, "ns1.example.net.", "ns2.example.net."),
 		set("auto.example.com.", dns.TypeA, 1, "192.0.2.9"),
+		set("nomail.example.com.", dns.TypeMX, 300, "0 ."),
+		set("_srv._udp.example.com.", dns.TypeSRV, 300, "0 0 0 ."),
 	}
 }
 

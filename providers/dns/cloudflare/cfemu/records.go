@@ -161,11 +161,13 @@ func (s *Server) normalize(z *zoneData, r *Record) *cfError {
 		if r.Priority == nil || *r.Priority < 0 || *r.Priority > 65535 {
 			return badRequest(9101, "MX priority is required and must be between 0 and 65535.")
 		}
-		h, ok := hostname(r.Content)
-		if !ok && r.Content != "." {
+		if h, ok := hostname(r.Content); ok {
+			r.Content = h
+		} else if strings.TrimSpace(r.Content) == "." { // null MX (RFC 7505)
+			r.Content = "."
+		} else {
 			return badRequest(9007, "Content for MX record is invalid.")
 		}
-		r.Content = h
 	case "TXT":
 		if r.Content == "" || len(r.Content) > 2048 {
 			return badRequest(9009, "Content for TXT record is invalid: length must be 1..2048.")
