@@ -202,7 +202,7 @@ func (d *decoder) controller(n *yaml.Node, path string, c *Controller) {
 				return
 			}
 			ref, _ := soleRef(resolve(v).Value)
-			c.Webhook = Secret{value: s, ref: ref}
+			c.Webhook = NewSecret(s, ref)
 		},
 		"control_targets": func(path string, v *yaml.Node) {
 			for i, item := range d.list(v, path) {

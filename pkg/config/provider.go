@@ -197,7 +197,7 @@ func (d *decoder) secretField(dst *Secret, key, example string) func(string, *ya
 		case strings.TrimSpace(val) == "":
 			d.errorf(v, path, "environment variable %s is empty", name)
 		default:
-			*dst = Secret{value: strings.TrimSpace(val), ref: name}
+			*dst = NewSecret(strings.TrimSpace(val), name)
 		}
 	}
 }

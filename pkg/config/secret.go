@@ -10,27 +10,44 @@ const redacted = "[redacted]"
 // Secret holds a credential read from the environment. Every way of printing it (fmt verbs,
 // JSON, YAML, text, slog) yields "[redacted]"; only Reveal returns the value. The zero Secret
 // is unset.
+//
+// The value sits behind a pointer: even where fmt cannot call Format (a Secret in an unexported
+// field of another struct), it prints an address, not the value.
 type Secret struct {
+	p *secretValue
+}
+
+type secretValue struct {
 	value string
 	ref   string // the environment variable it came from, e.g. "CLOUDFLARE_API_TOKEN"
 }
 
 // NewSecret wraps a value (for tests and programmatic configs); ref names its source and may
 // be empty.
-func NewSecret(value, ref string) Secret { return Secret{value: value, ref: ref} }
+func NewSecret(value, ref string) Secret { return Secret{p: &secretValue{value: value, ref: ref}} }
 
 // Reveal returns the secret value. Call it only where the credential is handed to a client.
-func (s Secret) Reveal() string { return s.value }
+func (s Secret) Reveal() string {
+	if s.p == nil {
+		return ""
+	}
+	return s.p.value
+}
 
 // Ref is the name of the environment variable the secret was read from (safe to print).
-func (s Secret) Ref() string { return s.ref }
+func (s Secret) Ref() string {
+	if s.p == nil {
+		return ""
+	}
+	return s.p.ref
+}
 
 // IsSet reports whether the secret has a non-empty value.
-func (s Secret) IsSet() bool { return s.value != "" }
+func (s Secret) IsSet() bool { return s.Reveal() != "" }
 
 // String returns "[redacted]" ("" when unset).
 func (s Secret) String() string {
-	if s.value == "" {
+	if !s.IsSet() {
 		return ""
 	}
 	return redacted

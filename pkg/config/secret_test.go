@@ -74,7 +74,20 @@ func TestSecretAccessors(t *testing.T) {
 	if s.Reveal() != "value" || s.Ref() != "VAR" || !s.IsSet() || s.String() != "[redacted]" {
 		t.Errorf("secret accessors: %q %q %v %q", s.Reveal(), s.Ref(), s.IsSet(), s.String())
 	}
-	if (Secret{}).IsSet() {
+	// A Secret in an unexported field is out of Format's reach; it still must not print.
+	type holder struct {
+		tok  Secret
+		toks []Secret
+		m    map[string]Secret
+	}
+	hidden := NewSecret("s3cr3t-v4lue", "VAR")
+	h := holder{tok: hidden, toks: []Secret{hidden}, m: map[string]Secret{"k": hidden}}
+	for _, f := range []string{"%v", "%+v", "%#v"} {
+		if out := fmt.Sprintf(f, h); strings.Contains(out, "s3cr3t-v4lue") {
+			t.Errorf("%s of an unexported Secret field shows the value: %s", f, out)
+		}
+	}
+	if (Secret{}).IsSet() || (Secret{}).Reveal() != "" || (Secret{}).Ref() != "" {
 		t.Error("zero secret is set")
 	}
 }
