@@ -49,6 +49,9 @@ type Outcome struct {
 	Finished        time.Time           `json:"finished"`
 }
 
+// maxRetryAfter caps a registrar's Retry-After hint between attempts.
+const maxRetryAfter = 2 * time.Minute
+
 // Runner carries out delegation changes: preflight, registrar (bounded retries), Waiter, parent
 // polling, journal, webhook (async, bounded), metrics. Zero-valued optional fields are skipped.
 type Runner struct {
@@ -117,7 +120,12 @@ func (r *Runner) execute(ctx context.Context, req Request, out *Outcome) error {
 	var lastErr error
 	for i := range attempts {
 		if i > 0 {
-			if err := r.sleep(ctx, backoff<<(i-1)); err != nil {
+			wait := backoff << (i - 1)
+			var hint interface{ RetryAfterHint() time.Duration }
+			if errors.As(lastErr, &hint) && hint.RetryAfterHint() > wait {
+				wait = min(hint.RetryAfterHint(), maxRetryAfter)
+			}
+			if err := r.sleep(ctx, wait); err != nil {
 				return fmt.Errorf("%s: registrar: %w (after: %v)", r.Zone, err, lastErr)
 			}
 		}

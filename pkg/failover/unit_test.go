@@ -3,6 +3,7 @@ package failover
 import (
 	"context"
 	"errors"
+	"fmt"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -190,4 +191,33 @@ func (manualReg) Nameservers(context.Context, string) ([]string, error) { return
 func (m manualReg) SetNameservers(context.Context, string, nameserver.Set) (registrar.Operation, error) {
 	*m.n++
 	return registrar.Operation{}, registrar.ErrManual
+}
+
+type hintErr struct{}
+
+func (hintErr) Error() string                 { return "HTTP 429" }
+func (hintErr) RetryAfterHint() time.Duration { return 30 * time.Second }
+
+type hintRegistrar struct{ n int }
+
+func (*hintRegistrar) Nameservers(context.Context, string) ([]string, error) { return nil, nil }
+func (h *hintRegistrar) SetNameservers(context.Context, string, nameserver.Set) (registrar.Operation, error) {
+	h.n++
+	if h.n == 1 {
+		return registrar.Operation{}, fmt.Errorf("wrapped: %w", hintErr{})
+	}
+	return registrar.Operation{}, nil
+}
+
+func TestRunnerHonoursRetryAfter(t *testing.T) {
+	_, sec := sets(t)
+	round := spec{}.round(t, t0, false)
+	var slept []time.Duration
+	r := &Runner{Zone: "example.test.", Registrar: &hintRegistrar{},
+		Probe: func(context.Context, string, nameserver.Set) (probe.Round, error) { return round, nil },
+		Sleep: func(_ context.Context, d time.Duration) error { slept = append(slept, d); return nil }}
+	out, err := r.Execute(context.Background(), Request{Decision: Decision{Kind: Failover, Set: sec}, Targets: []Target{{"sec", sec}}})
+	if err != nil || out.Attempts != 2 || len(slept) != 1 || slept[0] != 30*time.Second {
+		t.Errorf("outcome %+v, err %v, slept %v", out, err, slept)
+	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/provider"
@@ -131,6 +132,10 @@ func TestGandiErrors(t *testing.T) {
 	_, err := r.SetNameservers(ctx, "example.com.", set)
 	if !errors.Is(err, provider.ErrTransient) || !strings.Contains(err.Error(), "HTTP 429") || !strings.Contains(err.Error(), "retry after 7s") {
 		t.Errorf("429: %v", err)
+	}
+	var hint interface{ RetryAfterHint() time.Duration }
+	if !errors.As(err, &hint) || hint.RetryAfterHint() != 7*time.Second {
+		t.Errorf("429 carries no Retry-After hint: %v", err)
 	}
 	e.failNext, e.failWith = 1, 503
 	if _, err := r.Nameservers(ctx, "example.com."); !errors.Is(err, provider.ErrTransient) {

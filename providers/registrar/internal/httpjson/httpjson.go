@@ -33,6 +33,10 @@ type StatusError struct {
 	RetryAfter   time.Duration // from Retry-After, when sent
 }
 
+// RetryAfterHint returns the Retry-After the API sent (0 when none); pkg/failover's Runner
+// waits at least this long before its next attempt.
+func (e *StatusError) RetryAfterHint() time.Duration { return e.RetryAfter }
+
 func (e *StatusError) Error() string {
 	msg := fmt.Sprintf("%s %s: HTTP %d", e.Method, e.Path, e.Status)
 	if e.Message != "" {
