@@ -166,7 +166,10 @@ func retryable(status int) bool {
 // that is not retryable (the caller closes its body), or an error marked transient.
 func (c *client) roundTrip(req *http.Request) (*http.Response, error) {
 	ctx := req.Context()
-	what := req.Method + " " + strings.TrimPrefix(req.URL.Path, strings.TrimSuffix(c.base, "/"))
+	what := req.Method + " " + req.URL.Path
+	if b, err := url.Parse(c.base); err == nil {
+		what = req.Method + " " + strings.TrimPrefix(req.URL.Path, b.Path)
+	}
 	if req.Header.Get("Authorization") == "" {
 		req.Header.Set("Authorization", "Bearer "+c.token)
 	}
@@ -193,7 +196,7 @@ func (c *client) roundTrip(req *http.Request) (*http.Response, error) {
 			var env envelope
 			_ = json.NewDecoder(io.LimitReader(resp.Body, 1<<20)).Decode(&env)
 			resp.Body.Close()
-			lastErr = &apiError{Method: req.Method, Path: req.URL.Path, Status: resp.StatusCode, Errors: env.Errors}
+			lastErr = &apiError{Method: req.Method, Path: strings.TrimPrefix(what, req.Method+" "), Status: resp.StatusCode, Errors: env.Errors}
 			ambiguous = ambiguous || (resp.StatusCode >= 500 && req.Method != http.MethodGet)
 		}
 		if attempt >= c.retries {
