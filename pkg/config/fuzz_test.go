@@ -3,6 +3,7 @@ package config
 import (
 	"errors"
 	"fmt"
+	"os"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -20,6 +21,11 @@ func FuzzLoad(f *testing.F) {
 		mergeBomb(),
 	} {
 		f.Add([]byte(seed))
+	}
+	for _, ex := range []string{"twinzone.yaml", "lab/twinzone.yaml", "quickstart/twinzone.yaml"} {
+		if data, err := os.ReadFile(filepath.Join("..", "..", "examples", ex)); err == nil {
+			f.Add(data)
+		}
 	}
 	path := writeConfig(f, minimal)
 	abs, _ := filepath.Abs(path)

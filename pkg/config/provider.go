@@ -159,8 +159,10 @@ func (d *decoder) typeOf(n *yaml.Node, path string) (string, *yaml.Node, bool) {
 	for _, p := range ps {
 		if p.name == "type" {
 			var t string
-			if !d.str(p.val, join(path, "type"), &t) {
-				d.errorf(resolve(p.val), join(path, "type"), "empty type")
+			if ok := d.str(p.val, join(path, "type"), &t); !ok || t == "" {
+				if ok || isNull(resolve(p.val)) {
+					d.errorf(resolve(p.val), join(path, "type"), "empty type")
+				}
 				return "", nil, false
 			}
 			return strings.ToLower(t), resolve(p.val), true
