@@ -107,7 +107,7 @@ func (p *parser) parse(r io.Reader) (*Zone, error) {
 	p.fsys.names[parserName] = p.file
 
 	if p.origin != "" {
-		if _, ok := dns.IsDomainName(p.origin); !ok {
+		if _, ok := dns.IsDomainName(p.origin); !ok || strings.ContainsAny(p.origin, " \t\r\n;()\"") {
 			p.errs.add(Pos{File: p.file}, "bad origin %q", p.origin)
 			return nil, p.errs.err()
 		}
