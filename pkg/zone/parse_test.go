@@ -129,13 +129,13 @@ func TestParseLines(t *testing.T) {
 		t.Fatal(err)
 	}
 	want := map[Key]int{
-		{"example.com.", dns.TypeSOA}:       5,
-		{"www.example.com.", dns.TypeA}:     8,
-		{"mail.example.com.", dns.TypeA}:    9,
-		{"www.example.com.", dns.TypeAAAA}:  11,
-		{"h1.example.com.", dns.TypeA}:      12,
-		{"h2.example.com.", dns.TypeA}:      12,
-		{"last.example.com.", dns.TypeTXT}:  13,
+		{"example.com.", dns.TypeSOA}:      5,
+		{"www.example.com.", dns.TypeA}:    8,
+		{"mail.example.com.", dns.TypeA}:   9,
+		{"www.example.com.", dns.TypeAAAA}: 11,
+		{"h1.example.com.", dns.TypeA}:     12,
+		{"h2.example.com.", dns.TypeA}:     12,
+		{"last.example.com.", dns.TypeTXT}: 13,
 	}
 	for k, line := range want {
 		if got := z.Line(k); got != (Pos{"lines.zone", line}) {
