@@ -33,13 +33,22 @@ type cfData struct {
 	Weight   *int   `json:"weight,omitempty"`
 	Port     *int   `json:"port,omitempty"`
 	Target   string `json:"target,omitempty"`
+
+	KeyTag       *int   `json:"key_tag,omitempty"`
+	Algorithm    *int   `json:"algorithm,omitempty"`
+	DigestType   *int   `json:"digest_type,omitempty"`
+	Digest       string `json:"digest,omitempty"`
+	Usage        *int   `json:"usage,omitempty"`
+	Selector     *int   `json:"selector,omitempty"`
+	MatchingType *int   `json:"matching_type,omitempty"`
+	Certificate  string `json:"certificate,omitempty"`
 }
 
 // supported are the record types this adapter reads and writes.
 var supported = map[uint16]bool{
 	dns.TypeA: true, dns.TypeAAAA: true, dns.TypeCNAME: true, dns.TypeMX: true, dns.TypeTXT: true,
 	dns.TypeSRV: true, dns.TypeCAA: true, dns.TypeHTTPS: true, dns.TypeSVCB: true, dns.TypeNS: true,
-	dns.TypePTR: true,
+	dns.TypePTR: true, dns.TypeDS: true, dns.TypeTLSA: true,
 }
 
 func intp(v int) *int { return &v }
@@ -86,6 +95,16 @@ func (r record) parse() (zone.Key, string, error) {
 		}
 		caa := &dns.CAA{Hdr: dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET}, Flag: uint8(deref(r.Data.Flags)), Tag: r.Data.Tag, Value: r.Data.Value}
 		return zone.Key{Name: name, Type: t}, zone.CanonicalValue(caa), nil
+	case dns.TypeDS:
+		if r.Data == nil {
+			return zone.Key{}, "", fmt.Errorf("DS record %s without data", r.ID)
+		}
+		v = fmt.Sprintf("%d %d %d %s", deref(r.Data.KeyTag), deref(r.Data.Algorithm), deref(r.Data.DigestType), r.Data.Digest)
+	case dns.TypeTLSA:
+		if r.Data == nil {
+			return zone.Key{}, "", fmt.Errorf("TLSA record %s without data", r.ID)
+		}
+		v = fmt.Sprintf("%d %d %d %s", deref(r.Data.Usage), deref(r.Data.Selector), deref(r.Data.MatchingType), r.Data.Certificate)
 	case dns.TypeHTTPS, dns.TypeSVCB:
 		if r.Data != nil {
 			v = strings.TrimSpace(fmt.Sprintf("%d %s %s", deref(r.Data.Priority), fqdn(r.Data.Target), r.Data.Value))
@@ -178,6 +197,10 @@ func toRecord(name string, t uint16, ttl uint32, value string) (record, error) {
 		r.Data = &cfData{Priority: intp(int(v.Priority)), Weight: intp(int(v.Weight)), Port: intp(int(v.Port)), Target: host(v.Target)}
 	case *dns.CAA:
 		r.Data = &cfData{Flags: intp(int(v.Flag)), Tag: v.Tag, Value: v.Value}
+	case *dns.DS:
+		r.Data = &cfData{KeyTag: intp(int(v.KeyTag)), Algorithm: intp(int(v.Algorithm)), DigestType: intp(int(v.DigestType)), Digest: v.Digest}
+	case *dns.TLSA:
+		r.Data = &cfData{Usage: intp(int(v.Usage)), Selector: intp(int(v.Selector)), MatchingType: intp(int(v.MatchingType)), Certificate: v.Certificate}
 	case *dns.HTTPS:
 		r.Data = svcbData(zone.CanonicalValue(v))
 	case *dns.SVCB:
@@ -190,6 +213,9 @@ func toRecord(name string, t uint16, ttl uint32, value string) (record, error) {
 
 func svcbData(v string) *cfData {
 	f := strings.SplitN(v, " ", 3)
+	if len(f) < 2 {
+		return &cfData{Priority: intp(0), Target: "."}
+	}
 	d := &cfData{Target: f[1]}
 	if d.Target != "." {
 		d.Target = strings.TrimSuffix(d.Target, ".")

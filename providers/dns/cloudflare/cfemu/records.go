@@ -1,6 +1,7 @@
 package cfemu
 
 import (
+	"encoding/hex"
 	"fmt"
 	"net/http"
 	"net/netip"
@@ -40,6 +41,15 @@ type Data struct {
 	Weight   *int   `json:"weight,omitempty"`   // SRV
 	Port     *int   `json:"port,omitempty"`     // SRV
 	Target   string `json:"target,omitempty"`   // SRV, HTTPS, SVCB
+
+	KeyTag       *int   `json:"key_tag,omitempty"`       // DS
+	Algorithm    *int   `json:"algorithm,omitempty"`     // DS
+	DigestType   *int   `json:"digest_type,omitempty"`   // DS
+	Digest       string `json:"digest,omitempty"`        // DS
+	Usage        *int   `json:"usage,omitempty"`         // TLSA
+	Selector     *int   `json:"selector,omitempty"`      // TLSA
+	MatchingType *int   `json:"matching_type,omitempty"` // TLSA
+	Certificate  string `json:"certificate,omitempty"`   // TLSA
 }
 
 // Meta is Cloudflare's record metadata. ReadOnly records are managed by Cloudflare itself
@@ -178,6 +188,22 @@ func (s *Server) normalize(z *zoneData, r *Record) *cfError {
 		return normalizeCAA(r)
 	case "HTTPS", "SVCB":
 		return normalizeSVCB(r)
+	case "DS":
+		d := r.Data
+		if d == nil || !intIn(d.KeyTag, 0, 65535) || !intIn(d.Algorithm, 0, 255) || !intIn(d.DigestType, 0, 255) || !isHex(d.Digest) {
+			return badRequest(9101, "DS records require data {key_tag, algorithm, digest_type, digest (hex)}.")
+		}
+		r.Data = &Data{KeyTag: d.KeyTag, Algorithm: d.Algorithm, DigestType: d.DigestType, Digest: strings.ToUpper(d.Digest)}
+		r.Content = fmt.Sprintf("%d %d %d %s", *d.KeyTag, *d.Algorithm, *d.DigestType, r.Data.Digest)
+		return nil
+	case "TLSA":
+		d := r.Data
+		if d == nil || !intIn(d.Usage, 0, 255) || !intIn(d.Selector, 0, 255) || !intIn(d.MatchingType, 0, 255) || !isHex(d.Certificate) {
+			return badRequest(9101, "TLSA records require data {usage, selector, matching_type, certificate (hex)}.")
+		}
+		r.Data = &Data{Usage: d.Usage, Selector: d.Selector, MatchingType: d.MatchingType, Certificate: strings.ToLower(d.Certificate)}
+		r.Content = fmt.Sprintf("%d %d %d %s", *d.Usage, *d.Selector, *d.MatchingType, r.Data.Certificate)
+		return nil
 	default:
 		return badRequest(9000, "DNS record type %q is invalid or not supported.", r.Type)
 	}
@@ -192,6 +218,11 @@ func hostname(s string) (string, bool) {
 	}
 	_, ok := dns.IsDomainName(s)
 	return s, ok && !strings.ContainsAny(s, " \t")
+}
+
+func isHex(s string) bool {
+	_, err := hex.DecodeString(s)
+	return s != "" && err == nil
 }
 
 func intIn(p *int, lo, hi int) bool { return p != nil && *p >= lo && *p <= hi }
