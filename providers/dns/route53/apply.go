@@ -56,19 +56,9 @@ func (p *Provider) Apply(ctx context.Context, zoneName string, changes []plan.Ch
 	if err != nil {
 		return err
 	}
-	snap := p.snapshot(zoneName)
-	if snap == nil {
-		if snap, err = p.list(ctx, zoneName); err != nil {
-			return err
-		}
-	}
-	groups := make([]*group, 0, len(changes))
-	for _, c := range changes {
-		g, err := p.encode(zoneName, snap, c)
-		if err != nil {
-			return err
-		}
-		groups = append(groups, g)
+	groups, err := p.encodeAll(ctx, zoneName, changes)
+	if err != nil {
+		return err
 	}
 	// Deletes first, then updates, then creates, so that a name can change type (A to CNAME)
 	// even when the two changes land in different batches.
@@ -104,6 +94,31 @@ func rank(a plan.Action) int {
 		return 1
 	}
 	return 2
+}
+
+// encodeAll encodes every change against the zone's latest listing (listing it first when
+// this Provider never has).
+func (p *Provider) encodeAll(ctx context.Context, zoneName string, changes []plan.Change) ([]*group, error) {
+	p.mu.Lock()
+	snap := p.snaps[zoneName]
+	if snap != nil {
+		defer p.mu.Unlock()
+	} else {
+		p.mu.Unlock()
+		var err error
+		if snap, err = p.list(ctx, zoneName); err != nil {
+			return nil, err
+		}
+	}
+	groups := make([]*group, 0, len(changes))
+	for _, c := range changes {
+		g, err := p.encode(zoneName, snap, c)
+		if err != nil {
+			return nil, err
+		}
+		groups = append(groups, g)
+	}
+	return groups, nil
 }
 
 // encode validates one change and turns it into Route 53 changes.
@@ -218,7 +233,8 @@ func (p *Provider) pack(groups []*group) []*batch {
 	var out []*batch
 	cur := &batch{}
 	for _, g := range groups {
-		if len(cur.groups) > 0 && (cur.records+g.records > p.cfg.MaxBatchRecords || cur.chars+g.chars > p.cfg.MaxBatchChars) {
+		full := p.cfg.MaxBatchChanges > 0 && len(cur.groups) >= p.cfg.MaxBatchChanges
+		if len(cur.groups) > 0 && (full || cur.records+g.records > p.cfg.MaxBatchRecords || cur.chars+g.chars > p.cfg.MaxBatchChars) {
 			out = append(out, cur)
 			cur = &batch{}
 		}
@@ -296,20 +312,14 @@ func (p *Provider) remember(zoneName string, b *batch) {
 	if snap == nil {
 		return
 	}
-	// Copy on write: readers may hold the old map.
-	sets := make(map[zone.Key]entry, len(snap.sets)+len(b.groups))
-	for k, v := range snap.sets {
-		sets[k] = v
-	}
 	for _, g := range b.groups {
 		k := g.change.Key()
-		delete(sets, k)
+		delete(snap.sets, k)
 		if g.change.New != nil {
 			last := g.r53[len(g.r53)-1].ResourceRecordSet
-			sets[k] = entry{raw: *last, canon: *g.change.New}
+			snap.sets[k] = entry{raw: *last, canon: *g.change.New}
 		}
 	}
-	p.snaps[zoneName] = &snapshot{sets: sets, unmanaged: snap.unmanaged}
 }
 
 // waitInSync polls each change until Route 53 reports it INSYNC.

@@ -46,6 +46,9 @@ type Config struct {
 	// MaxBatchRecords and MaxBatchChars bound one change batch (defaults and maxima: 1000 and
 	// 32000).
 	MaxBatchRecords, MaxBatchChars int
+	// MaxBatchChanges caps the RRsets per batch (0: no cap beyond the limits above); 1 sends
+	// one request per RRset, as libdns/route53 does (for comparison benchmarks).
+	MaxBatchChanges int
 	// ManageApexNS lets Apply change the zone's apex NS RRset.
 	ManageApexNS bool
 	// WaitInSync makes Apply wait until every change batch it sent is INSYNC, polling every

@@ -3,6 +3,7 @@ package route53
 import (
 	"context"
 	"fmt"
+	"maps"
 	"math"
 	"slices"
 	"strings"
@@ -53,26 +54,32 @@ func (p *Provider) Records(ctx context.Context, zoneName string) (out []zone.RRs
 func (p *Provider) Unmanaged(ctx context.Context, zoneName string) (out []provider.UnmanagedRRset, err error) {
 	defer recovered(&err, p.log.Error)
 	zoneName = normZone(zoneName)
-	snap := p.snapshot(zoneName)
+	p.mu.Lock()
+	snap := p.snaps[zoneName]
+	if snap != nil {
+		for k, reason := range snap.unmanaged {
+			out = append(out, provider.UnmanagedRRset{Key: k, Reason: reason})
+		}
+	}
+	p.mu.Unlock()
 	if snap == nil {
 		if snap, err = p.list(ctx, zoneName); err != nil {
 			return nil, err
 		}
-	}
-	for k, reason := range snap.unmanaged {
-		out = append(out, provider.UnmanagedRRset{Key: k, Reason: reason})
+		for k, reason := range snap.unmanaged {
+			out = append(out, provider.UnmanagedRRset{Key: k, Reason: reason})
+		}
 	}
 	slices.SortFunc(out, func(a, b provider.UnmanagedRRset) int { return a.Key.Compare(b.Key) })
 	return out, nil
 }
 
-func (p *Provider) snapshot(zoneName string) *snapshot {
-	p.mu.Lock()
-	defer p.mu.Unlock()
-	return p.snaps[zoneName]
+func (s *snapshot) clone() *snapshot {
+	return &snapshot{sets: maps.Clone(s.sets), unmanaged: maps.Clone(s.unmanaged)}
 }
 
-// list reads the whole zone and stores the result as the zone's snapshot.
+// list reads the whole zone and publishes a copy of the result as the zone's snapshot; the
+// returned snapshot is the caller's own. The published one is guarded by p.mu.
 func (p *Provider) list(ctx context.Context, zoneName string) (*snapshot, error) {
 	id, err := p.zoneID(ctx, zoneName)
 	if err != nil {
@@ -106,7 +113,7 @@ func (p *Provider) list(ctx context.Context, zoneName string) (*snapshot, error)
 		in.StartRecordName, in.StartRecordType, in.StartRecordIdentifier = out.NextRecordName, out.NextRecordType, out.NextRecordIdentifier
 	}
 	p.mu.Lock()
-	p.snaps[zoneName] = snap
+	p.snaps[zoneName] = snap.clone()
 	p.mu.Unlock()
 	return snap, nil
 }

@@ -3,7 +3,6 @@ package r53emu
 import (
 	"fmt"
 	"slices"
-	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -318,5 +317,3 @@ func checkValue(typ, value string) error {
 func typeOK(t string) bool {
 	return t == "" || slices.Contains(SupportedTypes, t)
 }
-
-func itoa(n int) string { return strconv.Itoa(n) }
