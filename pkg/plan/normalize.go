@@ -201,47 +201,54 @@ func canonicalValue(t uint16, v string) string {
 }
 
 // CanonicalTXT returns a TXT value (one or more character-strings in presentation format) in
-// twinzone's canonical form: the concatenated bytes of all strings, split into 255-byte
-// strings, each quoted and escaped the way miekg/dns prints them. Two values that differ only
-// in how the same bytes are chunked or escaped have the same canonical form.
+// twinzone's canonical form: every character-string kept as its own string, quoted and escaped
+// the way miekg/dns prints it; only a string longer than 255 bytes (which a provider may hand
+// back from a single "content" field) is split into 255-byte strings. String boundaries are
+// kept because they carry meaning: DNS-SD, for one, stores one key=value pair per string.
+// Two values that differ only in quoting or escapes have the same canonical form.
 func CanonicalTXT(v string) string {
 	if isCanonicalTXT(v) {
 		return v
 	}
-	data := decodeTXT(v)
 	var b strings.Builder
-	b.Grow(len(data) + len(data)/255*3 + 8)
-	for i := 0; ; i += 255 {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteByte('"')
-		end := min(i+255, len(data))
-		for _, c := range data[i:end] {
-			switch {
-			case c == '"' || c == '\\':
-				b.WriteByte('\\')
-				b.WriteByte(c)
-			case c < ' ' || c > '~':
-				b.WriteByte('\\')
-				b.WriteByte('0' + c/100)
-				b.WriteByte('0' + c/10%10)
-				b.WriteByte('0' + c%10)
-			default:
-				b.WriteByte(c)
+	b.Grow(len(v) + 8)
+	first := true
+	for _, str := range decodeTXTStrings(v) {
+		for i := 0; ; i += 255 {
+			if !first {
+				b.WriteByte(' ')
+			}
+			first = false
+			b.WriteByte('"')
+			end := min(i+255, len(str))
+			for _, c := range str[i:end] {
+				switch {
+				case c == '"' || c == '\\':
+					b.WriteByte('\\')
+					b.WriteByte(c)
+				case c < ' ' || c > '~':
+					b.WriteByte('\\')
+					b.WriteByte('0' + c/100)
+					b.WriteByte('0' + c/10%10)
+					b.WriteByte('0' + c%10)
+				default:
+					b.WriteByte(c)
+				}
+			}
+			b.WriteByte('"')
+			if end >= len(str) {
+				break
 			}
 		}
-		b.WriteByte('"')
-		if end >= len(data) {
-			break
-		}
+	}
+	if first {
+		return `""`
 	}
 	return b.String()
 }
 
 // isCanonicalTXT is the allocation-free fast path: quoted strings of plain printable bytes,
-// separated by one space, every string but the last exactly 255 bytes, the last 1..255 bytes
-// (or the single empty string).
+// at most 255 each, separated by one space.
 func isCanonicalTXT(v string) bool {
 	n := 0 // bytes in the current string
 	in := false
@@ -249,7 +256,7 @@ func isCanonicalTXT(v string) bool {
 		c := v[i]
 		switch {
 		case !in && c == '"':
-			if i > 0 && (v[i-1] != ' ' || n != 255) {
+			if i > 0 && v[i-1] != ' ' {
 				return false
 			}
 			in, n = true, 0
@@ -261,9 +268,6 @@ func isCanonicalTXT(v string) bool {
 			return false
 		case c == '"':
 			in = false
-			if n == 0 && i != 1 {
-				return false
-			}
 		case c == '\\' || c < ' ' || c > '~':
 			return false
 		default:
@@ -274,6 +278,59 @@ func isCanonicalTXT(v string) bool {
 		}
 	}
 	return !in && len(v) >= 2 && v[len(v)-1] == '"'
+}
+
+// decodeTXTStrings returns the character-strings of v, decoded: quoted strings, and unquoted
+// runs separated by white space; \DDD and \X escapes are decoded.
+func decodeTXTStrings(v string) [][]byte {
+	var out [][]byte
+	var cur []byte
+	in, open := false, false
+	for i := 0; i < len(v); i++ {
+		c := v[i]
+		switch {
+		case c == '"':
+			if in {
+				out = append(out, cur)
+				cur, open = nil, false
+			} else if open {
+				out = append(out, cur)
+				cur, open = nil, false
+			}
+			in = !in
+			if in {
+				cur = []byte{}
+			}
+		case !in && (c == ' ' || c == '\t'):
+			if open {
+				out = append(out, cur)
+				cur, open = nil, false
+			}
+		case c == '\\' && i+1 < len(v):
+			if !in {
+				open = true
+			}
+			if i+3 < len(v) && isDigit(v[i+1]) && isDigit(v[i+2]) && isDigit(v[i+3]) {
+				n := int(v[i+1]-'0')*100 + int(v[i+2]-'0')*10 + int(v[i+3]-'0')
+				if n <= 255 {
+					cur = append(cur, byte(n))
+					i += 3
+					continue
+				}
+			}
+			cur = append(cur, v[i+1])
+			i++
+		default:
+			if !in {
+				open = true
+			}
+			cur = append(cur, c)
+		}
+	}
+	if in || open {
+		out = append(out, cur)
+	}
+	return out
 }
 
 // decodeTXT returns the concatenated bytes of the character-strings in v. Quoted and unquoted

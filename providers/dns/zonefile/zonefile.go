@@ -181,6 +181,9 @@ func (p *Provider) write(z *zone.Zone) error {
 	if st, err := os.Stat(p.cfg.Path); err == nil {
 		mode = st.Mode().Perm()
 	}
+	if err := os.MkdirAll(dir, 0o755); err != nil { // the first sync creates the file and its folder
+		return fmt.Errorf("zonefile %s: %w", p.cfg.Path, err)
+	}
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(p.cfg.Path)+".tmp*")
 	if err != nil {
 		return fmt.Errorf("zonefile %s: %w", p.cfg.Path, err)
