@@ -129,7 +129,11 @@ func TestMalformed(t *testing.T) {
 			[]string{`twinzone.yaml:1:12: providers: expected a mapping, got a list`}},
 		{"mapping instead of value", minimal + "    mode: {a: b}\n",
 			[]string{`twinzone.yaml:9:11: zones[0].mode: expected a single value, got a mapping`}},
-		{"zone without name", line(5, "  - file: zones/example.com.zone"),
+		{"zone as a plain name", edit(map[int]string{5: "  - example.com.", 6: "", 7: "", 8: ""}),
+			[]string{`twinzone.yaml:5:5: zones[0]: expected a mapping (name, file, primary, secondary, ...), got a scalar`}},
+		{"zone name from an unset variable", line(5, "  - name: ${ZONE}"),
+			[]string{`twinzone.yaml:5:11: zones[0].name: environment variable ZONE is not set`}},
+		{"zone without name", edit(map[int]string{5: "  - file: zones/example.com.zone", 6: ""}),
 			[]string{`twinzone.yaml:5:5: zones[0]: missing key "name"`}},
 		{"zone without providers", "providers: {}\nzones:\n  - {name: example.com., file: zones/example.com.zone}\n",
 			[]string{`twinzone.yaml:3:5: zones[0]: missing key "primary"`, `twinzone.yaml:3:5: zones[0]: missing key "secondary"`}},
@@ -164,6 +168,9 @@ func TestMalformed(t *testing.T) {
 				}
 			}
 			checkErrorShape(t, err, path)
+			if strings.Contains(tc.name, "type") && strings.Contains(msg, "is not defined") {
+				t.Errorf("a broken provider or registrar is also reported as undefined:\n%s", msg)
+			}
 		})
 	}
 }
@@ -208,7 +215,7 @@ zones:
 	if !errors.As(err, &list) {
 		t.Fatalf("err = %v", err)
 	}
-	want := []string{":2:", ":3:", ":6:", ":7:", ":8:", ":9:", ":10:", ":10:"}
+	want := []string{":2:", ":3:", ":6:", ":8:", ":9:", ":10:", ":10:"}
 	if len(list.List) != len(want) {
 		t.Fatalf("got %d errors, want %d:\n%v", len(list.List), len(want), err)
 	}

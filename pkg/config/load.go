@@ -129,7 +129,7 @@ func parse(name, abs string, data []byte, lookup LookupFunc) (cfg *Config, err e
 		d.finishIgnore(z)
 	}
 	d.checkZonefilePaths(cfg)
-	if len(cfg.Zones) == 0 && !col.reportedAt("zones") {
+	if zs := resolve(top["zones"]); len(cfg.Zones) == 0 && !col.reportedAt("zones") && (zs == nil || len(zs.Content) == 0) {
 		line, c := 0, 0
 		if v := resolve(top["zones"]); v != nil {
 			line, c = v.Line, v.Column

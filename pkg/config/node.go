@@ -19,6 +19,16 @@ type decoder struct {
 	*collector
 	dir    string // absolute folder of the config file, base of relative paths
 	lookup LookupFunc
+	// declared holds "providers.<name>" and "registrars.<name>" for every entry, valid or not,
+	// so that a reference to a broken entry is not reported as undefined as well.
+	declared map[string]bool
+}
+
+func (d *decoder) declare(path string) {
+	if d.declared == nil {
+		d.declared = map[string]bool{}
+	}
+	d.declared[path] = true
 }
 
 // pair is one key/value of a mapping, after merge keys ("<<") are applied.
@@ -218,6 +228,19 @@ func (d *decoder) str(n *yaml.Node, path string, dst *string) bool {
 		*dst = strings.TrimSpace(v)
 	}
 	return ok
+}
+
+// requiredStr decodes a string that must not be empty. An empty or null value is reported
+// once; a value already reported (an unset variable, a list) is not reported again.
+func (d *decoder) requiredStr(n *yaml.Node, path, what string, dst *string) bool {
+	ok := d.str(n, path, dst)
+	if ok && *dst != "" {
+		return true
+	}
+	if ok || isNull(resolve(n)) {
+		d.errorf(resolve(n), path, "empty %s", what)
+	}
+	return false
 }
 
 // path decodes a file path; a relative one is made absolute against the config's folder.

@@ -87,6 +87,7 @@ func (d *decoder) providers(n *yaml.Node, path string) map[string]*Provider {
 			d.errorf(p.key, path, "provider name %q: use letters, digits, '_', '-' and '.' (at most 63)", p.name)
 			continue
 		}
+		d.declare(ppath)
 		pr := &Provider{Name: p.name, Line: p.key.Line, Column: p.key.Column}
 		typ, tnode, ok := d.typeOf(p.val, ppath)
 		if !ok {
@@ -159,10 +160,7 @@ func (d *decoder) typeOf(n *yaml.Node, path string) (string, *yaml.Node, bool) {
 	for _, p := range ps {
 		if p.name == "type" {
 			var t string
-			if ok := d.str(p.val, join(path, "type"), &t); !ok || t == "" {
-				if ok || isNull(resolve(p.val)) {
-					d.errorf(resolve(p.val), join(path, "type"), "empty type")
-				}
+			if !d.requiredStr(p.val, join(path, "type"), "type", &t) {
 				return "", nil, false
 			}
 			return strings.ToLower(t), resolve(p.val), true

@@ -92,6 +92,7 @@ func (d *decoder) registrars(n *yaml.Node, path string) map[string]*Registrar {
 			d.errorf(p.key, path, "registrar name %q: use letters, digits, '_', '-' and '.' (at most 63)", p.name)
 			continue
 		}
+		d.declare(rpath)
 		r := &Registrar{Name: p.name, Line: p.key.Line, Column: p.key.Column}
 		typ, tnode, ok := d.typeOf(p.val, rpath)
 		if !ok {

@@ -34,6 +34,10 @@ func (d *decoder) zones(n *yaml.Node, path string, c *Config) {
 	for i, item := range d.list(n, path) {
 		zpath := index(path, i)
 		item = resolve(item)
+		if item == nil || item.Kind != yaml.MappingNode {
+			d.errorf(item, zpath, "expected a mapping (name, file, primary, secondary, ...), got %s", kindName(item))
+			continue
+		}
 		z := defaultZone()
 		z.Line = item.Line
 		var nameNode, fileNode, primNode, secNode *yaml.Node
@@ -50,7 +54,7 @@ func (d *decoder) zones(n *yaml.Node, path string, c *Config) {
 			"secondary": func(path string, v *yaml.Node) { secNode = resolve(v); d.providerRef(v, path, c, &z.Secondary) },
 			"registrar": func(path string, v *yaml.Node) {
 				if d.str(v, path, &z.Registrar) && z.Registrar != "" {
-					if _, ok := c.Registrars[z.Registrar]; !ok {
+					if _, ok := c.Registrars[z.Registrar]; !ok && !d.declared[join("registrars", z.Registrar)] {
 						d.errorf(resolve(v), path, "registrar %q is not defined under registrars%s", z.Registrar, didYouMean(z.Registrar, keys(c.Registrars)))
 					}
 				}
@@ -106,8 +110,7 @@ func (d *decoder) zones(n *yaml.Node, path string, c *Config) {
 
 func (d *decoder) zoneName(v *yaml.Node, path string, dst *string) {
 	var s string
-	if !d.str(v, path, &s) || s == "" {
-		d.errorf(resolve(v), path, "empty zone name")
+	if !d.requiredStr(v, path, "zone name", &s) {
 		return
 	}
 	s = canonicalZoneName(s)
@@ -145,11 +148,10 @@ func (d *decoder) providerRef(n *yaml.Node, path string, c *Config, dst *Provide
 	d.fields(n, path, map[string]func(string, *yaml.Node){
 		"provider": func(path string, v *yaml.Node) {
 			provNode = resolve(v)
-			if !d.str(v, path, &dst.Provider) || dst.Provider == "" {
-				d.errorf(resolve(v), path, "empty provider name")
+			if !d.requiredStr(v, path, "provider name", &dst.Provider) {
 				return
 			}
-			if _, ok := c.Providers[dst.Provider]; !ok {
+			if _, ok := c.Providers[dst.Provider]; !ok && !d.declared[join("providers", dst.Provider)] {
 				d.errorf(resolve(v), path, "provider %q is not defined under providers%s", dst.Provider, didYouMean(dst.Provider, keys(c.Providers)))
 			}
 		},
