@@ -311,3 +311,26 @@ func TestConformanceManagedApexNS(t *testing.T) {
 		return newEnv(t, func(c *Config) { c.ManageApexNS = true }).p, testZone
 	})
 }
+
+func TestDefaults(t *testing.T) {
+	p, err := New(context.Background(), Config{AccessKeyID: testKeyID, SecretAccessKey: testSecret, Endpoint: "http://127.0.0.1:1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := p.cfg
+	if c.Region != "us-east-1" || c.MaxBatchRecords != 1000 || c.MaxBatchChars != 32000 || p.limiter.Limit() != 5 || c.MaxAttempts != 8 {
+		t.Errorf("defaults: %+v, limit %v", c, p.limiter.Limit())
+	}
+	tr := p.Traits()
+	if len(tr.Types) != 17 || !tr.Types[dns.TypeHTTPS] || tr.Types[dns.TypeLOC] || tr.MaxTTL != 2147483647 || tr.ApexNSManaged {
+		t.Errorf("traits: %+v", tr)
+	}
+	for _, bad := range []Config{{MaxBatchRecords: 1001}, {MaxBatchChars: 40000}} {
+		bad.AccessKeyID, bad.SecretAccessKey = testKeyID, testSecret
+		if _, err := New(context.Background(), bad); err == nil {
+			t.Errorf("accepted %+v", bad)
+		} else if strings.Contains(err.Error(), testSecret) {
+			t.Error("secret in error")
+		}
+	}
+}

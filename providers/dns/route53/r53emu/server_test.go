@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/aws/aws-sdk-go-v2/aws"
 	"github.com/aws/aws-sdk-go-v2/aws/retry"
@@ -317,5 +318,51 @@ func TestFaults(t *testing.T) {
 	resp.Body.Close()
 	if resp.StatusCode != http.StatusForbidden {
 		t.Errorf("unsigned request: %d", resp.StatusCode)
+	}
+}
+
+func TestTimeoutLatencyAndRateLimit(t *testing.T) {
+	srv, c, id := setup(t)
+	list := func(ctx context.Context) error {
+		_, err := c.ListResourceRecordSets(ctx, &r53.ListResourceRecordSetsInput{HostedZoneId: aws.String(id)})
+		return err
+	}
+	srv.SetHold(time.Minute)
+	srv.Inject(FaultTimeout, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 100*time.Millisecond)
+	err := list(ctx)
+	cancel()
+	if !errors.Is(err, context.DeadlineExceeded) {
+		t.Errorf("held request: %v", err)
+	}
+	// A held write is never applied.
+	srv.InjectWrites(FaultTimeout, 1)
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	_, err = submit(ctx, c, id, rrset(types.ChangeActionCreate, "held.example.com.", "A", 60, "192.0.2.1"))
+	cancel()
+	if _, ok := srv.Get(id, "held.example.com.", "A"); err == nil || ok {
+		t.Errorf("held write: %v, applied %v", err, ok)
+	}
+	// Latency longer than the client's deadline makes the call fail; none makes it pass.
+	srv.SetLatency(time.Minute)
+	ctx, cancel = context.WithTimeout(context.Background(), 100*time.Millisecond)
+	err = list(ctx)
+	cancel()
+	if err == nil {
+		t.Error("latency ignored")
+	}
+	srv.SetLatency(0)
+	// A burst of 3 with a negligible refill rate: the 4th request is throttled.
+	srv.SetRateLimit(0.001, 3)
+	var errs []bool
+	for range 4 {
+		errs = append(errs, list(context.Background()) != nil)
+	}
+	if fmt.Sprint(errs) != "[false false false true]" {
+		t.Errorf("rate limit: %v", errs)
+	}
+	srv.ClearFaults()
+	if err := list(context.Background()); err != nil {
+		t.Errorf("after ClearFaults: %v", err)
 	}
 }
