@@ -1,0 +1,370 @@
+package controller
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"net/netip"
+	"os"
+	"path/filepath"
+	"slices"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+
+	"github.com/twinzone/twinzone/pkg/config"
+	"github.com/twinzone/twinzone/pkg/failover"
+	"github.com/twinzone/twinzone/pkg/nameserver"
+	"github.com/twinzone/twinzone/pkg/probe/probetest"
+	"github.com/twinzone/twinzone/pkg/registrar"
+	"github.com/twinzone/twinzone/pkg/state"
+)
+
+const testZone = "example.test."
+
+// fakeRegistrar records every SetNameservers call.
+type fakeRegistrar struct {
+	mu    sync.Mutex
+	calls []nameserver.Set
+	held  []bool // whether the state lock was held during the call
+	store *state.Store
+}
+
+func (f *fakeRegistrar) Nameservers(context.Context, string) ([]string, error) {
+	return nil, registrar.ErrUnsupported
+}
+
+func (f *fakeRegistrar) SetNameservers(_ context.Context, _ string, set nameserver.Set) (registrar.Operation, error) {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	f.calls = append(f.calls, set)
+	locked := false
+	if f.store != nil {
+		lk, err := f.store.TryLock()
+		if err == nil {
+			_ = lk.Unlock()
+		} else {
+			locked = true
+		}
+	}
+	f.held = append(f.held, locked)
+	return registrar.Operation{}, nil
+}
+
+func (f *fakeRegistrar) Calls() []nameserver.Set {
+	f.mu.Lock()
+	defer f.mu.Unlock()
+	return slices.Clone(f.calls)
+}
+
+type lab struct {
+	pri  [2]*probetest.Server
+	sec  *probetest.Server
+	reg  *fakeRegistrar
+	st   *state.Store
+	ctrl *Controller
+	cfg  *config.Config
+}
+
+const testStamp = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+
+func newLab(t *testing.T, mode config.Mode, webhook string) *lab {
+	t.Helper()
+	l := &lab{}
+	for i := range l.pri {
+		l.pri[i] = probetest.Start(t, testZone)
+		l.pri[i].SetStamp(testStamp)
+	}
+	l.sec = probetest.Start(t, testZone)
+	l.sec.SetStamp(testStamp)
+	dir := t.TempDir()
+	st, err := state.Open(filepath.Join(dir, "state"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.st = st
+	l.reg = &fakeRegistrar{store: st}
+	ns := func(name string, s *probetest.Server) nameserver.Nameserver {
+		return nameserver.Nameserver{Name: name, Addrs: []netip.AddrPort{s.Addr}}
+	}
+	zc := &config.Zone{Name: testZone, Mode: mode, Registrar: "fake",
+		Primary:   config.ProviderRef{Provider: "pri", Nameservers: nameserver.Set{ns("ns1.pri.test.", l.pri[0]), ns("ns2.pri.test.", l.pri[1])}},
+		Secondary: config.ProviderRef{Provider: "sec", Nameservers: nameserver.Set{ns("ns1.sec.test.", l.sec)}},
+		Probe:     config.Probe{Interval: 10 * time.Second, Timeout: 150 * time.Millisecond, FailAfter: 2, RecoverAfter: 2, Quorum: "all"},
+		Failover:  config.Failover{Auto: true, Cooldown: time.Hour, MaxPerDay: 2, Failback: config.FailbackManual, RequireInSync: true},
+	}
+	l.cfg = &config.Config{StateDir: st.Dir(), Registrars: map[string]*config.Registrar{"fake": {Name: "fake", Type: "exec"}},
+		Zones: []*config.Zone{zc}}
+	if webhook != "" {
+		l.cfg.Controller.Webhook = config.NewSecret(webhook, "")
+	}
+	c, err := New(context.Background(), Options{Config: l.cfg, Zones: []ZoneSpec{{Config: zc, StampHash: testStamp}}, Store: st,
+		OpenRegistrar: func(context.Context, *config.Registrar) (registrar.Registrar, error) { return l.reg, nil },
+		ParentServers: map[string][]netip.AddrPort{testZone: nil}, RegistrarBackoff: time.Millisecond})
+	if err != nil {
+		t.Fatal(err)
+	}
+	l.ctrl = c
+	return l
+}
+
+var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+
+func at(i int) time.Time { return t0.Add(time.Duration(i) * 10 * time.Second) }
+
+func TestPrimaryDownSwitchesToSecondary(t *testing.T) {
+	l := newLab(t, config.ModeSwitch, "")
+	ctx := context.Background()
+	l.ctrl.RunOnce(ctx, at(0)) // everything answers: both Up
+	if n := len(l.reg.Calls()); n != 0 {
+		t.Fatalf("registrar called %d times while healthy", n)
+	}
+	l.pri[0].SetMode(probetest.Silent)
+	l.pri[1].SetMode(probetest.Silent)
+	l.ctrl.RunOnce(ctx, at(1)) // first failing round
+	if n := len(l.reg.Calls()); n != 0 {
+		t.Fatalf("registrar called after 1 failing round (fail_after 2)")
+	}
+	l.ctrl.RunOnce(ctx, at(2)) // second failing round: down, failover
+	calls := l.reg.Calls()
+	if len(calls) != 1 {
+		t.Fatalf("registrar called %d times after fail_after rounds, want 1", len(calls))
+	}
+	if got := strings.Join(calls[0].Names(), " "); got != "ns1.sec.test." {
+		t.Fatalf("registrar got %q, want the secondary's set", got)
+	}
+	if len(calls[0][0].Addrs) != 1 || calls[0][0].Addrs[0] != l.sec.Addr {
+		t.Fatalf("the set sent carries no glue address: %+v", calls[0])
+	}
+	if !l.reg.held[0] {
+		t.Fatalf("the state lock was not held during the registrar call")
+	}
+	if lk, err := l.st.TryLock(); err != nil {
+		t.Fatalf("the state lock is still held after the change: %v", err)
+	} else {
+		_ = lk.Unlock()
+	}
+	z, _ := l.ctrl.Zone(testZone)
+	if cur := z.Engine().Current(); !slices.Equal(cur, []string{"sec"}) {
+		t.Fatalf("engine current = %v", cur)
+	}
+	s, err := l.st.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zs := s.Zones[testZone]
+	if zs == nil || zs.Mode != state.ModeFailedOver || zs.FailedProvider != "pri" || !slices.Equal(zs.Delegation, []string{"ns1.sec.test."}) {
+		t.Fatalf("state after failover: %+v", zs)
+	}
+	if zs.Verdicts["pri"].Status != "down" || zs.Verdicts["sec"].Status != "up" {
+		t.Fatalf("verdicts in state: %+v", zs.Verdicts)
+	}
+	// More rounds: nothing more (already failed over).
+	l.ctrl.RunOnce(ctx, at(3))
+	if n := len(l.reg.Calls()); n != 1 {
+		t.Fatalf("registrar called %d times, want 1", n)
+	}
+	checkJournal(t, l.st, "verdict", "failover")
+
+	// A new controller (restart) picks the delegation up from the state file.
+	c2, err := New(ctx, Options{Config: l.cfg, Zones: []ZoneSpec{{Config: l.cfg.Zones[0], StampHash: testStamp}}, Store: l.st,
+		OpenRegistrar: func(context.Context, *config.Registrar) (registrar.Registrar, error) { return l.reg, nil },
+		ParentServers: map[string][]netip.AddrPort{testZone: nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	z2, _ := c2.Zone(testZone)
+	if cur := z2.Engine().Current(); !slices.Equal(cur, []string{"sec"}) {
+		t.Fatalf("after restart, engine current = %v, want [sec]", cur)
+	}
+	// The primary comes back; failback is manual: a human runs it.
+	l.pri[0].SetMode(probetest.Healthy)
+	l.pri[1].SetMode(probetest.Healthy)
+	out, err := z2.Failback(ctx, ManualOptions{})
+	if err != nil {
+		t.Fatalf("failback: %v (%+v)", err, out.Preflight)
+	}
+	calls = l.reg.Calls()
+	if len(calls) != 2 || strings.Join(calls[1].Names(), " ") != "ns1.pri.test. ns2.pri.test." {
+		t.Fatalf("failback calls: %v", calls)
+	}
+	s, _ = l.st.Load()
+	if zs := s.Zones[testZone]; zs.Mode != state.ModeNormal || zs.LastFailback.IsZero() {
+		t.Fatalf("state after failback: %+v", zs)
+	}
+	checkJournal(t, l.st, "verdict", "failover", "failback")
+}
+
+func TestCutOffDoesNothing(t *testing.T) {
+	l := newLab(t, config.ModeActiveActive, "")
+	ctx := context.Background()
+	l.ctrl.RunOnce(ctx, at(0))
+	for _, s := range []*probetest.Server{l.pri[0], l.pri[1], l.sec} {
+		s.SetMode(probetest.Silent)
+	}
+	for i := 1; i <= 5; i++ {
+		l.ctrl.RunOnce(ctx, at(i))
+	}
+	if n := len(l.reg.Calls()); n != 0 {
+		t.Fatalf("registrar called %d times while the controller was cut off", n)
+	}
+	z, _ := l.ctrl.Zone(testZone)
+	if !z.Tracker().CutOff() {
+		t.Fatalf("tracker does not report cut off")
+	}
+	body := scrape(t, l.ctrl)
+	if !strings.Contains(body, `twinzone_cut_off{zone="example.test."} 1`) {
+		t.Fatalf("metrics do not show cut off:\n%s", grepLines(body, "twinzone_cut_off"))
+	}
+}
+
+func TestActiveActiveRemovesDeadSecondaryAndCallsWebhook(t *testing.T) {
+	var mu sync.Mutex
+	var hooks []map[string]any
+	hs := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		var ev map[string]any
+		if err := json.NewDecoder(r.Body).Decode(&ev); err != nil {
+			t.Errorf("webhook body: %v", err)
+		}
+		mu.Lock()
+		hooks = append(hooks, ev)
+		mu.Unlock()
+	}))
+	defer hs.Close()
+	l := newLab(t, config.ModeActiveActive, hs.URL+"/hook?token=s3cret")
+	ctx := context.Background()
+	l.ctrl.RunOnce(ctx, at(0))
+	l.sec.SetStamp("") // answers, but out of sync: not "down" by itself...
+	l.sec.SetMode(probetest.Refused)
+	l.ctrl.RunOnce(ctx, at(1))
+	l.ctrl.RunOnce(ctx, at(2))
+	calls := l.reg.Calls()
+	if len(calls) != 1 || strings.Join(calls[0].Names(), " ") != "ns1.pri.test. ns2.pri.test." {
+		t.Fatalf("registrar calls = %v, want the primary's set alone", calls)
+	}
+	z, _ := l.ctrl.Zone(testZone)
+	z.runner.Flush()
+	mu.Lock()
+	defer mu.Unlock()
+	var kinds []string
+	for _, h := range hooks {
+		kinds = append(kinds, h["kind"].(string))
+	}
+	if !slices.Contains(kinds, "failover") || !slices.Contains(kinds, "verdict") {
+		t.Fatalf("webhook kinds = %v", kinds)
+	}
+	body := scrape(t, l.ctrl)
+	for _, want := range []string{
+		`twinzone_failovers_total{kind="failover",zone="example.test."} 1`,
+		`twinzone_delegated{provider="sec",zone="example.test."} 0`,
+		`twinzone_delegated{provider="pri",zone="example.test."} 1`,
+		`twinzone_provider_up{provider="sec",zone="example.test."} 0`,
+		`twinzone_probe_results_total{provider="sec",reason="refused",zone="example.test."} 2`,
+	} {
+		if !strings.Contains(body, want) {
+			t.Errorf("metrics lack %s", want)
+		}
+	}
+}
+
+func TestWebhookErrorHidesURL(t *testing.T) {
+	l := newLab(t, config.ModeSwitch, "http://127.0.0.1:1/hook?token=s3cret")
+	err := l.ctrl.webhook(context.Background(), failoverEvent())
+	if err == nil || strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("webhook error = %v", err)
+	}
+}
+
+func TestRunServesMetricsAndStops(t *testing.T) {
+	l := newLab(t, config.ModeSwitch, "")
+	l.ctrl.opts.Listen = "127.0.0.1:0"
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan error, 1)
+	go func() { done <- l.ctrl.Run(ctx) }()
+	var addr string
+	for i := 0; i < 200 && addr == ""; i++ {
+		time.Sleep(10 * time.Millisecond)
+		addr = l.ctrl.Addr()
+	}
+	if addr == "" {
+		t.Fatal("Run did not start its HTTP server")
+	}
+	var resp *http.Response
+	var err error
+	for i := 0; i < 200; i++ {
+		resp, err = http.Get("http://" + addr + "/healthz")
+		if err == nil && resp.StatusCode == 200 {
+			break
+		}
+		if err == nil {
+			resp.Body.Close()
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	if err != nil || resp.StatusCode != 200 {
+		t.Fatalf("/healthz: %v %v", err, resp)
+	}
+	b, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if !strings.Contains(string(b), `"ok":true`) {
+		t.Fatalf("/healthz body: %s", b)
+	}
+	cancel()
+	select {
+	case err := <-done:
+		if err != nil {
+			t.Fatalf("Run: %v", err)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("Run did not stop after cancel")
+	}
+}
+
+func checkJournal(t *testing.T, st *state.Store, kinds ...string) {
+	t.Helper()
+	b, err := os.ReadFile(filepath.Join(st.Dir(), state.JournalFile))
+	if err != nil {
+		t.Fatal(err)
+	}
+	seen := map[string]bool{}
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		var ev map[string]any
+		if err := json.Unmarshal([]byte(line), &ev); err != nil {
+			t.Fatalf("journal line does not parse: %v: %s", err, line)
+		}
+		k, _ := ev["kind"].(string)
+		seen[k] = true
+		if (k == "failover" || k == "failback") && ev["evidence"] == nil {
+			t.Fatalf("%s event without evidence: %s", k, line)
+		}
+	}
+	for _, k := range kinds {
+		if !seen[k] {
+			t.Fatalf("journal has no %q event:\n%s", k, b)
+		}
+	}
+}
+
+func scrape(t *testing.T, c *Controller) string {
+	t.Helper()
+	rec := httptest.NewRecorder()
+	c.Metrics().Handler().ServeHTTP(rec, httptest.NewRequest("GET", "/metrics", nil))
+	return rec.Body.String()
+}
+
+func grepLines(s, sub string) string {
+	var out []string
+	for _, l := range strings.Split(s, "\n") {
+		if strings.Contains(l, sub) {
+			out = append(out, l)
+		}
+	}
+	return strings.Join(out, "\n")
+}
+
+func failoverEvent() failover.Event {
+	return failover.Event{Time: t0, Zone: testZone, Kind: "verdict", Message: "test"}
+}

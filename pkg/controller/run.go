@@ -1,0 +1,242 @@
+package controller
+
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"net/url"
+	"sync"
+	"time"
+
+	"github.com/twinzone/twinzone/pkg/config"
+	"github.com/twinzone/twinzone/pkg/failover"
+)
+
+// ZoneStep is what RunOnce saw and did for one zone.
+type ZoneStep struct {
+	Zone   string
+	Round  int
+	Result failover.StepResult
+}
+
+// RunOnce runs one probe round per zone and feeds it to the zone's failover controller at
+// now: verdicts, decision, and (guards permitting) the delegation change, which holds the
+// state lock until the state file records it.
+func (c *Controller) RunOnce(ctx context.Context, now time.Time) []ZoneStep {
+	out := make([]ZoneStep, 0, len(c.zones))
+	for _, z := range c.zones {
+		out = append(out, z.Step(ctx, now))
+	}
+	c.health.ran(time.Now())
+	return out
+}
+
+// Step runs one probe round for the zone and one failover step at now.
+func (z *Zone) Step(ctx context.Context, now time.Time) ZoneStep {
+	r := z.Probe(ctx, now)
+	z.Last = r
+	z.c.metrics.ObserveRound(z.Name, r)
+	res := z.ctrl.Step(ctx, now, r)
+	if res.Err != nil {
+		z.c.log.Warn("delegation change not made", "zone", z.Name, "kind", res.Decision.Kind, "err", res.Err)
+	} else if res.Outcome != nil && res.Outcome.Applied {
+		z.c.log.Info("delegation changed", "zone", z.Name, "kind", res.Decision.Kind,
+			"providers", res.Decision.Providers, "parent_confirmed", res.Outcome.ParentConfirmed)
+	}
+	for _, tr := range res.Transitions {
+		z.c.log.Info("verdict", "zone", z.Name, "provider", tr.Provider, "from", tr.From, "to", tr.To, "reason", tr.Reason)
+	}
+	z.after(now, res.Transitions, res.Outcome)
+	return ZoneStep{Zone: z.Name, Round: z.round, Result: res}
+}
+
+// Run probes every zone at its probe interval, syncs every SyncInterval (when Options.Sync is
+// set), and serves /metrics and /healthz, until ctx ends; then it stops the HTTP server,
+// waits for webhooks in flight and returns nil. A listen error is returned at once.
+func (c *Controller) Run(ctx context.Context) error {
+	srv, err := c.serve()
+	if err != nil {
+		return err
+	}
+	var wg sync.WaitGroup
+	if c.opts.Sync != nil {
+		wg.Add(1)
+		go func() { defer wg.Done(); c.syncLoop(ctx) }()
+	}
+	next := make([]time.Time, len(c.zones))
+	for ctx.Err() == nil {
+		now := time.Now()
+		wake := now.Add(time.Hour)
+		for i, z := range c.zones {
+			if !now.Before(next[i]) {
+				z.Step(ctx, now)
+				next[i] = now.Add(z.Config.Probe.Interval)
+			}
+			if next[i].Before(wake) {
+				wake = next[i]
+			}
+		}
+		c.health.ran(time.Now())
+		t := time.NewTimer(time.Until(wake))
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+	}
+	if srv != nil {
+		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
+		_ = srv.Shutdown(sctx)
+		cancel()
+	}
+	wg.Wait()
+	for _, z := range c.zones {
+		z.runner.Flush()
+		z.release()
+	}
+	c.log.Info("controller stopped")
+	return nil
+}
+
+func (c *Controller) syncLoop(ctx context.Context) {
+	every := durOr(c.opts.SyncInterval, DefaultSyncInterval)
+	for {
+		t := time.NewTimer(every)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return
+		case <-t.C:
+		}
+		c.SyncNow(ctx)
+	}
+}
+
+// SyncNow runs Options.Sync once under the state lock and records the outcome in metrics.
+func (c *Controller) SyncNow(ctx context.Context) {
+	if c.opts.Sync == nil {
+		return
+	}
+	lctx, cancel := context.WithTimeout(ctx, durOr(c.opts.LockTimeout, DefaultLockTimeout))
+	lk, err := c.opts.Store.Lock(lctx)
+	cancel()
+	if err != nil {
+		c.log.Warn("periodic sync skipped: state lock busy", "err", err)
+		return
+	}
+	defer func() { _ = lk.Unlock() }()
+	now := float64(time.Now().Unix())
+	for _, r := range c.opts.Sync(ctx) {
+		c.metrics.Synced(r.Zone, r.Provider, now, r.Err)
+		if r.Err != nil {
+			c.log.Warn("periodic sync failed", "zone", r.Zone, "provider", r.Provider, "err", r.Err)
+		}
+	}
+}
+
+// serve starts the HTTP server of /metrics and /healthz (nil when disabled).
+func (c *Controller) serve() (*http.Server, error) {
+	addr := c.opts.Listen
+	if addr == "" {
+		addr = c.opts.Config.Controller.Listen
+	}
+	if addr == "" {
+		addr = config.DefaultListen
+	}
+	if addr == "-" {
+		return nil, nil
+	}
+	ln, err := net.Listen("tcp", addr)
+	if err != nil {
+		return nil, fmt.Errorf("listen for /metrics on %s: %w (set controller.listen to a free address)", addr, err)
+	}
+	c.health.setAddr(ln.Addr().String())
+	mux := http.NewServeMux()
+	mux.Handle("/metrics", c.metrics.Handler())
+	mux.HandleFunc("/healthz", c.healthz)
+	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
+	go func() {
+		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			c.log.Error("metrics server stopped", "err", err)
+		}
+	}()
+	c.log.Info("serving /metrics and /healthz", "addr", ln.Addr().String())
+	return srv, nil
+}
+
+// Addr returns the address Run's HTTP server listens on ("" before Run or when disabled).
+func (c *Controller) Addr() string { return c.health.getAddr() }
+
+type healthState struct {
+	mu   sync.Mutex
+	last time.Time
+	addr string
+}
+
+func (h *healthState) ran(t time.Time) { h.mu.Lock(); h.last = t; h.mu.Unlock() }
+func (h *healthState) setAddr(a string) {
+	h.mu.Lock()
+	h.addr = a
+	h.mu.Unlock()
+}
+func (h *healthState) getAddr() string { h.mu.Lock(); defer h.mu.Unlock(); return h.addr }
+
+// healthz answers 200 while the probe loop runs (a round within three probe intervals of the
+// slowest zone), 503 otherwise, with a JSON body of each zone's verdicts.
+func (c *Controller) healthz(w http.ResponseWriter, _ *http.Request) {
+	c.health.mu.Lock()
+	last := c.health.last
+	c.health.mu.Unlock()
+	var slowest time.Duration
+	for _, z := range c.zones {
+		slowest = max(slowest, z.Config.Probe.Interval)
+	}
+	ok := !last.IsZero() && time.Since(last) < 3*slowest+10*time.Second
+	body := map[string]any{"ok": ok, "last_round": last.UTC()}
+	zones := map[string]any{}
+	for _, z := range c.zones {
+		zones[z.Name] = map[string]any{"verdicts": z.tracker.Snapshot(), "delegated": z.engine.Current()}
+	}
+	body["zones"] = zones
+	w.Header().Set("Content-Type", "application/json")
+	if !ok {
+		w.WriteHeader(http.StatusServiceUnavailable)
+	}
+	_ = json.NewEncoder(w).Encode(body)
+}
+
+// webhook POSTs ev as JSON to controller.webhook. The URL may hold a token: errors never
+// include it.
+func (c *Controller) webhook(ctx context.Context, ev failover.Event) error {
+	body, err := json.Marshal(ev)
+	if err != nil {
+		return fmt.Errorf("webhook: encode: %w", err)
+	}
+	req, err := http.NewRequestWithContext(ctx, http.MethodPost, c.opts.Config.Controller.Webhook.Reveal(), bytes.NewReader(body))
+	if err != nil {
+		return errors.New("webhook: bad URL in controller.webhook")
+	}
+	req.Header.Set("Content-Type", "application/json")
+	req.Header.Set("User-Agent", "twinzone")
+	client := c.opts.HTTPClient
+	if client == nil {
+		client = &http.Client{Timeout: 10 * time.Second}
+	}
+	resp, err := client.Do(req)
+	if err != nil {
+		var ue *url.Error
+		if errors.As(err, &ue) {
+			err = ue.Err
+		}
+		return fmt.Errorf("webhook: %w", err)
+	}
+	_ = resp.Body.Close()
+	if resp.StatusCode >= 300 {
+		return fmt.Errorf("webhook: HTTP %d", resp.StatusCode)
+	}
+	return nil
+}
