@@ -14,6 +14,12 @@
 //   - An empty or missing nameservers list is allowed: the names are discovered later from the
 //     provider or the live delegation.
 //   - A zone name may be written without the final dot; it is stored absolute and lower-case.
+//   - A zone without a registrar loads (plan, sync and probe need none) with a warning when
+//     automatic failover is on; a config file that other users may read or write loads with a
+//     warning too. Warnings are returned in Config.Warnings, never logged here.
+//   - YAML anchors, aliases and merge keys ("<<") work; each merged mapping is expanded once.
+//   - A zonefile provider may not write a zone's own source file, nor share a file with
+//     another provider.
 package config
 
 import (
