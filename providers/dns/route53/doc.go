@@ -33,8 +33,9 @@
 // converted from Route 53's octal escapes (\052 for "*") and lower-cased, values are parsed
 // and printed by miekg/dns. Alias records, routing-policy records (SetIdentifier) and
 // traffic-policy records cannot be expressed as plain RRsets: they are left out of Records,
-// logged, and reported by Unmanaged. Apply refuses, before writing anything, any change to
-// such a key.
+// logged, and reported by Unmanaged (from the latest listing, so that Records followed by
+// Unmanaged costs one listing). Apply refuses, before writing anything, any change to such a
+// key.
 //
 // Apply writes a Create as CREATE, an Update as DELETE of the old RRset plus CREATE of the new
 // one inside the same batch, and a Delete as DELETE. A DELETE must match what Route 53 holds
