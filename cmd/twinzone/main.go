@@ -89,5 +89,10 @@ func commands() []*cli.Command {
 		planCommand(),
 		syncCommand(),
 		importCommand(),
+		probeCommand(),
+		statusCommand(),
+		failoverCommand(),
+		failbackCommand(),
+		runCommand(),
 	}
 }

@@ -85,6 +85,9 @@ type Options struct {
 	// RegistrarBackoff is the Runner's backoff between registrar attempts (default 2 s).
 	RegistrarBackoff time.Duration
 	HTTPClient       *http.Client // webhook client; default: 10 s timeout
+	// ProbeOnly skips what probing does not need: no registrar is opened and no parent
+	// server looked up (for `twinzone probe`).
+	ProbeOnly bool
 }
 
 // Controller controls the zones of Options. RunOnce and the manual operations must not be

@@ -78,13 +78,17 @@ func (c *Controller) newZone(ctx context.Context, spec ZoneSpec) (*Zone, error) 
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", zc.Name, err)
 	}
-	z.Parents, z.ParentErr = c.parentServers(ctx, zc)
-	if z.ParentErr != nil {
+	if c.opts.ProbeOnly {
+		z.ParentErr = errors.New("not looked up (probe only)")
+	} else {
+		z.Parents, z.ParentErr = c.parentServers(ctx, zc)
+	}
+	if z.ParentErr != nil && !c.opts.ProbeOnly {
 		c.log.Warn("parent servers unknown: the delegation cannot be read or confirmed", "zone", zc.Name, "err", z.ParentErr)
 	}
 	z.initCurrent(ctx)
 
-	if zc.Registrar != "" {
+	if zc.Registrar != "" && !c.opts.ProbeOnly {
 		z.reg, z.regErr = c.openRegistrar(ctx, z)
 		if z.regErr != nil {
 			c.log.Warn("registrar cannot be opened: failover is impossible", "zone", zc.Name, "err", z.regErr)

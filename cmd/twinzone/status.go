@@ -1,0 +1,217 @@
+package main
+
+import (
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"slices"
+	"strings"
+	"time"
+
+	"github.com/urfave/cli/v2"
+
+	"github.com/twinzone/twinzone/pkg/controller"
+	"github.com/twinzone/twinzone/pkg/probe"
+	"github.com/twinzone/twinzone/pkg/state"
+)
+
+func statusCommand() *cli.Command {
+	return &cli.Command{
+		Name:  "status",
+		Usage: "delegation at the registrar and the parent, provider health, sync stamps, last events",
+		Description: "Reads the delegation from the registrar and from the parent's servers, probes both " +
+			"providers once, and shows the verdicts and the last journal events kept in the state directory. " +
+			"No provider API is called.",
+		Flags: commonFlagsLevel("warn",
+			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "text or json"},
+			&cli.IntFlag{Name: "events", Value: 5, Usage: "how many journal events to show per zone"},
+		),
+		Action: func(c *cli.Context) error {
+			format := c.String("format")
+			if format != "text" && format != "json" {
+				return withCode(exitError, fmt.Errorf("--format %q: want text or json", format))
+			}
+			l, err := load(c)
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			ctrl, err := l.controller(c, controller.Options{})
+			if err != nil {
+				return withCode(exitError, err)
+			}
+			st, _ := l.store()
+			saved, err := st.Load()
+			if err != nil {
+				return withCode(exitError, fmt.Errorf("%w (move the state file aside to start afresh)", err))
+			}
+			var reports []zoneStatus
+			for _, z := range ctrl.Zones() {
+				reports = append(reports, statusOf(c.Context, z, saved, st, c.Int("events")))
+			}
+			if format == "json" {
+				enc := json.NewEncoder(c.App.Writer)
+				enc.SetIndent("", "  ")
+				return enc.Encode(reports)
+			}
+			for _, r := range reports {
+				printStatus(c.App.Writer, r)
+			}
+			return nil
+		},
+	}
+}
+
+type providerStatus struct {
+	Provider  string   `json:"provider"`
+	Role      string   `json:"role"`
+	Delegated bool     `json:"delegated"`
+	Answering int      `json:"answering"`
+	Addresses int      `json:"addresses"`
+	Stamps    []string `json:"stamps,omitempty"`
+	InSync    bool     `json:"in_sync"`
+	Verdict   string   `json:"verdict,omitempty"`
+	Since     string   `json:"since,omitempty"`
+	Problems  []string `json:"problems,omitempty"`
+}
+
+type zoneStatus struct {
+	Zone            string           `json:"zone"`
+	Mode            string           `json:"mode"`
+	State           string           `json:"state"`
+	Parent          []string         `json:"parent_ns,omitempty"`
+	ParentDS        int              `json:"parent_ds"`
+	ParentError     string           `json:"parent_error,omitempty"`
+	Registrar       []string         `json:"registrar_ns,omitempty"`
+	RegistrarError  string           `json:"registrar_error,omitempty"`
+	ExpectedStamp   string           `json:"expected_stamp"`
+	Providers       []providerStatus `json:"providers"`
+	LastSync        *state.Sync      `json:"last_sync,omitempty"`
+	Events          []state.Event    `json:"events,omitempty"`
+	EventsError     string           `json:"events_error,omitempty"`
+	DelegationKnown []string         `json:"delegated_providers"`
+}
+
+func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *state.Store, events int) zoneStatus {
+	rep := zoneStatus{Zone: z.Name, Mode: string(z.Config.Mode), State: state.ModeNormal, ExpectedStamp: z.StampHash}
+	if zs, ok := saved.Zones[z.Name]; ok {
+		if zs.Mode != "" {
+			rep.State = zs.Mode
+		}
+		rep.LastSync = zs.LastSync
+	}
+	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	d, err := z.Delegation(dctx)
+	cancel()
+	if err != nil {
+		rep.ParentError = err.Error()
+	} else {
+		rep.Parent, rep.ParentDS = d.NS, len(d.DS)
+	}
+	if reg, err := z.Registrar(); reg != nil {
+		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		names, err := reg.Nameservers(rctx, z.Name)
+		cancel()
+		if err != nil {
+			rep.RegistrarError = err.Error()
+		}
+		rep.Registrar = names
+	} else if err != nil {
+		rep.RegistrarError = err.Error()
+	} else {
+		rep.RegistrarError = "no registrar configured"
+	}
+	delegated := z.Engine().Current()
+	if rep.Parent != nil {
+		delegated = z.Engine().ProvidersOf(rep.Parent)
+	}
+	rep.DelegationKnown = delegated
+	round := z.Probe(ctx, time.Now())
+	by := round.ByProvider()
+	for i, p := range z.Config.Providers() {
+		ps := providerStatus{Provider: p, Role: []string{"primary", "secondary"}[i], Delegated: slices.Contains(delegated, p), InSync: true}
+		for _, r := range by[p] {
+			ps.Addresses++
+			if r.Healthy() || r.Reason == probe.StaleStamp {
+				ps.Answering++
+			} else {
+				ps.Problems = append(ps.Problems, fmt.Sprintf("%s (%s): %s %s", r.Nameserver, r.Addr, r.Reason, r.Detail))
+			}
+			if r.Stamp != "" && !slices.Contains(ps.Stamps, r.Stamp) {
+				ps.Stamps = append(ps.Stamps, r.Stamp)
+			}
+			if z.StampHash != "" && r.Stamp != z.StampHash {
+				ps.InSync = false
+			}
+		}
+		if zs, ok := saved.Zones[z.Name]; ok {
+			if v, ok := zs.Verdicts[p]; ok {
+				ps.Verdict = v.Status
+				if !v.Since.IsZero() {
+					ps.Since = v.Since.UTC().Format(time.RFC3339)
+				}
+			}
+		}
+		rep.Providers = append(rep.Providers, ps)
+	}
+	evs, err := st.Events(z.Name, events)
+	if err != nil {
+		rep.EventsError = err.Error()
+	}
+	rep.Events = evs
+	return rep
+}
+
+func printStatus(w io.Writer, r zoneStatus) {
+	fmt.Fprintf(w, "zone %s (mode %s): %s\n", r.Zone, r.Mode, strings.ReplaceAll(r.State, "_", " "))
+	if r.ParentError != "" {
+		fmt.Fprintf(w, "  parent:    cannot read: %s\n", r.ParentError)
+	} else {
+		fmt.Fprintf(w, "  parent:    %s (DS records: %d) -> delegated to %v\n", strings.Join(r.Parent, " "), r.ParentDS, r.DelegationKnown)
+	}
+	if r.RegistrarError != "" {
+		fmt.Fprintf(w, "  registrar: %s\n", r.RegistrarError)
+	} else {
+		fmt.Fprintf(w, "  registrar: %s\n", strings.Join(r.Registrar, " "))
+	}
+	for _, p := range r.Providers {
+		sync := "in sync"
+		if !p.InSync {
+			sync = "OUT OF SYNC (served " + strings.Join(shortAll(p.Stamps), ", ") + ", want " + shortHash(r.ExpectedStamp) + "; run `twinzone sync`)"
+		}
+		del := "not delegated"
+		if p.Delegated {
+			del = "delegated"
+		}
+		verdict := p.Verdict
+		if verdict == "" {
+			verdict = "no verdict yet"
+		} else if p.Since != "" {
+			verdict += " since " + p.Since
+		}
+		fmt.Fprintf(w, "  %-9s  %s: %d/%d addresses answer, %s, %s, controller verdict: %s\n", p.Role, p.Provider, p.Answering, p.Addresses, sync, del, verdict)
+		for _, pr := range p.Problems {
+			fmt.Fprintf(w, "      %s\n", pr)
+		}
+	}
+	if r.LastSync != nil {
+		fmt.Fprintf(w, "  last sync: %s (stamp %s)\n", r.LastSync.Time.UTC().Format(time.RFC3339), shortHash(r.LastSync.Hash))
+	}
+	if len(r.Events) > 0 {
+		fmt.Fprintln(w, "  last events:")
+		for _, e := range r.Events {
+			fmt.Fprintf(w, "    %s  %-9s %s\n", e.Time.UTC().Format(time.RFC3339), e.Kind, e.Message)
+		}
+	}
+}
+
+func shortAll(hs []string) []string {
+	out := make([]string, len(hs))
+	for i, h := range hs {
+		out[i] = shortHash(h)
+	}
+	if len(out) == 0 {
+		return []string{"none"}
+	}
+	return out
+}
