@@ -43,6 +43,8 @@ func TestParseMalformed(t *testing.T) {
 			[]string{"bad.zone:3: TTL 2147483648 is over the maximum 2147483647"}},
 		{"class other than IN", "", head + "www CH A 192.0.2.1\n",
 			[]string{"bad.zone:3: class CH is not supported (only IN)"}},
+		{"record without data", "", head + "www A\n", []string{"bad.zone:3: A record without data"}},
+		{"SOA without data", "", head + "@ SOA\n", []string{"bad.zone:3: SOA record without data"}},
 		{"meta type", "", head + "www TYPE255 \\# 0\n", []string{"bad.zone:3: type ANY cannot appear in a zone"}},
 		{"empty zone", "example.com.", "; nothing here\n$TTL 300\n", []string{"bad.zone: the zone has no records"}},
 		{"data below a delegation", "", head + "sub NS ns1.sub\nns1.sub A 192.0.2.1\nwww.sub TXT hidden\n",

@@ -57,6 +57,7 @@ type parser struct {
 	runPos   []filePos // where each run starts
 	vals     []string  // slab that single values are carved from
 	firstSOA string
+	empty    map[uint16]string // type -> canonical value of its zero RDATA
 }
 
 func newParser(origin, filename string, sizeHint int64) *parser {
@@ -195,6 +196,15 @@ func (p *parser) add(rr dns.RR, fp filePos) {
 		p.firstSOA = name
 	}
 	v := CanonicalValue(rr)
+	if v == "" || v == p.emptyValue(rr) { // miekg accepts empty RDATA, meant for dynamic updates
+		p.errs.add(p.where(fp), "%s record without data", TypeString(h.Rrtype))
+		return
+	}
+	if !rereads(name, rr, v) {
+		p.errs.add(p.where(fp), "%s record %q does not read back as miekg/dns prints it; check its syntax",
+			TypeString(h.Rrtype), v)
+		return
+	}
 	if n := len(p.runs); n > 0 && p.runs[n-1].Type == h.Rrtype && p.runs[n-1].Name == name {
 		p.merge(&p.runs[n-1], p.runPos[n-1], h.Ttl, []string{v}, fp)
 		return
@@ -207,6 +217,38 @@ func (p *parser) add(rr dns.RR, fp filePos) {
 	vals[0] = v
 	p.runs = append(p.runs, RRset{Name: name, Type: h.Rrtype, TTL: h.Ttl, Values: vals})
 	p.runPos = append(p.runPos, fp)
+}
+
+// emptyValue is how a record of rr's type with no RDATA (a zero struct, which miekg returns
+// for "name TYPE" with nothing after it) prints.
+func (p *parser) emptyValue(rr dns.RR) string {
+	h := rr.Header()
+	if v, ok := p.empty[h.Rrtype]; ok {
+		return v
+	}
+	v := "\x00" // matches nothing
+	if newFn, ok := dns.TypeToRR[h.Rrtype]; ok {
+		zero := newFn()
+		*zero.Header() = *h
+		v = CanonicalValue(zero)
+	}
+	if p.empty == nil {
+		p.empty = map[uint16]string{}
+	}
+	p.empty[h.Rrtype] = v
+	return v
+}
+
+// rereads reports whether the canonical value v of rr parses back to itself, so that a
+// rendered zone reads back equal. miekg/dns accepts some odd inputs that it then prints in a
+// form it cannot read. The check is skipped for the common types whose printing is simple.
+func rereads(name string, rr dns.RR, v string) bool {
+	switch rr.Header().Rrtype {
+	case dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeNS, dns.TypeMX, dns.TypePTR, dns.TypeTXT:
+		return true
+	}
+	back, err := NewRR(name, rr.Header().Ttl, rr.Header().Rrtype, v)
+	return err == nil && back != nil && CanonicalValue(back) == v
 }
 
 // merge adds the values of a later run (read at fp) to s, first read at first.
