@@ -1,0 +1,270 @@
+package main
+
+import (
+	"bytes"
+	"encoding/base64"
+	"errors"
+	"io"
+	"io/fs"
+	"os"
+	"path/filepath"
+	"reflect"
+	"regexp"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"go.yaml.in/yaml/v3"
+
+	"github.com/twinzone/twinzone/pkg/metrics"
+)
+
+// examplesDir is the repository's examples folder, relative to this package.
+const examplesDir = "../../examples"
+
+// exampleYAMLFiles returns every YAML file below examples/ (by extension), sorted.
+func exampleYAMLFiles(t *testing.T) []string {
+	t.Helper()
+	var out []string
+	err := filepath.WalkDir(examplesDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil {
+			return err
+		}
+		if !d.IsDir() && (strings.HasSuffix(p, ".yaml") || strings.HasSuffix(p, ".yml")) {
+			out = append(out, p)
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(out) == 0 {
+		t.Fatal("no YAML files under examples/")
+	}
+	slices.Sort(out)
+	return out
+}
+
+// yamlDocs decodes every document of a (possibly multi-document) YAML file.
+func yamlDocs(t *testing.T, path string) []map[string]any {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	dec := yaml.NewDecoder(bytes.NewReader(b))
+	var docs []map[string]any
+	for i := 0; ; i++ {
+		var doc map[string]any
+		err := dec.Decode(&doc)
+		if errors.Is(err, io.EOF) {
+			break
+		}
+		if err != nil {
+			t.Fatalf("%s: document %d: %v", path, i+1, err)
+		}
+		if doc != nil {
+			docs = append(docs, doc)
+		}
+	}
+	if len(docs) == 0 {
+		t.Fatalf("%s: no YAML document", path)
+	}
+	return docs
+}
+
+// TestExamplesYAMLParses: every YAML file under examples/ is valid YAML, and the well-known
+// kinds of files have the shape their tools expect.
+func TestExamplesYAMLParses(t *testing.T) {
+	for _, p := range exampleYAMLFiles(t) {
+		t.Run(strings.TrimPrefix(p, examplesDir+"/"), func(t *testing.T) {
+			docs := yamlDocs(t, p)
+			switch {
+			case strings.Contains(p, "/github-actions/"):
+				for _, key := range []string{"name", "on", "jobs"} {
+					if _, ok := docs[0][key]; !ok {
+						t.Errorf("workflow has no %q", key)
+					}
+				}
+			case strings.Contains(p, "/kubernetes/"):
+				for i, d := range docs {
+					if d["apiVersion"] == nil || d["kind"] == nil {
+						t.Errorf("document %d has no apiVersion/kind", i+1)
+					}
+				}
+			case strings.Contains(p, "/prometheus/"):
+				if _, ok := docs[0]["groups"].([]any); !ok {
+					t.Error("alert rules have no groups list")
+				}
+			}
+		})
+	}
+}
+
+// envRefRE finds ${NAME} references in a twinzone config.
+var envRefRE = regexp.MustCompile(`\$\{([A-Za-z_][A-Za-z0-9_]*)\}`)
+
+// setReferencedEnv sets every variable a config refers to, with a placeholder value that
+// every secret field accepts (TSIG keys must be base64).
+func setReferencedEnv(t *testing.T, text string) {
+	t.Helper()
+	for _, m := range envRefRE.FindAllStringSubmatch(text, -1) {
+		t.Setenv(m[1], base64.StdEncoding.EncodeToString([]byte("placeholder for "+m[1])))
+	}
+}
+
+// validateExample runs `twinzone validate` in-process on one config file.
+func validateExample(t *testing.T, path string) {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	setReferencedEnv(t, string(b))
+	code, out, errOut := runCLI(t, "validate", "--config", path)
+	if code != exitOK {
+		t.Fatalf("twinzone validate --config %s: exit %d\nstdout:\n%s\nstderr:\n%s", path, code, out, errOut)
+	}
+	mustContain(t, "validate output", out, ": valid")
+}
+
+// TestExamplesConfigsValidate: every twinzone config in examples/ passes `twinzone validate`:
+// the files named twinzone.yaml (validated where they are, so their relative zone paths are
+// checked as users will use them) and the config embedded in Kubernetes ConfigMaps (written
+// with the ConfigMap's other keys, such as the zone file, to a folder like the pod's mount).
+func TestExamplesConfigsValidate(t *testing.T) {
+	found := 0
+	for _, p := range exampleYAMLFiles(t) {
+		if filepath.Base(p) == "twinzone.yaml" {
+			found++
+			t.Run(strings.TrimPrefix(p, examplesDir+"/"), func(t *testing.T) { validateExample(t, p) })
+			continue
+		}
+		for i, d := range yamlDocs(t, p) {
+			if d["kind"] != "ConfigMap" {
+				continue
+			}
+			data, _ := d["data"].(map[string]any)
+			if _, ok := data["twinzone.yaml"]; !ok {
+				continue
+			}
+			found++
+			name := strings.TrimPrefix(p, examplesDir+"/") + "#" + string(rune('1'+i))
+			t.Run(name, func(t *testing.T) {
+				dir := t.TempDir()
+				for key, v := range data {
+					s, ok := v.(string)
+					if !ok {
+						t.Fatalf("ConfigMap key %s is not a string", key)
+					}
+					if err := os.WriteFile(filepath.Join(dir, key), []byte(s), 0o600); err != nil {
+						t.Fatal(err)
+					}
+				}
+				validateExample(t, filepath.Join(dir, "twinzone.yaml"))
+			})
+		}
+	}
+	if found < 4 {
+		t.Errorf("found %d twinzone configs under examples/, want at least 4 (examples/twinzone.yaml, quickstart, lab, kubernetes)", found)
+	}
+}
+
+// registeredMetricNames returns the names of every collector in a metrics.Metrics, found by
+// reflection so that a collector added later is covered without touching this test.
+func registeredMetricNames(t *testing.T) map[string]bool {
+	t.Helper()
+	m := metrics.New()
+	names := map[string]bool{}
+	v := reflect.ValueOf(m).Elem()
+	fqName := regexp.MustCompile(`fqName: "([^"]+)"`)
+	for i := range v.NumField() {
+		c, ok := v.Field(i).Interface().(prometheus.Collector)
+		if !ok || v.Field(i).Type() == reflect.TypeOf(m.Registry) {
+			continue
+		}
+		ch := make(chan *prometheus.Desc, 16)
+		c.Describe(ch)
+		close(ch)
+		for d := range ch {
+			if sm := fqName.FindStringSubmatch(d.String()); sm != nil {
+				names[sm[1]] = true
+			}
+		}
+	}
+	if len(names) == 0 {
+		t.Fatal("pkg/metrics registers no collectors")
+	}
+	return names
+}
+
+// alertExprs returns the expr of every rule in a Prometheus rules file.
+func alertExprs(t *testing.T, path string) map[string]string {
+	t.Helper()
+	b, err := os.ReadFile(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var f struct {
+		Groups []struct {
+			Name  string `yaml:"name"`
+			Rules []struct {
+				Alert string `yaml:"alert"`
+				Expr  string `yaml:"expr"`
+			} `yaml:"rules"`
+		} `yaml:"groups"`
+	}
+	if err := yaml.Unmarshal(b, &f); err != nil {
+		t.Fatal(err)
+	}
+	out := map[string]string{}
+	for _, g := range f.Groups {
+		for _, r := range g.Rules {
+			if r.Alert == "" || r.Expr == "" {
+				t.Errorf("%s: group %s has a rule without alert or expr", path, g.Name)
+			}
+			out[r.Alert] = r.Expr
+		}
+	}
+	return out
+}
+
+// TestExamplesAlertRulesUseRealMetrics: the alert rules refer only to metric names that
+// pkg/metrics registers (histogram series suffixes allowed), and cover the situations the
+// rules promise: provider down, zone out of sync, failover happened, sync failing.
+func TestExamplesAlertRulesUseRealMetrics(t *testing.T) {
+	names := registeredMetricNames(t)
+	exprs := alertExprs(t, filepath.Join(examplesDir, "prometheus", "twinzone-alerts.yaml"))
+	metricRE := regexp.MustCompile(`\btwinzone_[a-z0-9_]+`)
+	used := map[string]bool{}
+	for alert, expr := range exprs {
+		for _, m := range metricRE.FindAllString(expr, -1) {
+			base := m
+			for _, suf := range []string{"_bucket", "_sum", "_count"} {
+				if b, ok := strings.CutSuffix(m, suf); ok && names[b] {
+					base = b
+				}
+			}
+			if !names[base] {
+				t.Errorf("alert %s uses %s, which pkg/metrics does not register (it has %v)", alert, m, sortedKeys(names))
+			}
+			used[base] = true
+		}
+	}
+	for _, want := range []string{"twinzone_provider_up", "twinzone_failovers_total",
+		"twinzone_sync_last_success_timestamp_seconds", "twinzone_sync_errors_total"} {
+		if !used[want] {
+			t.Errorf("no alert uses %s", want)
+		}
+	}
+}
+
+func sortedKeys(m map[string]bool) []string {
+	out := make([]string, 0, len(m))
+	for k := range m {
+		out = append(out, k)
+	}
+	slices.Sort(out)
+	return out
+}
