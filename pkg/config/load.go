@@ -60,8 +60,13 @@ func LoadWith(path string, lookup func(string) (string, bool)) (*Config, error) 
 	if err != nil {
 		return nil, err
 	}
-	if m := st.Mode().Perm(); m&0o066 != 0 {
-		what := "readable"
+	// Other users who can write the file can move the delegation: always worth a warning.
+	// Read access matters only when the file itself holds a secret; credentials come from the
+	// environment, so that is a webhook URL written in clear text.
+	m := st.Mode().Perm()
+	clearWebhook := cfg.Controller.Webhook.IsSet() && cfg.Controller.Webhook.Ref() == ""
+	if m&0o022 != 0 || (m&0o044 != 0 && clearWebhook) {
+		what := "readable (it holds the webhook URL in clear text)"
 		if m&0o022 != 0 {
 			what = "writable"
 		}

@@ -205,14 +205,28 @@ func TestModeWarning(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "0644") || !strings.Contains(c.Warnings[0], "readable by other users") {
-		t.Errorf("warnings = %q", c.Warnings)
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "by other users") {
+			t.Errorf("a config without secrets in it, readable by others, warns: %q", w)
+		}
 	}
 	if err := os.Chmod(path, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	if c, err = LoadWith(path, testLookup); err != nil || !strings.Contains(c.Warnings[0], "writable by other users") {
+	if c, err = LoadWith(path, testLookup); err != nil || len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "writable by other users") {
 		t.Errorf("warnings = %q, %v", c.Warnings, err)
+	}
+	withHook := writeConfig(t, "controller: {webhook: \"https://hooks.example.net/T0/secret-token\"}\n"+minimal)
+	if err := os.Chmod(withHook, 0o644); err != nil {
+		t.Fatal(err)
+	}
+	if c, err = LoadWith(withHook, testLookup); err != nil || len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "readable") || !strings.Contains(c.Warnings[0], "0644") {
+		t.Errorf("clear-text webhook, mode 0644: warnings = %q, %v", c.Warnings, err)
+	}
+	for _, w := range c.Warnings {
+		if strings.Contains(w, "secret-token") {
+			t.Errorf("warning prints the webhook URL: %q", w)
+		}
 	}
 }
 
