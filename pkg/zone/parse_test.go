@@ -254,3 +254,21 @@ func TestParseErrorCap(t *testing.T) {
 		t.Fatalf("got %d errors: %v", len(all), err)
 	}
 }
+
+func TestParseFileIncludeErrors(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "example.com.zone")
+	write(t, path, "$TTL 300\nwww A 192.0.2.1\n$INCLUDE inc/bad.zone\n")
+	write(t, filepath.Join(dir, "inc", "bad.zone"), "; bad\nmail A 192.0.2\n")
+	_, err := ParseFile(path, "example.com.")
+	want := filepath.Join(dir, "inc", "bad.zone") + `:2: bad A A: "192.0.2"`
+	if err == nil || err.Error() != want {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+	write(t, filepath.Join(dir, "inc", "bad.zone"), "; bad\n\nmail A 192.0.2.1\nwww 600 A 192.0.2.2\n")
+	_, err = ParseFile(path, "example.com.")
+	want = filepath.Join(dir, "inc", "bad.zone") + ":4: TTL 600 differs from TTL 300 of the same RRset www.example.com. A at " + path + ":2"
+	if err == nil || !strings.Contains(err.Error(), want) {
+		t.Fatalf("err = %v, want %s", err, want)
+	}
+}

@@ -372,6 +372,9 @@ func sortedOrder(sets []RRset) []int32 {
 	for i := range perm {
 		perm[i] = int32(i)
 	}
+	if slices.IsSortedFunc(sets, compareSets) { // e.g. a file that Render wrote
+		return perm
+	}
 	keys, ok := sortKeys(sets)
 	if !ok {
 		slices.SortStableFunc(perm, func(a, b int32) int { return compareSets(sets[a], sets[b]) })
