@@ -368,3 +368,41 @@ func grepLines(s, sub string) string {
 func failoverEvent() failover.Event {
 	return failover.Event{Time: t0, Zone: testZone, Kind: "verdict", Message: "test"}
 }
+
+func TestRestartKeepsCooldown(t *testing.T) {
+	l := newLab(t, config.ModeSwitch, "")
+	ctx := context.Background()
+	l.ctrl.RunOnce(ctx, at(0))
+	l.pri[0].SetMode(probetest.Silent)
+	l.pri[1].SetMode(probetest.Silent)
+	l.ctrl.RunOnce(ctx, at(1))
+	l.ctrl.RunOnce(ctx, at(2))
+	if n := len(l.reg.Calls()); n != 1 {
+		t.Fatalf("registrar called %d times, want 1 failover", n)
+	}
+	// Restart with automatic failback; the primary is healthy again. The cooldown (1 h) since
+	// the failover recorded in the state file holds the failback back.
+	zc := *l.cfg.Zones[0]
+	zc.Failover.Failback = config.FailbackAuto
+	zc.Probe.RecoverAfter = 1
+	l.pri[0].SetMode(probetest.Healthy)
+	l.pri[1].SetMode(probetest.Healthy)
+	c2, err := New(ctx, Options{Config: l.cfg, Zones: []ZoneSpec{{Config: &zc, StampHash: testStamp}}, Store: l.st,
+		OpenRegistrar: func(context.Context, *config.Registrar) (registrar.Registrar, error) { return l.reg, nil },
+		ParentServers: map[string][]netip.AddrPort{testZone: nil}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	for i := 3; i < 6; i++ {
+		c2.RunOnce(ctx, at(i))
+	}
+	if n := len(l.reg.Calls()); n != 1 {
+		t.Fatalf("registrar called %d times within the cooldown after a restart, want 1", n)
+	}
+	// Past the cooldown, the automatic failback happens.
+	c2.RunOnce(ctx, at(2).Add(time.Hour+time.Second))
+	calls := l.reg.Calls()
+	if len(calls) != 2 || strings.Join(calls[1].Names(), " ") != "ns1.pri.test. ns2.pri.test." {
+		t.Fatalf("after the cooldown: calls = %v", calls)
+	}
+}

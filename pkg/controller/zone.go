@@ -121,14 +121,19 @@ func (c *Controller) newZone(ctx context.Context, spec ZoneSpec) (*Zone, error) 
 }
 
 // initCurrent tells the engine which providers are delegated: from the state file, else from
-// the parent's servers, else the normal delegation is assumed.
+// the parent's servers, else the normal delegation is assumed. The guards' history (last
+// change for the cooldown, today's failovers for the daily cap) comes from the state file, so
+// that a restart does not reset them.
 func (z *Zone) initCurrent(ctx context.Context) {
 	st, err := z.c.opts.Store.Load()
 	if err == nil {
-		if zs, ok := st.Zones[z.Name]; ok && len(zs.Delegation) > 0 {
-			if ps := z.engine.ProvidersOf(zs.Delegation); len(ps) > 0 {
-				z.engine.SetCurrent(ps)
-				return
+		if zs, ok := st.Zones[z.Name]; ok {
+			defer z.restoreHistory(zs)
+			if len(zs.Delegation) > 0 {
+				if ps := z.engine.ProvidersOf(zs.Delegation); len(ps) > 0 {
+					z.engine.SetCurrent(ps)
+					return
+				}
 			}
 		}
 	}
@@ -142,6 +147,23 @@ func (z *Zone) initCurrent(ctx context.Context) {
 	}
 	if ps := z.engine.ProvidersOf(d.NS); len(ps) > 0 {
 		z.engine.SetCurrent(ps)
+	}
+}
+
+// restoreHistory replays the recorded changes into the engine through its public Applied, with
+// the current delegation (so only the cooldown and daily-cap history move).
+func (z *Zone) restoreHistory(zs *state.ZoneState) {
+	cur := z.engine.Current()
+	now := time.Now()
+	n := zs.FailoversOn(now)
+	if n == 0 && !zs.LastFailover.IsZero() {
+		z.engine.Applied(zs.LastFailover, failover.Decision{Kind: failover.Restore, Providers: cur})
+	}
+	for range n {
+		z.engine.Applied(zs.LastFailover, failover.Decision{Kind: failover.Failover, Providers: cur})
+	}
+	if zs.LastFailback.After(zs.LastFailover) {
+		z.engine.Applied(zs.LastFailback, failover.Decision{Kind: failover.Restore, Providers: cur})
 	}
 }
 
