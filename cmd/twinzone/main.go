@@ -94,5 +94,6 @@ func commands() []*cli.Command {
 		failoverCommand(),
 		failbackCommand(),
 		runCommand(),
+		demoCommand(),
 	}
 }
