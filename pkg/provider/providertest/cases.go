@@ -111,6 +111,17 @@ func testTypes(t *testing.T, e *env) {
 			t.Logf("skipping %s: not in the provider's traits", s.TypeString())
 			continue
 		}
+		if e.fixture != nil {
+			f, ok := e.fixture(s)
+			if !ok || len(f.Values) == 0 {
+				t.Logf("skipping %s %s %q: left out by the caller's fixture filter", s.Name, s.TypeString(), s.Values)
+				continue
+			}
+			if len(f.Values) != len(s.Values) {
+				t.Logf("%s %s: caller's fixture filter keeps %d of %d values", s.Name, s.TypeString(), len(f.Values), len(s.Values))
+			}
+			s = f
+		}
 		e.add(s)
 		n++
 	}

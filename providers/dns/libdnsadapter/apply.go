@@ -1,0 +1,153 @@
+package libdnsadapter
+
+import (
+	"context"
+	"fmt"
+	"strings"
+
+	"github.com/libdns/libdns"
+
+	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/zone"
+)
+
+// item is the libdns records of one RRset to set or delete.
+type item struct {
+	key  zone.Key
+	recs []libdns.Record
+}
+
+// Apply deletes the RRsets of Delete changes (DeleteRecords, exact old records), then sets
+// the RRsets of Create and Update changes (SetRecords, every record of the new RRset). Every
+// change is converted before the first call, so a change libdns cannot express fails Apply
+// with nothing written. On a failed call the earlier calls stay applied; what the failed
+// call itself left depends on the wrapped provider (see the package doc).
+func (a *Provider) Apply(ctx context.Context, z string, changes []plan.Change) error {
+	z = canonZone(z)
+	if len(changes) == 0 {
+		return nil
+	}
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: apply to %s: %w", a.opts.Name, z, err)
+	}
+	a.mu.Lock()
+	seen := a.seen[z]
+	a.mu.Unlock()
+	var dels, sets []item
+	for _, c := range changes {
+		switch c.Action {
+		case plan.Delete:
+			if c.Old == nil {
+				return fmt.Errorf("%s: apply to %s: delete %s without the old RRset", a.opts.Name, z, c.Key())
+			}
+			recs, err := a.oldRecords(z, *c.Old, seen)
+			if err != nil {
+				return fmt.Errorf("%s: apply to %s: delete %s: %w", a.opts.Name, z, c.Key(), err)
+			}
+			dels = append(dels, item{c.Old.Key(), recs})
+		case plan.Create, plan.Update:
+			if c.New == nil {
+				return fmt.Errorf("%s: apply to %s: %s %s without the new RRset", a.opts.Name, z, c.Action, c.Key())
+			}
+			if len(c.New.Values) == 0 {
+				return fmt.Errorf("%s: apply to %s: %s %s with no values", a.opts.Name, z, c.Action, c.Key())
+			}
+			recs, err := fromRRset(z, *c.New)
+			if err != nil {
+				return fmt.Errorf("%s: apply to %s: %s %s: %w", a.opts.Name, z, c.Action, c.Key(), err)
+			}
+			sets = append(sets, item{c.New.Key(), recs})
+		default:
+			return fmt.Errorf("%s: apply to %s: unknown action %v for %s", a.opts.Name, z, c.Action, c.Key())
+		}
+	}
+	for _, batch := range a.batches(dels) {
+		err := a.run(ctx, z, "DeleteRecords", batch, func(recs []libdns.Record) error {
+			_, err := a.p.DeleteRecords(ctx, z, recs)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	for _, batch := range a.batches(sets) {
+		err := a.run(ctx, z, "SetRecords", batch, func(recs []libdns.Record) error {
+			_, err := a.p.SetRecords(ctx, z, recs)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// oldRecords returns the records to delete for old: those the provider reported in the last
+// Records call when every value is there (they may carry provider data such as IDs), else
+// records built from old.
+func (a *Provider) oldRecords(z string, old zone.RRset, seen map[recordKey]libdns.Record) ([]libdns.Record, error) {
+	recs := make([]libdns.Record, 0, len(old.Values))
+	for _, v := range old.Values {
+		r, ok := seen[recordKey{old.Key(), old.TTL, v}]
+		if !ok {
+			return fromRRset(z, old)
+		}
+		recs = append(recs, r)
+	}
+	return recs, nil
+}
+
+// batches groups items into calls of at most MaxRecordsPerCall records, keeping each RRset
+// whole.
+func (a *Provider) batches(items []item) [][]item {
+	if len(items) == 0 {
+		return nil
+	}
+	limit := a.opts.MaxRecordsPerCall
+	if limit == 0 {
+		return [][]item{items}
+	}
+	var out [][]item
+	start, n := 0, 0
+	for i, it := range items {
+		if n > 0 && n+len(it.recs) > limit {
+			out = append(out, items[start:i])
+			start, n = i, 0
+		}
+		n += len(it.recs)
+	}
+	return append(out, items[start:])
+}
+
+// run makes one call with the records of batch; errors name the RRsets of the call.
+func (a *Provider) run(ctx context.Context, z, what string, batch []item, f func([]libdns.Record) error) error {
+	if err := ctx.Err(); err != nil {
+		return fmt.Errorf("%s: apply to %s: %s of %s not started: %w", a.opts.Name, z, what, names(batch), err)
+	}
+	var recs []libdns.Record
+	for _, it := range batch {
+		recs = append(recs, it.recs...)
+	}
+	a.log.Debug("libdns call", "provider", a.opts.Name, "zone", z, "call", what, "rrsets", len(batch), "records", len(recs))
+	if err := a.call(ctx, what, func() error { return f(recs) }); err != nil {
+		return fmt.Errorf("%s: apply to %s: %s of %s: %w", a.opts.Name, z, what, names(batch), err)
+	}
+	return nil
+}
+
+// names lists the RRsets of a batch, the first few by name.
+func names(batch []item) string {
+	const show = 3
+	var b strings.Builder
+	for i, it := range batch {
+		if i == show {
+			fmt.Fprintf(&b, " and %d more RRsets", len(batch)-show)
+			break
+		}
+		if i > 0 {
+			b.WriteString(", ")
+		}
+		b.WriteString(it.key.String())
+	}
+	return b.String()
+}
