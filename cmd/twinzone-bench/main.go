@@ -37,7 +37,11 @@ func bench(bin string, names int, changed float64, runs int) error {
 	if err != nil {
 		return err
 	}
-	defer os.RemoveAll(dir)
+	if os.Getenv("TZ_BENCH_KEEP") == "" {
+		defer os.RemoveAll(dir)
+	} else {
+		fmt.Println("keeping", dir)
+	}
 	rrsets, err := writeZone(filepath.Join(dir, "desired.zone"), names, 0, 1)
 	if err != nil {
 		return err
@@ -47,7 +51,7 @@ func bench(bin string, names int, changed float64, runs int) error {
 			return err
 		}
 	}
-	cfg := fmt.Sprintf(`state_dir: state
+	cfg := `state_dir: state
 providers:
   one: {type: zonefile, path: primary.zone}
   two: {type: zonefile, path: secondary.zone}
@@ -56,7 +60,8 @@ zones:
     file: desired.zone
     primary:   {provider: one, nameservers: [ns1.bench.example.]}
     secondary: {provider: two, nameservers: [ns2.bench.example.]}
-`)
+    failover: {auto: false}
+`
 	if err := os.WriteFile(filepath.Join(dir, "twinzone.yaml"), []byte(cfg), 0o600); err != nil {
 		return err
 	}
@@ -120,7 +125,7 @@ func writeZone(path string, n int, changed float64, seed uint64) (int, error) {
 		fmt.Fprintf(w, "host%d IN A 10.%d.%d.%d\n", i, (i>>16)&255, (i>>8)&255, (i+alt())&255)
 		count++
 		if i%4 == 0 {
-			fmt.Fprintf(w, "host%d IN AAAA 2001:db8::%x\n", i, i+alt())
+			fmt.Fprintf(w, "host%d IN AAAA 2001:db8::%x:%x\n", i, i>>16, (i+alt())&0xffff)
 			count++
 		}
 	}
