@@ -23,9 +23,10 @@ func ParseFile(path, origin string) (*Zone, error) {
 }
 
 // Parse reads an RFC 1035 master file with miekg/dns and returns its canonical zone: RRsets
-// grouped by (lower-cased owner, type), values from CanonicalValue, sorted with Sort, and the
-// line of each RRset's first record in Zone.Lines. filename names the input in errors and is
-// the base of relative $INCLUDE paths; "" forbids $INCLUDE.
+// grouped by (lower-cased owner, type), values from CanonicalValue, sorted as Sort sorts, and
+// where each RRset's first record was read (Zone.Line). filename names the input in errors
+// and is the base of relative $INCLUDE paths; "" forbids $INCLUDE. Nothing is returned with
+// an error: a zone with any problem is rejected as a whole.
 //
 // Syntax: everything miekg/dns reads ($ORIGIN, $TTL, $GENERATE, relative names, @,
 // parentheses, escapes, multi-string TXT, every type it knows, RFC 3597 TYPEnnn/\#).
@@ -34,7 +35,8 @@ func ParseFile(path, origin string) (*Zone, error) {
 //
 // Validation (each problem is a *Error naming file:line; all of them, up to MaxErrors, are
 // returned joined): syntax errors; class other than IN; TTL over 2^31-1 (RFC 2181 8);
-// meta types (ANY, OPT, TSIG...); owners outside the zone; SOA other than one record at the
+// meta types (ANY, OPT, TSIG...); records without RDATA (which miekg accepts for dynamic
+// updates); records that miekg prints in a form it cannot read back; owners outside the zone; SOA other than one record at the
 // apex; CNAME at the apex, beside other data (RRSIG and NSEC aside; RFC 1034 3.6.2, RFC
 // 4035 2.5) or with two values; one RRset with different TTLs (RFC 2181 5.2); data below a
 // delegation other than glue A/AAAA, and data at a delegation other than NS, DS, RRSIG, NSEC
@@ -239,16 +241,31 @@ func (p *parser) emptyValue(rr dns.RR) string {
 	return v
 }
 
-// rereads reports whether the canonical value v of rr parses back to itself, so that a
-// rendered zone reads back equal. miekg/dns accepts some odd inputs that it then prints in a
-// form it cannot read. The check is skipped for the common types whose printing is simple.
+// rereads reports whether the canonical value v of rr, written as Render writes it and
+// followed by another record, parses back to itself, so that a rendered zone reads back
+// equal. miekg/dns accepts some odd inputs that it then prints in a form it cannot read (an
+// SSHFP without fingerprint swallows the next line). The check is skipped for the common
+// types whose printing is simple.
 func rereads(name string, rr dns.RR, v string) bool {
-	switch rr.Header().Rrtype {
-	case dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeNS, dns.TypeMX, dns.TypePTR, dns.TypeTXT:
+	h := rr.Header()
+	switch h.Rrtype {
+	case dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeNS, dns.TypeMX, dns.TypePTR, dns.TypeTXT, dns.TypeSRV:
 		return true
 	}
-	back, err := NewRR(name, rr.Header().Ttl, rr.Header().Rrtype, v)
-	return err == nil && back != nil && CanonicalValue(back) == v
+	const sentinel = "twinzone-sentinel."
+	text := name + "\t" + itoa(h.Ttl) + "\tIN\t" + TypeString(h.Rrtype) + "\t" + v + "\n" +
+		sentinel + "\t0\tIN\tTXT\t\"s\"\n"
+	zp := dns.NewZoneParser(strings.NewReader(text), "", "")
+	first, ok := zp.Next()
+	if !ok || first.Header().Rrtype != h.Rrtype || CanonicalValue(first) != v {
+		return false
+	}
+	second, ok := zp.Next()
+	if !ok || second.Header().Name != sentinel {
+		return false
+	}
+	_, more := zp.Next()
+	return !more && zp.Err() == nil
 }
 
 // merge adds the values of a later run (read at fp) to s, first read at first.
