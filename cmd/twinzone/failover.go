@@ -110,11 +110,10 @@ func manualChange(c *cli.Context, kind string) error {
 	}
 	printOutcome(w, out)
 	if err != nil {
-		hint := "fix the problem above and run it again"
 		if errors.Is(err, failover.ErrPreflight) {
-			hint = "fix the target provider (`twinzone probe`, `twinzone sync`), or add --force to go on anyway"
+			return withCode(exitError, fmt.Errorf("%s not done: preflight refused (problems above)\n  next: fix the target provider (`twinzone probe`, `twinzone sync`), or add --force to go on anyway", kind))
 		}
-		return withCode(exitError, fmt.Errorf("%s not done: %w\n  next: %s", kind, err, hint))
+		return withCode(exitError, fmt.Errorf("%s not done: %w\n  next: fix the problem above and run it again; `twinzone status` shows the delegation", kind, err))
 	}
 	return nil
 }

@@ -129,14 +129,17 @@ func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *s
 	round := z.Probe(ctx, time.Now())
 	by := round.ByProvider()
 	for i, p := range z.Config.Providers() {
-		ps := providerStatus{Provider: p, Role: []string{"primary", "secondary"}[i], Delegated: slices.Contains(delegated, p), InSync: true}
+		ps := providerStatus{Provider: p, Role: []string{"primary", "secondary"}[i], Delegated: slices.Contains(delegated, p)}
 		for _, r := range by[p] {
 			ps.Addresses++
-			if r.Healthy() || r.Reason == probe.StaleStamp {
-				ps.Answering++
-			} else {
+			if !r.Healthy() && r.Reason != probe.StaleStamp {
 				ps.Problems = append(ps.Problems, fmt.Sprintf("%s (%s): %s %s", r.Nameserver, r.Addr, r.Reason, r.Detail))
+				continue // says nothing about the stamp
 			}
+			if ps.Answering == 0 {
+				ps.InSync = true
+			}
+			ps.Answering++
 			if r.Stamp != "" && !slices.Contains(ps.Stamps, r.Stamp) {
 				ps.Stamps = append(ps.Stamps, r.Stamp)
 			}
@@ -176,7 +179,10 @@ func printStatus(w io.Writer, r zoneStatus) {
 	}
 	for _, p := range r.Providers {
 		sync := "in sync"
-		if !p.InSync {
+		switch {
+		case p.Answering == 0:
+			sync = "stamp unknown (no answer)"
+		case !p.InSync:
 			sync = "OUT OF SYNC (served " + strings.Join(shortAll(p.Stamps), ", ") + ", want " + shortHash(r.ExpectedStamp) + "; run `twinzone sync`)"
 		}
 		del := "not delegated"
