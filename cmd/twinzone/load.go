@@ -32,19 +32,14 @@ type zoneData struct {
 // load reads the config and every selected zone file. Nothing touches the network: a bad
 // config or zone file stops the command before any provider is contacted.
 func load(c *cli.Context) (*loaded, error) {
-	log := newLogger(c)
-	cfg, err := config.Load(c.String("config"))
+	l, err := loadConfigOnly(c)
 	if err != nil {
 		return nil, err
 	}
-	for _, w := range cfg.Warnings {
-		log.Warn(w)
-	}
-	sel, err := selectZones(cfg, c.StringSlice("zone"))
+	sel, err := selectZones(l.cfg, c.StringSlice("zone"))
 	if err != nil {
 		return nil, err
 	}
-	l := &loaded{cfg: cfg, log: log}
 	var errs []error
 	for _, zc := range sel {
 		z, err := zone.ParseFile(zc.File, zc.Name)

@@ -1,6 +1,7 @@
 package plan
 
 import (
+	"bytes"
 	"cmp"
 	"slices"
 	"strings"
@@ -333,34 +334,8 @@ func decodeTXTStrings(v string) [][]byte {
 	return out
 }
 
-// decodeTXT returns the concatenated bytes of the character-strings in v. Quoted and unquoted
-// strings are accepted; \DDD and \X escapes are decoded.
-func decodeTXT(v string) []byte {
-	out := make([]byte, 0, len(v))
-	in := false
-	for i := 0; i < len(v); i++ {
-		c := v[i]
-		switch {
-		case c == '"':
-			in = !in
-		case !in && (c == ' ' || c == '\t'):
-		case c == '\\' && i+1 < len(v):
-			if i+3 < len(v) && isDigit(v[i+1]) && isDigit(v[i+2]) && isDigit(v[i+3]) {
-				n := int(v[i+1]-'0')*100 + int(v[i+2]-'0')*10 + int(v[i+3]-'0')
-				if n <= 255 {
-					out = append(out, byte(n))
-					i += 3
-					continue
-				}
-			}
-			out = append(out, v[i+1])
-			i++
-		default:
-			out = append(out, c)
-		}
-	}
-	return out
-}
+// decodeTXT returns the concatenated bytes of the character-strings in v.
+func decodeTXT(v string) []byte { return bytes.Join(decodeTXTStrings(v), nil) }
 
 func isDigit(c byte) bool { return '0' <= c && c <= '9' }
 
