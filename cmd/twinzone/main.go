@@ -95,5 +95,6 @@ func commands() []*cli.Command {
 		failbackCommand(),
 		runCommand(),
 		demoCommand(),
+		checkCommand(),
 	}
 }

@@ -1,0 +1,298 @@
+package check
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"net/netip"
+	"strings"
+	"time"
+
+	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/config"
+	"github.com/twinzone/twinzone/pkg/delegation"
+	"github.com/twinzone/twinzone/pkg/failover"
+	"github.com/twinzone/twinzone/pkg/nameserver"
+	"github.com/twinzone/twinzone/pkg/probe"
+)
+
+// CheckNameservers is the check of each provider's nameserver addresses.
+const CheckNameservers = "nameservers"
+
+// roleTargets are the probe targets of one provider of a zone.
+type roleTargets struct {
+	Role, Provider string
+	Targets        []probe.Target
+}
+
+// zoneTargets turns both providers' nameserver sets into probe targets.
+func zoneTargets(ctx context.Context, o *Options, zc *config.Zone) ([]roleTargets, []Finding) {
+	p := o.prober()
+	var out []roleTargets
+	var fs []Finding
+	for _, r := range []struct {
+		role string
+		ref  config.ProviderRef
+	}{{"primary", zc.Primary}, {"secondary", zc.Secondary}} {
+		rt := roleTargets{Role: r.role, Provider: r.ref.Provider}
+		if len(r.ref.Nameservers) == 0 {
+			fs = append(fs, Finding{Check: CheckNameservers, Subject: r.ref.Provider, Severity: Warn,
+				Message: fmt.Sprintf("%s provider %s has no nameservers in the config: it cannot be probed", r.role, r.ref.Provider),
+				Fix:     "list the provider's nameservers for this zone (name.=ip) under the zone's " + r.role + ".nameservers"})
+			out = append(out, rt)
+			continue
+		}
+		var cache probe.AddrCache
+		if o.AddrCache != nil {
+			cache = o.AddrCache(zc.Name)
+		}
+		ts, err := p.Targets(ctx, r.ref.Provider, r.ref.Nameservers, cache)
+		rt.Targets = ts
+		if err != nil {
+			fs = append(fs, Finding{Check: CheckNameservers, Subject: r.ref.Provider, Severity: Warn,
+				Message: fmt.Sprintf("%s provider %s: some nameservers have no address: %v", r.role, r.ref.Provider, err),
+				Fix:     "write the addresses in the config (name.=ip,ip) so that probes do not depend on resolving the provider's own domain"})
+		}
+		out = append(out, rt)
+	}
+	return out, fs
+}
+
+// defaultParentServers: the rfc2136 registrar's server, else the parent zone's nameservers.
+func defaultParentServers(ctx context.Context, o *Options, zc *config.Zone) ([]netip.AddrPort, error) {
+	if reg := o.Config.Registrars[zc.Registrar]; reg != nil && reg.RFC2136 != nil {
+		if ap, err := nameserver.ParseAddr(reg.RFC2136.Server); err == nil {
+			return []netip.AddrPort{ap}, nil
+		}
+	}
+	parent := "."
+	if i := strings.IndexByte(zc.Name, '.'); i >= 0 && i+1 < len(zc.Name) {
+		parent = zc.Name[i+1:]
+	}
+	lctx, cancel := context.WithTimeout(ctx, o.timeout()*2)
+	defer cancel()
+	nss, err := net.DefaultResolver.LookupNS(lctx, parent)
+	if err != nil {
+		return nil, fmt.Errorf("look up the NS of the parent zone %s: %w", parent, err)
+	}
+	var out []netip.AddrPort
+	for _, ns := range nss {
+		ips, err := o.resolve()(lctx, ns.Host)
+		if err != nil {
+			continue
+		}
+		for _, ip := range ips {
+			out = append(out, netip.AddrPortFrom(ip.Unmap(), nameserver.DefaultPort))
+		}
+	}
+	if len(out) == 0 {
+		return nil, fmt.Errorf("no address for the nameservers of the parent zone %s", parent)
+	}
+	return out, nil
+}
+
+// readDelegation reads the delegation at the parent and judges its NS TTL.
+func readDelegation(ctx context.Context, o *Options, zc *config.Zone) (*delegation.Delegation, []Finding) {
+	parents := o.ParentServers
+	if parents == nil {
+		parents = func(ctx context.Context, z *config.Zone) ([]netip.AddrPort, error) {
+			return defaultParentServers(ctx, o, z)
+		}
+	}
+	f := Finding{Check: CheckNSTTLParent}
+	servers, err := parents(ctx, zc)
+	if err == nil {
+		var d delegation.Delegation
+		d, err = o.reader().Delegation(ctx, servers, zc.Name)
+		if err == nil {
+			judgeNSTTL(&f, zc, "the parent publishes the delegation", d.NSTTL)
+			f.Message += fmt.Sprintf(" (NS %s; %d DS)", strings.Join(d.NS, " "), len(d.DS))
+			if f.Severity != OK {
+				f.Fix = "the parent's TTL is the registry's (.com: 2 days) and cannot be lowered: prefer mode: active-active, where resolvers retry the other provider at once; keep the child's NS TTL low, most resolvers use it"
+			}
+			return &d, []Finding{f}
+		}
+	}
+	f.Severity = Warn
+	f.Message = fmt.Sprintf("the delegation could not be read from the parent's servers: %v", err)
+	f.Fix = "check that this host reaches the parent zone's nameservers on port 53 (the NS TTL and DS records are then checked)"
+	return nil, []Finding{f}
+}
+
+// judgeNSTTL sets severity and message for an NS TTL seen by what.
+func judgeNSTTL(f *Finding, zc *config.Zone, what string, ttl uint32) {
+	if zc.Mode == config.ModeSwitch && ttl > MaxSwitchNSTTL {
+		f.Severity = Warn
+		f.Message = fmt.Sprintf("%s with NS TTL %s, over 1 h in switch mode: resolvers cache the delegation, so after a switch they keep asking the dead provider's nameservers until it expires (most resolvers cap it at 1 day)",
+			what, time.Duration(ttl)*time.Second)
+		return
+	}
+	f.Severity = OK
+	f.Message = fmt.Sprintf("%s with NS TTL %s", what, time.Duration(ttl)*time.Second)
+	if zc.Mode == config.ModeActiveActive {
+		f.Message += " (active-active: resolvers retry the other provider's servers, the TTL matters little)"
+	}
+}
+
+// query asks addr for name/qtype with RD=0 (TCP when truncated) and requires an
+// authoritative NOERROR answer.
+func query(ctx context.Context, o *Options, addr netip.AddrPort, name string, qtype uint16) (*dns.Msg, error) {
+	q := new(dns.Msg)
+	q.SetQuestion(name, qtype)
+	q.RecursionDesired = false
+	q.SetEdns0(probe.EDNSSize, false)
+	c := &dns.Client{Net: "udp", Timeout: o.timeout()}
+	qctx, cancel := context.WithTimeout(ctx, o.timeout())
+	defer cancel()
+	m, _, err := c.ExchangeContext(qctx, q, addr.String())
+	if err == nil && m.Truncated {
+		c.Net = "tcp"
+		m, _, err = c.ExchangeContext(qctx, q, addr.String())
+	}
+	switch {
+	case err != nil:
+		return nil, fmt.Errorf("%s %s at %s: %w", name, dns.TypeToString[qtype], addr, err)
+	case m.Rcode != dns.RcodeSuccess:
+		return nil, fmt.Errorf("%s %s at %s: rcode %s", name, dns.TypeToString[qtype], addr, dns.RcodeToString[m.Rcode])
+	case !m.Authoritative:
+		return nil, fmt.Errorf("%s %s at %s: answer is not authoritative", name, dns.TypeToString[qtype], addr)
+	}
+	return m, nil
+}
+
+// checkChildNSTTL asks each provider for its apex NS and judges the TTL.
+func checkChildNSTTL(ctx context.Context, o *Options, zc *config.Zone, targets []roleTargets) []Finding {
+	var out []Finding
+	for _, rt := range targets {
+		if len(rt.Targets) == 0 {
+			continue
+		}
+		f := Finding{Check: CheckNSTTLChild, Subject: rt.Provider}
+		var errs []string
+		found := false
+		for _, t := range rt.Targets {
+			m, err := query(ctx, o, t.Addr, zc.Name, dns.TypeNS)
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			ttl, n := uint32(0), 0
+			for _, rr := range m.Answer {
+				if ns, ok := rr.(*dns.NS); ok && strings.EqualFold(ns.Hdr.Name, zc.Name) {
+					if n == 0 || ns.Hdr.Ttl < ttl {
+						ttl = ns.Hdr.Ttl
+					}
+					n++
+				}
+			}
+			if n == 0 {
+				errs = append(errs, fmt.Sprintf("%s: no apex NS in the answer", t.Addr))
+				continue
+			}
+			judgeNSTTL(&f, zc, fmt.Sprintf("%s provider %s serves its apex NS", rt.Role, rt.Provider), ttl)
+			if f.Severity != OK {
+				f.Fix = "set the apex NS TTL to 3600 s or less at the provider (with manage_apex_ns: true, in the zone file); most resolvers use the child's NS TTL"
+			}
+			found = true
+			break
+		}
+		if !found {
+			f.Severity = Warn
+			f.Message = fmt.Sprintf("%s provider %s: apex NS could not be read: %s", rt.Role, rt.Provider, strings.Join(errs, "; "))
+			f.Fix = "check the nameserver addresses in the config and that port 53 is reachable from here"
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// checkDNSSEC compares the parent's DS records with each provider's DNSKEY RRset.
+func checkDNSSEC(ctx context.Context, o *Options, zc *config.Zone, d *delegation.Delegation, targets []roleTargets) []Finding {
+	if d == nil {
+		return nil // the delegation could not be read: already a finding
+	}
+	if len(d.DS) == 0 {
+		return []Finding{{Check: CheckDNSSEC, Severity: OK,
+			Message: "no DS at the parent: the zone is not signed, no key has to match"}}
+	}
+	var out []Finding
+	p := o.prober()
+	for _, rt := range targets {
+		if len(rt.Targets) == 0 {
+			continue
+		}
+		f := Finding{Check: CheckDNSSEC, Subject: rt.Provider}
+		var errs []string
+		judged := false
+		for _, t := range rt.Targets {
+			qctx, cancel := context.WithTimeout(ctx, o.timeout())
+			keys, err := p.DNSKEY(qctx, t.Addr, zc.Name)
+			cancel()
+			if err != nil {
+				errs = append(errs, err.Error())
+				continue
+			}
+			judged = true
+			if failover.MatchesDS(keys, d.DS) {
+				f.Severity = OK
+				f.Message = fmt.Sprintf("%s provider %s publishes a DNSKEY that matches a DS at the parent", rt.Role, rt.Provider)
+			} else {
+				f.Severity = Fail
+				f.Message = fmt.Sprintf("%s provider %s publishes %d DNSKEYs, none matching the parent's %d DS records: validating resolvers would reject its answers once it is in the delegation",
+					rt.Role, rt.Provider, len(keys), len(d.DS))
+				f.Fix = "add the provider's key-signing key as a DS at the registrar too (multi-signer DNSSEC, RFC 8901), or sign both providers with the same key"
+			}
+			break
+		}
+		if !judged {
+			f.Severity = Fail
+			f.Message = fmt.Sprintf("%s provider %s: DNSKEY could not be read while the parent holds DS records: %s", rt.Role, rt.Provider, strings.Join(errs, "; "))
+			f.Fix = "check the nameserver addresses and that the provider signs the zone"
+		}
+		out = append(out, f)
+	}
+	return out
+}
+
+// checkStamp probes every address of both providers for the apex SOA and the sync stamp.
+func checkStamp(ctx context.Context, o *Options, zc *config.Zone, hash string, targets []roleTargets) []Finding {
+	var out []Finding
+	p := o.prober()
+	for _, rt := range targets {
+		if len(rt.Targets) == 0 {
+			continue
+		}
+		round := p.Round(ctx, rt.Targets, zc.Name, hash, 1)
+		f := Finding{Check: CheckStamp, Subject: rt.Provider}
+		var stale, bad []string
+		for _, r := range round.Results {
+			switch {
+			case r.Healthy():
+			case r.Reason == probe.StaleStamp:
+				stale = append(stale, fmt.Sprintf("%s (%s)", r.Addr, r.Detail))
+			default:
+				bad = append(bad, fmt.Sprintf("%s %s (%s)", r.Addr, r.Reason, r.Detail))
+			}
+		}
+		n := len(round.Results)
+		switch {
+		case len(bad) > 0:
+			f.Severity = Fail
+			f.Message = fmt.Sprintf("%s provider %s: %d of %d addresses do not answer authoritatively: %s", rt.Role, rt.Provider, len(bad), n, strings.Join(bad, "; "))
+			f.Fix = "check the nameserver addresses in the config, that the provider serves the zone, and that port 53 (UDP and TCP) is reachable from here"
+		case len(stale) > 0:
+			f.Severity = Fail
+			f.Message = fmt.Sprintf("%s provider %s does not serve the current sync stamp on %d of %d addresses: %s", rt.Role, rt.Provider, len(stale), n, strings.Join(stale, "; "))
+			f.Fix = "run `twinzone sync` (then `twinzone plan` shows no changes); a failover to a provider with old data is refused"
+		case hash == "":
+			f.Severity = OK
+			f.Message = fmt.Sprintf("%s provider %s answers authoritatively on all %d addresses (stamp not compared)", rt.Role, rt.Provider, n)
+		default:
+			f.Severity = OK
+			f.Message = fmt.Sprintf("%s provider %s serves the current zone (sync stamp) on all %d addresses", rt.Role, rt.Provider, n)
+		}
+		out = append(out, f)
+	}
+	return out
+}
