@@ -406,3 +406,33 @@ func TestRestartKeepsCooldown(t *testing.T) {
 		t.Fatalf("after the cooldown: calls = %v", calls)
 	}
 }
+
+func TestSyncNowHoldsLockAndRecordsMetrics(t *testing.T) {
+	l := newLab(t, config.ModeSwitch, "")
+	var lockedDuringSync bool
+	l.ctrl.opts.Sync = func(context.Context) []SyncReport {
+		lk, err := l.st.TryLock()
+		if err == nil {
+			_ = lk.Unlock()
+		}
+		lockedDuringSync = err != nil
+		return []SyncReport{{Zone: testZone, Provider: "pri"}, {Zone: testZone, Provider: "sec", Err: io.ErrUnexpectedEOF}}
+	}
+	l.ctrl.SyncNow(context.Background())
+	if !lockedDuringSync {
+		t.Fatal("the state lock was not held during the sync")
+	}
+	body := scrape(t, l.ctrl)
+	if !strings.Contains(body, `twinzone_sync_errors_total{provider="sec",zone="example.test."} 1`) {
+		t.Errorf("no sync error counted:\n%s", grepLines(body, "twinzone_sync"))
+	}
+	if !strings.Contains(body, `twinzone_sync_last_success_timestamp_seconds{provider="pri",zone="example.test."}`) ||
+		strings.Contains(body, `twinzone_sync_last_success_timestamp_seconds{provider="sec"`) {
+		t.Errorf("sync timestamps wrong:\n%s", grepLines(body, "twinzone_sync"))
+	}
+	if lk, err := l.st.TryLock(); err != nil {
+		t.Fatalf("lock still held after the sync: %v", err)
+	} else {
+		_ = lk.Unlock()
+	}
+}
