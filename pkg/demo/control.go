@@ -8,11 +8,13 @@ import (
 	"sync"
 	"time"
 
-	"github.com/twinzone/twinzone/pkg/delegation"
+	"github.com/twinzone/twinzone/pkg/config"
+	"github.com/twinzone/twinzone/pkg/controller"
 	"github.com/twinzone/twinzone/pkg/failover"
 	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/probe"
 	"github.com/twinzone/twinzone/pkg/registrar"
+	"github.com/twinzone/twinzone/pkg/state"
 	registrars "github.com/twinzone/twinzone/providers/registrar"
 )
 
@@ -27,13 +29,19 @@ func (w *watchedRegistrar) SetNameservers(ctx context.Context, domain string, se
 	return w.Registrar.SetNameservers(ctx, domain, set)
 }
 
-// marks are the moments the hooks saw, for the summary.
+// marks are the moments the demo saw, for the summary.
 type marks struct {
 	mu        sync.Mutex
+	pending   []pendingLine // registrar calls, printed after the verdict that caused them
 	down      time.Time // the tracker judged the primary down
 	up        time.Time // ... up again
 	call      time.Time // the last registrar call
 	published time.Time // the parent published the last wanted set
+}
+
+type pendingLine struct {
+	at   time.Time
+	text string
 }
 
 func (m *marks) set(dst *time.Time, t time.Time) {
@@ -48,97 +56,119 @@ func (m *marks) get(src *time.Time) time.Time {
 	return *src
 }
 
-// setupControl builds the failover machinery from the loaded config exactly as a controller
-// would: prober, tracker, engine, runner (real rfc2136 registrar, parent polling), controller.
-func (s *story) setupControl() error {
-	zc := s.lab.zc
-	s.prober = &probe.Prober{Timeout: zc.Probe.Timeout, TCPEvery: zc.Probe.TCPEvery, Logger: s.o.Logger}
-	s.targets = append(targetsOf(zc.Primary.Provider, zc.Primary.Nameservers), targetsOf(zc.Secondary.Provider, zc.Secondary.Nameservers)...)
-	q, err := failover.ParseQuorum(zc.Probe.Quorum)
+// setupControl builds the controller of `twinzone run` (pkg/controller) on the loaded config
+// and the demo's state directory. The only thing added is a watch on the registrar calls.
+func (s *story) setupControl(ctx context.Context) error {
+	st, err := state.Open(s.lab.cfg.StateDir, state.WithLogger(s.o.Logger))
 	if err != nil {
 		return err
 	}
-	tracker, err := failover.NewTracker(failover.TrackerConfig{Providers: []string{zc.Primary.Provider, zc.Secondary.Provider},
-		Quorum: q, FailAfter: zc.Probe.FailAfter, RecoverAfter: zc.Probe.RecoverAfter})
-	if err != nil {
-		return err
-	}
-	engine, err := failover.NewEngine(failover.EngineConfig{
-		Policy: failover.Policy{Mode: failover.Mode(zc.Mode), Auto: zc.Failover.Auto, Cooldown: zc.Failover.Cooldown,
-			MaxPerDay: zc.Failover.MaxPerDay, Failback: failover.FailbackPolicy(zc.Failover.Failback)},
-		Primary: zc.Primary.Provider, Secondary: zc.Secondary.Provider,
-		PrimarySet: zc.Primary.Nameservers, SecondarySet: zc.Secondary.Nameservers,
+	s.store = st
+	s.ctl, err = controller.New(ctx, controller.Options{
+		Config: s.lab.cfg,
+		Zones:  []controller.ZoneSpec{{Config: s.lab.zc, StampHash: s.lab.hash}},
+		Store:  st,
+		Logger: s.o.Logger,
+		OpenRegistrar: func(ctx context.Context, rc *config.Registrar) (registrar.Registrar, error) {
+			reg, err := registrars.Open(ctx, rc, s.o.Logger)
+			if err != nil {
+				return nil, err
+			}
+			return &watchedRegistrar{Registrar: reg, onCall: func(set nameserver.Set) {
+				now := time.Now()
+				text := fmt.Sprintf("registrar: signed UPDATE of %s at %s: %s NS -> %s", ParentZone, s.lab.parent.Addr(), Zone, strings.Join(set.Names(), " "))
+				s.marks.mu.Lock()
+				s.marks.call = now
+				s.marks.pending = append(s.marks.pending, pendingLine{now, text})
+				s.marks.mu.Unlock()
+			}}, nil
+		},
+		Listen:           "-",
+		ParentPoll:       50 * time.Millisecond,
+		RegistrarBackoff: 200 * time.Millisecond,
+		RetryEvery:       time.Second,
+		LockTimeout:      10 * time.Second,
 	})
 	if err != nil {
 		return err
 	}
-	reg, err := registrars.Open(context.Background(), s.lab.cfg.Registrars[zc.Registrar], s.o.Logger)
-	if err != nil {
-		return err
+	z, ok := s.ctl.Zone(Zone)
+	if !ok {
+		return fmt.Errorf("controller has no zone %s", Zone)
 	}
-	s.reg = &watchedRegistrar{Registrar: reg, onCall: func(set nameserver.Set) {
-		s.marks.set(&s.marks.call, time.Now())
-		s.tl.logf("registrar: signed UPDATE of %s at %s: %s NS -> %s", ParentZone, s.lab.parent.Addr(), Zone, strings.Join(set.Names(), " "))
-	}}
-	reader := &delegation.Reader{Timeout: 500 * time.Millisecond, Logger: s.o.Logger}
-	s.runner = &failover.Runner{
-		Zone:      Zone,
-		Registrar: s.reg,
-		Probe: func(ctx context.Context, provider string, set nameserver.Set) (probe.Round, error) {
-			return s.prober.Round(ctx, targetsOf(provider, set), Zone, s.lab.hash, 1), nil
-		},
-		WaitParent: func(ctx context.Context, want []string) error {
-			took, err := reader.WaitFor(ctx, s.lab.parentAddrs(), Zone, want, 50*time.Millisecond)
-			if err != nil {
-				return err
-			}
-			s.marks.set(&s.marks.published, time.Now())
-			s.tl.logf("parent %s publishes %s NS %s (polled for %s)", ParentZone, Zone, strings.Join(want, " "), secs(took))
-			return nil
-		},
-		ParentTimeout: zc.Failover.PropagationTimeout,
-		Journal:       s.journal,
-		Attempts:      3,
-		Backoff:       200 * time.Millisecond,
-		Logger:        s.o.Logger,
+	if z.ParentErr != nil {
+		return fmt.Errorf("parent servers: %w", z.ParentErr)
 	}
-	s.engine = engine
-	s.tracker = tracker
-	s.ctrl = &failover.Controller{Tracker: tracker, Engine: engine, Runner: s.runner,
-		RequireInSync: zc.Failover.RequireInSync, ExpectedStamp: func() string { return s.lab.hash }}
+	if _, err := z.Registrar(); err != nil {
+		return fmt.Errorf("registrar: %w", err)
+	}
+	s.zone = z
 	return nil
 }
 
-func targetsOf(provider string, set nameserver.Set) []probe.Target {
-	var out []probe.Target
-	for _, ns := range set {
-		for _, a := range ns.Addrs {
-			out = append(out, probe.Target{Provider: provider, Nameserver: ns.Name, Addr: a})
-		}
+// flush prints the registrar calls noted since the last flush, at the times they were made.
+func (s *story) flush() {
+	s.marks.mu.Lock()
+	lines := s.marks.pending
+	s.marks.pending = nil
+	s.marks.mu.Unlock()
+	for _, l := range lines {
+		s.tl.logAt(l.at, "%s", l.text)
 	}
-	return out
 }
 
-// journal prints the failover journal on the timeline and notes the verdict changes.
-func (s *story) journal(ev failover.Event) {
-	tr, ok := ev.Evidence.(failover.Transition)
-	if ev.Kind != "verdict" || !ok {
-		if held, ok := strings.CutPrefix(ev.Message, "held back: "); ok {
-			s.tl.logf("engine: %s wanted, held back: %s", ev.Kind, held)
-		} else {
-			s.tl.logf("runner: %s", ev.Message)
+// report prints what one controller step saw and did. A verdict is stamped with the moment
+// its deciding round finished (the last probe result came back or timed out).
+func (s *story) report(res failover.StepResult, round probe.Round) {
+	for _, tr := range res.Transitions {
+		at := roundEnd(round)
+		if tr.Provider == s.lab.zc.Primary.Provider {
+			switch tr.To {
+			case failover.Down:
+				s.marks.set(&s.marks.down, at)
+			case failover.Up:
+				s.marks.set(&s.marks.up, at)
+			}
 		}
-		return
+		s.tl.logAt(at, "verdict %s: %s -> %s: %s%s", tr.Provider, tr.From, tr.To, tr.Reason, evidence(tr.Evidence))
 	}
-	if tr.Provider == s.lab.zc.Primary.Provider {
-		switch tr.To {
-		case failover.Down:
-			s.marks.set(&s.marks.down, time.Now())
-		case failover.Up:
-			s.marks.set(&s.marks.up, time.Now())
+	if b := res.Decision.Blocked; b != "" && b != s.lastBlocked {
+		s.tl.logf("engine: %s wanted, held back: %s", res.Decision.Wanted, b)
+	}
+	s.lastBlocked = res.Decision.Blocked
+	if res.Outcome != nil {
+		s.outcome(*res.Outcome, res.Err)
+	}
+}
+
+// roundEnd is when the last result of a round came in.
+func roundEnd(r probe.Round) time.Time {
+	end := r.At
+	for _, res := range r.Results {
+		if t := res.At.Add(res.Latency); t.After(end) {
+			end = t
 		}
 	}
-	s.tl.logf("verdict %s: %s -> %s: %s%s", tr.Provider, tr.From, tr.To, tr.Reason, evidence(tr.Evidence))
+	return end
+}
+
+// outcome prints what the runner did with a delegation change.
+func (s *story) outcome(out failover.Outcome, err error) {
+	s.flush()
+	if out.ParentConfirmed {
+		s.marks.set(&s.marks.published, out.Finished)
+		s.tl.logAt(out.Finished, "parent %s publishes %s NS %s (runner polled the parent; change took %s)",
+			ParentZone, Zone, strings.Join(out.Decision.Set.Names(), " "), secs(out.Finished.Sub(out.Started)))
+	}
+	switch {
+	case err != nil:
+		s.tl.logf("runner: %s to %v not made: %v", out.Decision.Kind, out.Decision.Providers, err)
+	case out.ParentError != "":
+		s.tl.logf("runner: %s to %v made, but the parent does not publish it: %s", out.Decision.Kind, out.Decision.Providers, out.ParentError)
+	default:
+		s.tl.logf("runner: %s done: delegated providers now %v (preflight ok, %d registrar attempt(s))",
+			out.Decision.Kind, out.Decision.Providers, out.Attempts)
+	}
 }
 
 // evidence renders failing probe results briefly: " (timeout on 127.0.0.1:41233)".
@@ -156,16 +186,19 @@ func evidence(rs []probe.Result) string {
 	return " (" + strings.Join(parts, ", ") + ")"
 }
 
-// watch runs probe rounds through the controller every probe interval. With until nil it
+// watch runs controller rounds (controller.RunOnce) every probe interval. With until nil it
 // returns after d; otherwise as soon as until is true, or with an error after d.
 func (s *story) watch(ctx context.Context, d time.Duration, what string, until func(failover.StepResult) bool) error {
 	deadline := time.Now().Add(d)
 	t := time.NewTicker(s.lab.zc.Probe.Interval)
 	defer t.Stop()
 	for {
-		round := s.prober.Round(ctx, s.targets, Zone, s.lab.hash, s.round)
-		s.round++
-		res := s.ctrl.Step(ctx, time.Now(), round)
+		steps := s.ctl.RunOnce(ctx, time.Now())
+		if len(steps) != 1 {
+			return fmt.Errorf("%s: controller ran %d zones, want 1", what, len(steps))
+		}
+		res := steps[0].Result
+		s.report(res, s.zone.Last)
 		if until != nil && until(res) {
 			return nil
 		}
@@ -181,4 +214,18 @@ func (s *story) watch(ctx context.Context, d time.Duration, what string, until f
 		case <-t.C:
 		}
 	}
+}
+
+// manual carries out `twinzone failback` through the controller (preflight, registrar,
+// parent polling, state file, journal).
+func (s *story) manualFailback(ctx context.Context) error {
+	out, err := s.zone.Failback(ctx, controller.ManualOptions{})
+	s.outcome(out, err)
+	if err != nil {
+		return err
+	}
+	if !out.ParentConfirmed {
+		return fmt.Errorf("the parent does not publish %v: %s", out.Decision.Set.Names(), out.ParentError)
+	}
+	return nil
 }

@@ -183,7 +183,7 @@ zones:
     registrar: parent
     mode: $MODE
     manage_apex_ns: true
-    probe: {interval: 250ms, timeout: 200ms, fail_after: 3, recover_after: 3, quorum: all, tcp_every: 4}
+    probe: {interval: 300ms, timeout: 250ms, fail_after: 3, recover_after: 3, quorum: all, tcp_every: 4}
     failover: {auto: true, cooldown: 0s, max_per_day: 0, failback: manual, require_in_sync: true, propagation_timeout: 15s}
 `)
 }

@@ -9,10 +9,11 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/twinzone/twinzone/pkg/controller"
 	"github.com/twinzone/twinzone/pkg/failover"
 	"github.com/twinzone/twinzone/pkg/plan"
-	"github.com/twinzone/twinzone/pkg/probe"
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/state"
 	tzsync "github.com/twinzone/twinzone/pkg/sync"
 	dnsproviders "github.com/twinzone/twinzone/providers/dns"
 )
@@ -24,16 +25,12 @@ type story struct {
 	lab *lab
 	sum *Summary
 
-	prober  *probe.Prober
-	targets []probe.Target
-	round   int
-	tracker *failover.Tracker
-	engine  *failover.Engine
-	runner  *failover.Runner
-	ctrl    *failover.Controller
-	reg     *watchedRegistrar
-	marks   marks
-	load    *load
+	store       *state.Store
+	ctl         *controller.Controller
+	zone        *controller.Zone
+	lastBlocked string
+	marks       marks
+	load        *load
 }
 
 func (s *story) run(ctx context.Context) error {
@@ -49,7 +46,7 @@ func (s *story) run(ctx context.Context) error {
 		return err
 	}
 	s.tl.section("2. Probe both providers, set the normal delegation")
-	if err := s.setupControl(); err != nil {
+	if err := s.setupControl(ctx); err != nil {
 		return err
 	}
 	if err := s.probeOnce(ctx); err != nil {
@@ -67,7 +64,7 @@ func (s *story) run(ctx context.Context) error {
 	if err := s.watch(ctx, s.o.Hold, "normal operation", nil); err != nil {
 		return err
 	}
-	if h := s.tracker.Health(zc.Primary.Provider); h != failover.Up {
+	if h := s.zone.Tracker().Health(zc.Primary.Provider); h != failover.Up {
 		return fmt.Errorf("the primary is %s before the outage", h)
 	}
 
@@ -79,7 +76,7 @@ func (s *story) run(ctx context.Context) error {
 		zc.Primary.Provider, l.primary.Addr(), zc.Probe.Interval, zc.Probe.Timeout, zc.Probe.FailAfter)
 	want := []string{zc.Secondary.Provider}
 	err := s.watch(ctx, 20*time.Second, "automatic failover", func(r failover.StepResult) bool {
-		return r.Outcome != nil && r.Outcome.Applied && slices.Equal(s.engine.Current(), want)
+		return r.Outcome != nil && r.Outcome.Applied && slices.Equal(s.zone.Engine().Current(), want)
 	})
 	if err != nil {
 		return err
@@ -100,13 +97,14 @@ func (s *story) run(ctx context.Context) error {
 	s.load.setPhase(After)
 	s.tl.logf("primary %s on %s answers again", zc.Primary.Provider, l.primary.Addr())
 	err = s.watch(ctx, 20*time.Second, "primary up again", func(failover.StepResult) bool {
-		return s.tracker.Health(zc.Primary.Provider) == failover.Up
+		return s.zone.Tracker().Health(zc.Primary.Provider) == failover.Up
 	})
 	if err != nil {
 		return err
 	}
 	s.sum.Recover = s.marks.get(&s.marks.up).Sub(back)
-	if err := s.failback(ctx); err != nil {
+	s.tl.logf("operator: twinzone failback --zone %s", Zone)
+	if err := s.manualFailback(ctx); err != nil {
 		return err
 	}
 	s.sum.FailbackPublished = s.marks.get(&s.marks.published).Sub(back)
@@ -161,7 +159,7 @@ func (s *story) sync(ctx context.Context) error {
 
 // probeOnce probes every address of both providers and requires them healthy and in sync.
 func (s *story) probeOnce(ctx context.Context) error {
-	round := s.prober.Round(ctx, s.targets, Zone, s.lab.hash, 1)
+	round := s.zone.Probe(ctx, time.Now())
 	var bad []string
 	for _, r := range round.Results {
 		s.tl.logf("probe %s %s @%s over %s: %s, serial %d, stamp %s (%s)", r.Provider, r.Nameserver, r.Addr, r.Transport,
@@ -187,59 +185,41 @@ func short(h string) string {
 }
 
 // delegate reads the delegation from the parent and, when it is not the mode's normal one,
-// makes it so through the runner (preflight, registrar, parent polling).
+// makes it so, like `twinzone failback` (preflight, registrar, parent polling).
 func (s *story) delegate(ctx context.Context) error {
-	names, err := s.reg.Nameservers(ctx, Zone)
+	d, err := s.zone.Delegation(ctx)
 	if err != nil {
 		return fmt.Errorf("read the delegation: %w", err)
 	}
-	s.engine.SetCurrent(s.engine.ProvidersOf(names))
-	s.tl.logf("registrar: the parent delegates %s to %s (providers %v)", Zone, strings.Join(names, " "), s.engine.Current())
-	d := s.engine.ManualFailback()
-	if d.Kind == failover.None {
+	e := s.zone.Engine()
+	s.tl.logf("the parent delegates %s to %s (providers %v)", Zone, strings.Join(d.NS, " "), e.ProvidersOf(d.NS))
+	if slices.Equal(e.Current(), e.Normal()) {
 		s.tl.logf("that is the normal delegation of mode %s", s.lab.zc.Mode)
 		return nil
 	}
-	s.tl.logf("mode %s delegates to %v: changing the delegation", s.lab.zc.Mode, s.engine.Normal())
-	return s.execute(ctx, d)
-}
-
-// failback is `twinzone failback`: the engine's manual decision, carried out by the runner.
-func (s *story) failback(ctx context.Context) error {
-	d := s.engine.ManualFailback()
-	if d.Kind == failover.None {
-		return fmt.Errorf("failback: nothing to do (%s)", d.Reason)
-	}
-	s.tl.logf("operator: twinzone failback --zone %s", Zone)
-	return s.execute(ctx, d)
-}
-
-func (s *story) execute(ctx context.Context, d failover.Decision) error {
-	out, err := s.runner.Execute(ctx, failover.Request{Decision: d, Targets: s.engine.Targets(d),
-		RequireInSync: s.lab.zc.Failover.RequireInSync, ExpectedStamp: s.lab.hash})
-	if err != nil {
-		return err
-	}
-	s.engine.Applied(time.Now(), d)
-	if !out.ParentConfirmed {
-		return fmt.Errorf("the parent does not publish %v: %s", d.Set.Names(), out.ParentError)
-	}
-	return nil
+	s.tl.logf("mode %s delegates to %v: changing the delegation", s.lab.zc.Mode, e.Normal())
+	return s.manualFailback(ctx)
 }
 
 // check ends the story: the parent publishes the normal delegation and a lookup works.
 func (s *story) check(ctx context.Context) error {
-	names, err := s.reg.Nameservers(ctx, Zone)
+	d, err := s.zone.Delegation(ctx)
 	if err != nil {
 		return fmt.Errorf("read the delegation: %w", err)
 	}
-	if got := s.engine.ProvidersOf(names); !slices.Equal(got, s.engine.Normal()) {
-		return fmt.Errorf("the parent delegates to %v, want the normal %v", got, s.engine.Normal())
+	names, e := d.NS, s.zone.Engine()
+	if got := e.ProvidersOf(names); !slices.Equal(got, e.Normal()) {
+		return fmt.Errorf("the parent delegates to %v, want the normal %v", got, e.Normal())
 	}
 	if t := s.sum.Resolution[After]; t.Total == 0 || t.OK == 0 {
 		return fmt.Errorf("no successful lookup after the primary came back (%s; last error: %s)", t, s.load.lastError())
 	}
 	s.tl.logf("the parent delegates %s to %s again (the normal delegation)", Zone, strings.Join(names, " "))
+	evs, err := s.store.Events(Zone, 0)
+	if err != nil {
+		return fmt.Errorf("read the journal: %w", err)
+	}
+	s.tl.logf("journal: %d events in %s (what `twinzone status` shows)", len(evs), s.store.Dir())
 	return nil
 }
 

@@ -27,6 +27,14 @@ func (tl *timeline) logf(format string, args ...any) {
 	fmt.Fprintf(tl.out, "  %s  %s\n", stamp(time.Since(tl.start)), fmt.Sprintf(format, args...))
 }
 
+// logAt prints one timeline line stamped with the elapsed time at t (an event measured
+// earlier than it is printed).
+func (tl *timeline) logAt(t time.Time, format string, args ...any) {
+	tl.mu.Lock()
+	defer tl.mu.Unlock()
+	fmt.Fprintf(tl.out, "  %s  %s\n", stamp(t.Sub(tl.start)), fmt.Sprintf(format, args...))
+}
+
 // section prints a heading without a time stamp.
 func (tl *timeline) section(format string, args ...any) {
 	tl.mu.Lock()
