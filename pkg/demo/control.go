@@ -33,10 +33,10 @@ func (w *watchedRegistrar) SetNameservers(ctx context.Context, domain string, se
 type marks struct {
 	mu        sync.Mutex
 	pending   []pendingLine // registrar calls, printed after the verdict that caused them
-	down      time.Time // the tracker judged the primary down
-	up        time.Time // ... up again
-	call      time.Time // the last registrar call
-	published time.Time // the parent published the last wanted set
+	down      time.Time     // the tracker judged the primary down
+	up        time.Time     // ... up again
+	call      time.Time     // the last registrar call
+	published time.Time     // the parent published the last wanted set
 }
 
 type pendingLine struct {
