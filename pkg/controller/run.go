@@ -56,7 +56,9 @@ func (z *Zone) Step(ctx context.Context, now time.Time) ZoneStep {
 
 // Run probes every zone at its probe interval, syncs every SyncInterval (when Options.Sync is
 // set), and serves /metrics and /healthz, until ctx ends; then it stops the HTTP server,
-// waits for webhooks in flight and returns nil. A listen error is returned at once.
+// waits for webhooks in flight and returns nil. A listen error is returned at once. Zones are
+// stepped one after the other: a delegation change holds the loop (and the state lock) until
+// the parent publishes the new set or failover.propagation_timeout passes.
 func (c *Controller) Run(ctx context.Context) error {
 	srv, err := c.serve()
 	if err != nil {
