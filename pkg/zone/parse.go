@@ -248,9 +248,13 @@ func (p *parser) emptyValue(rr dns.RR) string {
 // types whose printing is simple.
 func rereads(name string, rr dns.RR, v string) bool {
 	h := rr.Header()
-	switch h.Rrtype {
-	case dns.TypeA, dns.TypeAAAA, dns.TypeCNAME, dns.TypeNS, dns.TypeMX, dns.TypePTR, dns.TypeTXT, dns.TypeSRV:
+	switch v := rr.(type) {
+	case *dns.A, *dns.AAAA, *dns.CNAME, *dns.NS, *dns.PTR, *dns.TXT: // empty values are caught before
 		return true
+	case *dns.MX:
+		return v.Mx != ""
+	case *dns.SRV:
+		return v.Target != ""
 	}
 	const sentinel = "twinzone-sentinel."
 	text := name + "\t" + itoa(h.Ttl) + "\tIN\t" + TypeString(h.Rrtype) + "\t" + v + "\n" +
