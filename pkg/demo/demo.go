@@ -34,6 +34,8 @@ type Options struct {
 	Hold time.Duration
 	// Deadline bounds the whole run; 0 means 50 s.
 	Deadline time.Duration
+
+	afterStart func(*lab) // tests: break the lab before the story starts
 }
 
 // Summary is what the demo measured. Durations are measured from the moment the primary was
@@ -97,6 +99,9 @@ func Run(ctx context.Context, opts Options) (*Summary, error) {
 		return nil, fmt.Errorf("demo: start the lab: %w", err)
 	}
 	defer l.close()
+	if o.afterStart != nil {
+		o.afterStart(l)
+	}
 	s := &story{o: o, tl: tl, lab: l, sum: &Summary{Mode: o.Mode}}
 	err = s.run(ctx)
 	s.sum.Total = time.Since(tl.start)

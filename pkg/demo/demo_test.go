@@ -52,6 +52,26 @@ func TestCleanup(t *testing.T) {
 	}
 }
 
+// TestFailure: a step that fails ends the run with an error, says so on the timeline and
+// still removes everything.
+func TestFailure(t *testing.T) {
+	var out bytes.Buffer
+	var dir string
+	_, err := Run(context.Background(), Options{Out: &out, afterStart: func(l *lab) {
+		dir = l.dir
+		l.parent.Stop() // the delegation cannot be read
+	}})
+	if err == nil || !strings.Contains(err.Error(), "read the delegation") {
+		t.Errorf("err = %v, want a delegation read error", err)
+	}
+	if !strings.Contains(out.String(), "FAILED: read the delegation") {
+		t.Errorf("timeline does not say what failed:\n%s", out.String())
+	}
+	if _, err := os.Stat(dir); dir == "" || !os.IsNotExist(err) {
+		t.Errorf("temporary directory %q left behind (%v)", dir, err)
+	}
+}
+
 func TestBadMode(t *testing.T) {
 	if _, err := Run(context.Background(), Options{Mode: "both"}); err == nil {
 		t.Error("unknown mode accepted")

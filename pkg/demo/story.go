@@ -67,6 +67,7 @@ func (s *story) run(ctx context.Context) error {
 	if h := s.zone.Tracker().Health(zc.Primary.Provider); h != failover.Up {
 		return fmt.Errorf("the primary is %s before the outage", h)
 	}
+	s.tl.logf("resolution so far: %s", s.load.tally(Before))
 
 	s.tl.section("4. Outage: the primary stops answering")
 	l.primary.Stop()

@@ -2,6 +2,7 @@ package authserver
 
 import (
 	"context"
+	"fmt"
 	"net/netip"
 	"slices"
 	"strings"
@@ -277,5 +278,77 @@ func TestStopStart(t *testing.T) {
 	s.Start()
 	if r := ask(t, s, "udp", "www.example.test.", dns.TypeA); len(r.Answer) != 1 {
 		t.Errorf("after Start: %v", r)
+	}
+}
+
+// TestLargeTransfer: an AXFR of several messages, each TSIG-signed, read by the provider.
+func TestLargeTransfer(t *testing.T) {
+	var b strings.Builder
+	b.WriteString(childZone)
+	for i := range 1000 {
+		fmt.Fprintf(&b, "h%d A 192.0.2.%d\n", i, i%250+1)
+	}
+	s := newServer(t, "example.test.", b.String())
+	p, err := dnsprov.New(dnsprov.Config{Server: s.Addr().String(), KeyName: keyName, Key: secret})
+	if err != nil {
+		t.Fatal(err)
+	}
+	sets, err := p.Records(context.Background(), "example.test.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(sets) != 1006 {
+		t.Errorf("AXFR returned %d RRsets, want 1006", len(sets))
+	}
+}
+
+func TestUpdateErrors(t *testing.T) {
+	s := newServer(t, "example.test.", childZone)
+	send := func(zone string, rrs ...dns.RR) int {
+		t.Helper()
+		m := new(dns.Msg)
+		m.SetUpdate(zone)
+		m.Insert(rrs)
+		m.SetTsig(keyName, dns.HmacSHA256, 300, time.Now().Unix())
+		c := &dns.Client{Net: "tcp", Timeout: 5 * time.Second, TsigSecret: map[string]string{keyName: secret}}
+		r, _, err := c.Exchange(m, s.Addr().String())
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r.Rcode
+	}
+	rr := func(s string) dns.RR {
+		r, err := dns.NewRR(s)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return r
+	}
+	serial := s.Serial("example.test.")
+	if rc := send("example.org.", rr("x.example.org. 60 A 192.0.2.1")); rc != dns.RcodeRefused {
+		t.Errorf("foreign zone: rcode %s", dns.RcodeToString[rc])
+	}
+	if rc := send("example.test.", rr("x.example.test. 60 A 192.0.2.1"), rr("x.example.org. 60 A 192.0.2.1")); rc != dns.RcodeNotZone {
+		t.Errorf("out-of-zone name: rcode %s", dns.RcodeToString[rc])
+	}
+	if got := s.Serial("example.test."); got != serial {
+		t.Errorf("a refused update changed the zone (serial %d -> %d)", serial, got)
+	}
+	if r := ask(t, s, "udp", "x.example.test.", dns.TypeA); r.Rcode != dns.RcodeNameError {
+		t.Errorf("refused update half applied: %v", r)
+	}
+	// An explicit newer SOA replaces the SOA and is not incremented again.
+	if rc := send("example.test.", rr("example.test. 300 SOA ns1.example.test. hostmaster.example.test. 100 3600 600 86400 60")); rc != dns.RcodeSuccess {
+		t.Fatalf("SOA update: rcode %s", dns.RcodeToString[rc])
+	}
+	if got := s.Serial("example.test."); got != 100 {
+		t.Errorf("serial %d, want 100", got)
+	}
+	// CNAME next to other data is ignored, like BIND does.
+	if rc := send("example.test.", rr("www.example.test. 60 CNAME other.example.test.")); rc != dns.RcodeSuccess {
+		t.Fatalf("rcode %s", dns.RcodeToString[rc])
+	}
+	if r := ask(t, s, "udp", "www.example.test.", dns.TypeCNAME); len(r.Answer) != 0 {
+		t.Errorf("CNAME added next to A: %v", r.Answer)
 	}
 }

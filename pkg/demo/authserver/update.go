@@ -60,7 +60,9 @@ func (s *Server) update(req, resp *dns.Msg, signed bool) {
 	defer s.mu.Unlock()
 	z := s.zones[zname]
 	if z == nil || req.Question[0].Qtype != dns.TypeSOA {
-		resp.Rcode = dns.RcodeNotAuth
+		// REFUSED rather than RFC 2136's NOTAUTH: miekg/dns clients read any NOTAUTH reply
+		// as a TSIG failure ("bad authentication"), which would mislead.
+		resp.Rcode = dns.RcodeRefused
 		return
 	}
 	nz := z.clone()
