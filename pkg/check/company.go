@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"strings"
+	"unicode"
 
 	"github.com/twinzone/twinzone/pkg/config"
 )
@@ -63,6 +64,12 @@ func registrarCompany(r *config.Registrar) string {
 	for _, w := range companyWords {
 		if strings.Contains(text, w.word) {
 			return w.company
+		}
+	}
+	// Short abbreviations count only as whole words ("cf-registrar", not "scfx").
+	for _, tok := range strings.FieldsFunc(text, func(r rune) bool { return !unicode.IsLetter(r) && !unicode.IsDigit(r) }) {
+		if tok == "cf" {
+			return companyCloudflare
 		}
 	}
 	return ""
