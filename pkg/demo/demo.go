@@ -2,10 +2,11 @@
 // credentials: three in-process authoritative servers (pkg/demo/authserver) play the parent
 // zone test. and two providers of example.test.; a temporary twinzone.yaml points the real
 // rfc2136 provider and registrar at them. Then: sync both providers (pkg/sync), probe them
-// (pkg/probe), stop the primary, let the failover controller (pkg/failover: Tracker, Engine,
-// Runner, Controller.Step) take it out of the delegation, keep resolving through an
-// iterative lookup from the parent, bring the primary back and fail back by hand (the path of
-// `twinzone failback`). Every step is printed on a timeline with measured times.
+// (pkg/probe), stop the primary, let the controller of `twinzone run` (pkg/controller:
+// RunOnce every probe interval, with its state directory and journal) take it out of the
+// delegation, keep resolving through an iterative lookup from the parent, bring the primary
+// back and fail back by hand (Zone.Failback, the path of `twinzone failback`). Every step is
+// printed on a timeline with measured times.
 package demo
 
 import (

@@ -36,9 +36,9 @@ type story struct {
 func (s *story) run(ctx context.Context) error {
 	l, zc := s.lab, s.lab.zc
 	s.tl.section("The lab")
-	s.tl.logf("parent    %-11s on %s delegates %s to %s", ParentZone, l.parent.Addr(), Zone, PrimaryNS)
-	s.tl.logf("primary   %-11s on %s (provider %s, rfc2136) holds only SOA and NS", Zone, l.primary.Addr(), zc.Primary.Provider)
-	s.tl.logf("secondary %-11s on %s (provider %s, rfc2136) holds only SOA and NS", Zone, l.secondary.Addr(), zc.Secondary.Provider)
+	s.tl.logf("parent    %-13s on %s delegates %s to %s", ParentZone, l.parent.Addr(), Zone, PrimaryNS)
+	s.tl.logf("primary   %-13s on %s (provider %s, rfc2136) holds only SOA and NS", Zone, l.primary.Addr(), zc.Primary.Provider)
+	s.tl.logf("secondary %-13s on %s (provider %s, rfc2136) holds only SOA and NS", Zone, l.secondary.Addr(), zc.Secondary.Provider)
 	s.tl.logf("wrote %s/twinzone.yaml (mode %s, TSIG key from $%s) and a zone file of %d RRsets", l.dir, zc.Mode, keyEnv, len(l.desired.RRsets))
 
 	s.tl.section("1. Sync both providers")
