@@ -96,5 +96,6 @@ func commands() []*cli.Command {
 		runCommand(),
 		demoCommand(),
 		checkCommand(),
+		docsCommand(),
 	}
 }
