@@ -46,13 +46,14 @@ type Provider struct {
 	opts Options
 	log  *slog.Logger
 
+	// seen holds, per zone and RRset, the records the last Records call returned, so that
+	// deletes send the provider's own records back. Apply forgets the RRsets it touches.
 	mu   sync.Mutex
-	seen map[string]map[recordKey]libdns.Record // zone -> records of the last Records call
+	seen map[string]map[zone.Key]map[recordKey]libdns.Record
 }
 
-// recordKey identifies one record: its RRset, TTL and canonical value.
+// recordKey identifies one record of an RRset: its TTL and canonical value.
 type recordKey struct {
-	key   zone.Key
 	ttl   uint32
 	value string
 }
@@ -91,7 +92,7 @@ func New(p any, opts Options) (*Provider, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	return &Provider{p: p.(Libdns), opts: opts, log: log, seen: map[string]map[recordKey]libdns.Record{}}, nil
+	return &Provider{p: p.(Libdns), opts: opts, log: log, seen: map[string]map[zone.Key]map[recordKey]libdns.Record{}}, nil
 }
 
 // Traits returns Options.Traits.
@@ -115,7 +116,7 @@ func (a *Provider) Records(ctx context.Context, z string) ([]zone.RRset, error) 
 		return nil, fmt.Errorf("%s: records of %s: %w", a.opts.Name, z, err)
 	}
 	sets := map[zone.Key]*zone.RRset{}
-	seen := make(map[recordKey]libdns.Record, len(recs))
+	seen := make(map[zone.Key]map[recordKey]libdns.Record, len(recs))
 	for _, rec := range recs {
 		if rec == nil {
 			continue
@@ -135,12 +136,13 @@ func (a *Provider) Records(ctx context.Context, z string) ([]zone.RRset, error) 
 			a.log.Warn("libdns record outside the zone dropped", "provider", a.opts.Name, "zone", z, "name", k.Name)
 			continue
 		}
-		seen[recordKey{k, ttl, v}] = rec
 		s, ok := sets[k]
 		if !ok {
 			s = &zone.RRset{Name: k.Name, Type: k.Type, TTL: ttl}
 			sets[k] = s
+			seen[k] = map[recordKey]libdns.Record{}
 		}
+		seen[k][recordKey{ttl, v}] = rec
 		if ttl != s.TTL {
 			a.log.Warn("RRset with differing TTLs; using the lowest", "provider", a.opts.Name, "rrset", k.String(), "ttls", []uint32{s.TTL, ttl})
 			s.TTL = min(s.TTL, ttl)

@@ -308,3 +308,35 @@ func TestRecordsDropsBadData(t *testing.T) {
 		}
 	}
 }
+
+// TestDeleteSendsProviderRecords checks that a delete sends back the records GetRecords
+// returned (with their provider data), and that after Apply has touched an RRset it no longer
+// does: a recreated record has a new ID, and sending the old one would delete nothing.
+func TestDeleteSendsProviderRecords(t *testing.T) {
+	m := newMem(testZone, startZone+"x 300 IN A 192.0.2.9\n")
+	a := newAdapter(t, m, Options{})
+	x := records(t, a)[zone.Key{Name: "x." + testZone, Type: dns.TypeA}]
+	del := []plan.Change{{Action: plan.Delete, Old: &x}}
+	if err := a.Apply(context.Background(), testZone, del); err != nil {
+		t.Fatal(err)
+	}
+	if len(m.delIn) != 1 {
+		t.Fatalf("DeleteRecords got %d records, want 1", len(m.delIn))
+	}
+	if _, ok := m.delIn[0].(withID); !ok {
+		t.Errorf("DeleteRecords got a %T, want the provider's own record", m.delIn[0])
+	}
+	// Recreate and delete again without reading in between.
+	if err := a.Apply(context.Background(), testZone, []plan.Change{{Action: plan.Create, New: &x}}); err != nil {
+		t.Fatal(err)
+	}
+	if err := a.Apply(context.Background(), testZone, del); err != nil {
+		t.Fatal(err)
+	}
+	if _, ok := m.delIn[0].(withID); ok {
+		t.Error("second delete sent the stale provider record")
+	}
+	if _, ok := records(t, a)[x.Key()]; ok {
+		t.Errorf("%s still there after the second delete: %v", x.Key(), m.dump(testZone))
+	}
+}

@@ -30,9 +30,6 @@ func (a *Provider) Apply(ctx context.Context, z string, changes []plan.Change) e
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: apply to %s: %w", a.opts.Name, z, err)
 	}
-	a.mu.Lock()
-	seen := a.seen[z]
-	a.mu.Unlock()
 	var dels, sets []item
 	for _, c := range changes {
 		switch c.Action {
@@ -40,7 +37,7 @@ func (a *Provider) Apply(ctx context.Context, z string, changes []plan.Change) e
 			if c.Old == nil {
 				return fmt.Errorf("%s: apply to %s: delete %s without the old RRset", a.opts.Name, z, c.Key())
 			}
-			recs, err := a.oldRecords(z, *c.Old, seen)
+			recs, err := a.oldRecords(z, *c.Old)
 			if err != nil {
 				return fmt.Errorf("%s: apply to %s: delete %s: %w", a.opts.Name, z, c.Key(), err)
 			}
@@ -61,6 +58,7 @@ func (a *Provider) Apply(ctx context.Context, z string, changes []plan.Change) e
 			return fmt.Errorf("%s: apply to %s: unknown action %v for %s", a.opts.Name, z, c.Action, c.Key())
 		}
 	}
+	defer a.forget(z, dels, sets)
 	for _, batch := range a.batches(dels) {
 		err := a.run(ctx, z, "DeleteRecords", batch, func(recs []libdns.Record) error {
 			_, err := a.p.DeleteRecords(ctx, z, recs)
@@ -85,16 +83,35 @@ func (a *Provider) Apply(ctx context.Context, z string, changes []plan.Change) e
 // oldRecords returns the records to delete for old: those the provider reported in the last
 // Records call when every value is there (they may carry provider data such as IDs), else
 // records built from old.
-func (a *Provider) oldRecords(z string, old zone.RRset, seen map[recordKey]libdns.Record) ([]libdns.Record, error) {
+func (a *Provider) oldRecords(z string, old zone.RRset) ([]libdns.Record, error) {
 	recs := make([]libdns.Record, 0, len(old.Values))
+	a.mu.Lock()
+	seen := a.seen[z][old.Key()]
 	for _, v := range old.Values {
-		r, ok := seen[recordKey{old.Key(), old.TTL, v}]
+		r, ok := seen[recordKey{old.TTL, v}]
 		if !ok {
-			return fromRRset(z, old)
+			break
 		}
 		recs = append(recs, r)
 	}
-	return recs, nil
+	a.mu.Unlock()
+	if len(recs) == len(old.Values) {
+		return recs, nil
+	}
+	return fromRRset(z, old)
+}
+
+// forget drops what the last Records call saw of the RRsets Apply touched: those records may
+// be gone or replaced, and a later delete must not send them.
+func (a *Provider) forget(z string, lists ...[]item) {
+	a.mu.Lock()
+	defer a.mu.Unlock()
+	seen := a.seen[z]
+	for _, l := range lists {
+		for _, it := range l {
+			delete(seen, it.key)
+		}
+	}
 }
 
 // batches groups items into calls of at most MaxRecordsPerCall records, keeping each RRset

@@ -22,6 +22,7 @@ type memProvider struct {
 	nextID int
 	calls  map[string][]int // method -> records per call
 	panic  string           // method that panics when called
+	delIn  []libdns.Record  // inputs of the last DeleteRecords call
 }
 
 type memRec struct {
@@ -139,6 +140,7 @@ func (m *memProvider) DeleteRecords(ctx context.Context, z string, recs []libdns
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.enter("DeleteRecords", len(recs))
+	m.delIn = append([]libdns.Record(nil), recs...)
 	var deleted []libdns.Record
 	var kept []memRec
 	for _, r := range m.zones[z] {
