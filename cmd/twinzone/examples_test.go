@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"encoding/base64"
 	"errors"
+	"fmt"
 	"io"
 	"io/fs"
 	"os"
@@ -267,4 +268,112 @@ func sortedKeys(m map[string]bool) []string {
 	}
 	slices.Sort(out)
 	return out
+}
+
+// commandFlags maps every command name (and alias) to the names of its flags.
+func commandFlags() map[string]map[string]bool {
+	out := map[string]map[string]bool{}
+	for _, c := range newApp(io.Discard, io.Discard).Commands {
+		flags := map[string]bool{"help": true, "h": true}
+		for _, f := range c.Flags {
+			for _, n := range f.Names() {
+				flags[n] = true
+			}
+		}
+		for _, n := range append([]string{c.Name}, c.Aliases...) {
+			out[n] = flags
+		}
+	}
+	return out
+}
+
+// invocationRE finds "twinzone <word> <tokens...>" up to a shell operator or quote.
+var invocationRE = regexp.MustCompile("\\btwinzone[ \\t]+([a-z][a-z0-9-]*)((?:[ \\t]+[^\\s|;&<>()`\"'\\\\]+)*)")
+
+// checkInvocation reports a command or flag the CLI does not have.
+func checkInvocation(t *testing.T, where string, cmds map[string]map[string]bool, cmd string, args []string) {
+	t.Helper()
+	flags, ok := cmds[cmd]
+	if !ok {
+		t.Errorf("%s: twinzone %s: no such command", where, cmd)
+		return
+	}
+	for _, a := range args {
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			continue
+		}
+		name, _, _ := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if !flags[name] {
+			t.Errorf("%s: twinzone %s: no flag %s", where, cmd, a)
+		}
+	}
+}
+
+// findContainers calls fn for every map in v that has an image naming twinzone and args.
+func findContainers(v any, fn func(args []string)) {
+	switch x := v.(type) {
+	case map[string]any:
+		if img, _ := x["image"].(string); strings.Contains(img, "twinzone") {
+			if list, ok := x["args"].([]any); ok {
+				var args []string
+				for _, a := range list {
+					args = append(args, fmt.Sprint(a))
+				}
+				fn(args)
+			}
+		}
+		for _, e := range x {
+			findContainers(e, fn)
+		}
+	case []any:
+		for _, e := range x {
+			findContainers(e, fn)
+		}
+	}
+}
+
+// TestExamplesUseRealCommands: every `twinzone <command> --flag` written in an example (CI
+// scripts, systemd units, comments) and every Kubernetes container's args name a command and
+// flags the CLI has, so the examples do not rot when the CLI changes.
+func TestExamplesUseRealCommands(t *testing.T) {
+	cmds := commandFlags()
+	seen := 0
+	err := filepath.WalkDir(examplesDir, func(p string, d fs.DirEntry, err error) error {
+		if err != nil || d.IsDir() {
+			return err
+		}
+		b, err := os.ReadFile(p)
+		if err != nil {
+			return err
+		}
+		for i, line := range strings.Split(string(b), "\n") {
+			for _, m := range invocationRE.FindAllStringSubmatch(line, -1) {
+				args := strings.Fields(m[2])
+				if _, ok := cmds[m[1]]; !ok && (len(args) == 0 || !strings.HasPrefix(args[0], "-")) {
+					continue // prose ("twinzone treats this value ..."), not an invocation
+				}
+				seen++
+				checkInvocation(t, fmt.Sprintf("%s:%d", p, i+1), cmds, m[1], args)
+			}
+		}
+		if strings.Contains(p, "/kubernetes/") && strings.HasSuffix(p, ".yaml") {
+			for _, doc := range yamlDocs(t, p) {
+				findContainers(doc, func(args []string) {
+					seen++
+					if len(args) == 0 {
+						t.Errorf("%s: a twinzone container without a command in args", p)
+						return
+					}
+					checkInvocation(t, p, cmds, args[0], args[1:])
+				})
+			}
+		}
+		return nil
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if seen < 10 {
+		t.Errorf("found only %d twinzone invocations in examples/", seen)
+	}
 }
