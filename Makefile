@@ -39,5 +39,9 @@ bench: build
 	$(GO) run ./cmd/twinzone-bench -bin $(BIN)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./providers/dns/cloudflare/ ./providers/dns/route53/
 
+# The failover story on this machine: in-process servers, nothing to install.
+demo: build
+	$(BIN) demo
+
 clean:
 	rm -rf bin
