@@ -11,8 +11,11 @@
 //   - cloudflare: Cloudflare as the undelegated secondary (Free-plan zones whose nameservers
 //     are not Cloudflare's are deleted after 7 days) and in active-active mode (Cloudflare
 //     serves its own apex NS only, unless its multi-provider setting is on).
+//   - nameservers: each provider has nameservers with addresses to probe.
 //   - ns-ttl-parent / ns-ttl-child: the delegation's NS TTL at the parent's servers, and the
 //     apex NS TTL at each provider; over an hour is a warning in switch mode.
+//   - delegation: the NS set at the parent is the one the mode asks for (both providers'
+//     names in active-active, the primary's in switch mode).
 //   - dnssec: when the parent holds DS records, each provider must publish a DNSKEY that one
 //     of them matches.
 //   - stamp: every address of both providers answers authoritatively with the current sync

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net"
 	"net/netip"
+	"slices"
 	"strings"
 	"time"
 
@@ -17,8 +18,11 @@ import (
 	"github.com/twinzone/twinzone/pkg/probe"
 )
 
-// CheckNameservers is the check of each provider's nameserver addresses.
-const CheckNameservers = "nameservers"
+// Checks of this file beyond those in check.go.
+const (
+	CheckNameservers = "nameservers" // each provider's nameserver addresses
+	CheckDelegation  = "delegation"  // the NS set at the parent against the mode
+)
 
 // roleTargets are the probe targets of one provider of a zone.
 type roleTargets struct {
@@ -111,13 +115,38 @@ func readDelegation(ctx context.Context, o *Options, zc *config.Zone) (*delegati
 			if f.Severity != OK {
 				f.Fix = "the parent's TTL is the registry's (.com: 2 days) and cannot be lowered: prefer mode: active-active, where resolvers retry the other provider at once; keep the child's NS TTL low, most resolvers use it"
 			}
-			return &d, []Finding{f}
+			return &d, append([]Finding{f}, checkDelegationSet(zc, d.NS)...)
 		}
 	}
 	f.Severity = Warn
 	f.Message = fmt.Sprintf("the delegation could not be read from the parent's servers: %v", err)
 	f.Fix = "check that this host reaches the parent zone's nameservers on port 53 (the NS TTL and DS records are then checked)"
 	return nil, []Finding{f}
+}
+
+// checkDelegationSet compares the NS set at the parent with the one the mode asks for: both
+// providers' names in active-active, the primary's in switch mode. Nothing when the config
+// lists no names.
+func checkDelegationSet(zc *config.Zone, ns []string) []Finding {
+	expect := zc.Primary.Nameservers.Names()
+	if zc.Mode == config.ModeActiveActive {
+		expect = append(expect, zc.Secondary.Nameservers.Names()...)
+	}
+	if len(zc.Primary.Nameservers) == 0 || (zc.Mode == config.ModeActiveActive && len(zc.Secondary.Nameservers) == 0) {
+		return nil
+	}
+	expect = delegation.Normalize(expect)
+	f := Finding{Check: CheckDelegation}
+	if slices.Equal(expect, ns) {
+		f.Severity = OK
+		f.Message = fmt.Sprintf("the parent delegates to %s, as %s mode expects", strings.Join(ns, " "), zc.Mode)
+		return []Finding{f}
+	}
+	f.Severity = Warn
+	f.Message = fmt.Sprintf("the parent delegates to %s, but %s mode expects %s (a failover in effect, or a delegation never set up)",
+		strings.Join(ns, " "), zc.Mode, strings.Join(expect, " "))
+	f.Fix = "run `twinzone status`; if a failover is over, `twinzone failback`; otherwise set the expected nameservers at the registrar"
+	return []Finding{f}
 }
 
 // judgeNSTTL sets severity and message for an NS TTL seen by what.

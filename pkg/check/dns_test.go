@@ -215,3 +215,25 @@ func TestStamp(t *testing.T) {
 		want(t, only(f.run(t, ""), CheckNameservers), "a", Warn, "have no address", "name.=ip")
 	})
 }
+
+func TestDelegationSet(t *testing.T) {
+	t.Run("active-active, both sets delegated", func(t *testing.T) {
+		f := newFixture(t, config.ModeActiveActive)
+		f.parentAt(parentServer(t, 3600))
+		childServers(t, f, 300)
+		want(t, only(f.run(t, ""), CheckDelegation), "", OK, "delegates to ns1.primary.test. ns1.secondary.test., as active-active mode expects")
+	})
+	t.Run("switch, but the parent names both", func(t *testing.T) {
+		f := newFixture(t, config.ModeSwitch)
+		f.parentAt(parentServer(t, 3600))
+		childServers(t, f, 300)
+		want(t, only(f.run(t, ""), CheckDelegation), "", Warn, "switch mode expects ns1.primary.test.", "twinzone failback")
+	})
+	t.Run("no names configured: not judged", func(t *testing.T) {
+		f := newFixture(t, config.ModeSwitch)
+		f.parentAt(parentServer(t, 3600))
+		if fs := only(f.run(t, ""), CheckDelegation); len(fs) != 0 {
+			t.Errorf("findings: %+v", fs)
+		}
+	})
+}
