@@ -66,7 +66,7 @@ func TestConformance(t *testing.T) {
 
 func TestConformanceBatched(t *testing.T) {
 	providertest.RunWith(t, func(t *testing.T) (provider.Provider, string) {
-		return newAdapter(t, newMem(testZone, startZone), Options{MaxRecordsPerCall: 100}), testZone
+		return newAdapter(t, newMem(testZone, startZone), Options{MaxRecordsPerCall: 100, Traits: plan.Traits{ApexNSManaged: true}}), testZone
 	}, providertest.Options{Fixture: oneStringTXT})
 }
 

@@ -3,9 +3,11 @@ package libdnsadapter
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/libdns/libdns"
+	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/zone"
@@ -30,7 +32,7 @@ func (a *Provider) Apply(ctx context.Context, z string, changes []plan.Change) e
 	if err := ctx.Err(); err != nil {
 		return fmt.Errorf("%s: apply to %s: %w", a.opts.Name, z, err)
 	}
-	var dels, sets []item
+	var dels, sets, apexNS []item
 	for _, c := range changes {
 		switch c.Action {
 		case plan.Delete:
@@ -54,11 +56,20 @@ func (a *Provider) Apply(ctx context.Context, z string, changes []plan.Change) e
 				return fmt.Errorf("%s: apply to %s: %s %s: %w", a.opts.Name, z, c.Action, c.Key(), err)
 			}
 			sets = append(sets, item{c.New.Key(), recs})
+			if c.Action == plan.Update && c.Old != nil && c.New.Type == dns.TypeNS && c.New.Name == z {
+				gone, err := a.removedApexNS(z, *c.Old, *c.New)
+				if err != nil {
+					return fmt.Errorf("%s: apply to %s: update %s: %w", a.opts.Name, z, c.Key(), err)
+				}
+				if len(gone) > 0 {
+					apexNS = append(apexNS, item{c.New.Key(), gone})
+				}
+			}
 		default:
 			return fmt.Errorf("%s: apply to %s: unknown action %v for %s", a.opts.Name, z, c.Action, c.Key())
 		}
 	}
-	defer a.forget(z, dels, sets)
+	defer a.forget(z, dels, sets, apexNS)
 	for _, batch := range a.batches(dels) {
 		err := a.run(ctx, z, "DeleteRecords", batch, func(recs []libdns.Record) error {
 			_, err := a.p.DeleteRecords(ctx, z, recs)
@@ -77,7 +88,34 @@ func (a *Provider) Apply(ctx context.Context, z string, changes []plan.Change) e
 			return err
 		}
 	}
+	// Servers ignore a request to delete the apex NS RRset (RFC 2136 3.4.2.4), which is how
+	// some providers' SetRecords replaces an RRset: delete the names that left it one by one,
+	// after the new ones are in, so the zone never lacks NS records.
+	for _, batch := range a.batches(apexNS) {
+		err := a.run(ctx, z, "DeleteRecords", batch, func(recs []libdns.Record) error {
+			_, err := a.p.DeleteRecords(ctx, z, recs)
+			return err
+		})
+		if err != nil {
+			return err
+		}
+	}
 	return nil
+}
+
+// removedApexNS returns the records of the apex NS values in old but not in new.
+func (a *Provider) removedApexNS(z string, old, new zone.RRset) ([]libdns.Record, error) {
+	gone := old
+	gone.Values = nil
+	for _, v := range old.Values {
+		if !slices.Contains(new.Values, v) {
+			gone.Values = append(gone.Values, v)
+		}
+	}
+	if len(gone.Values) == 0 {
+		return nil, nil
+	}
+	return a.oldRecords(z, gone)
 }
 
 // oldRecords returns the records to delete for old: those the provider reported in the last

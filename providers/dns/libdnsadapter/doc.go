@@ -23,7 +23,7 @@
 //
 // # Apply
 //
-// Apply first deletes, then sets. Delete changes go to DeleteRecords with the exact old
+// Apply first deletes, then sets, then removes names that left an apex NS RRset (see below). Delete changes go to DeleteRecords with the exact old
 // records (the very libdns.Record values the provider returned in the last Records call, so
 // that provider data such as record IDs travels with them; otherwise the records built from
 // the old RRset). Create and Update changes go to SetRecords with every record of the new
@@ -65,9 +65,11 @@
 //     TestRFC2136TXTDefects asserts that they still fail the known way.
 //   - Multi-string TXT values (`"two" "strings"`) are not a defect of libdns/rfc2136 but of the
 //     libdns v1 data model (one Text per TXT record): the adapter refuses them for every provider.
-//   - Its SetRecords replaces an apex NS RRset by "delete RRset, add": servers ignore deleting
-//     the apex NS RRset (RFC 2136 3.4.2.4), so shrinking it leaves old names. Apex NS is not
-//     managed (Traits.ApexNSManaged false) for that provider.
+//   - Its SetRecords replaces an RRset by "delete RRset, add", and servers ignore deleting the
+//     apex NS RRset (RFC 2136 3.4.2.4), so shrinking apex NS through it would leave the old
+//     names. The adapter handles this for every provider: an apex NS update is followed by a
+//     DeleteRecords of the names that left (after the new ones are in, so the zone never lacks
+//     NS); for a provider that keeps the contract, that call finds nothing to delete.
 //   - A single UPDATE message over 64 KiB fails with "dns: message too large"; set
 //     Options.MaxRecordsPerCall (500 works) for it.
 package libdnsadapter

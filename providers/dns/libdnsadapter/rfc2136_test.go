@@ -78,10 +78,8 @@ func newKnotRFC2136(t *testing.T) *Provider {
 	key := dnsserver.TestKey
 	s := dnsserver.StartKnot(t, dnsserver.Options{Zones: []dnsserver.Zone{{Origin: testZone, Text: knotZone}}, Key: &key})
 	p := &rfc2136.Provider{KeyName: key.Name, KeyAlg: "hmac-sha256", Key: key.Secret, Server: s.Addr}
-	// Apex NS is not managed: libdns/rfc2136's SetRecords sends "delete RRset, add", and
-	// servers ignore deleting the apex NS RRset, so a shrink would leave old names.
 	// 500 records per call keeps each UPDATE message under 64 KiB.
-	a, err := New(p, Options{Name: "libdns/rfc2136", MaxRecordsPerCall: 500})
+	a, err := New(p, Options{Name: "libdns/rfc2136", MaxRecordsPerCall: 500, Traits: plan.Traits{ApexNSManaged: true}})
 	if err != nil {
 		t.Fatal(err)
 	}
