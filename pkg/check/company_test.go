@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"os"
 	"strings"
 	"testing"
 
@@ -157,5 +158,19 @@ func TestReportRendering(t *testing.T) {
 	var empty bytes.Buffer
 	if err := (Report{}).WriteJSON(&empty); err != nil || !strings.Contains(empty.String(), `"findings": []`) || !strings.Contains(empty.String(), `"ready": true`) {
 		t.Errorf("empty report JSON: %s %v", empty.String(), err)
+	}
+}
+
+// TestDocsListEveryCheck: docs/check.md has a row for every check name.
+func TestDocsListEveryCheck(t *testing.T) {
+	b, err := os.ReadFile("../../docs/check.md")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, c := range []string{CheckCredentials, CheckIndependence, CheckCloudflare, CheckNameservers,
+		CheckNSTTLParent, CheckDelegation, CheckNSTTLChild, CheckDNSSEC, CheckStamp} {
+		if !strings.Contains(string(b), "| `"+c+"` |") {
+			t.Errorf("docs/check.md has no row for %s", c)
+		}
 	}
 }
