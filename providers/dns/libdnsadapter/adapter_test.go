@@ -340,3 +340,29 @@ func TestDeleteSendsProviderRecords(t *testing.T) {
 		t.Errorf("%s still there after the second delete: %v", x.Key(), m.dump(testZone))
 	}
 }
+
+type timeoutErr struct{}
+
+func (timeoutErr) Error() string   { return "i/o timeout" }
+func (timeoutErr) Timeout() bool   { return true }
+func (timeoutErr) Temporary() bool { return true }
+
+// TestErrors checks that a failed call names the RRsets of the call, and that a network
+// timeout is marked transient while other errors are not.
+func TestErrors(t *testing.T) {
+	m := newMem(testZone, startZone)
+	a := newAdapter(t, m, Options{Name: "memdns"})
+	s := set("e."+testZone, dns.TypeA, 300, "192.0.2.1")
+	apply := func() error {
+		return a.Apply(context.Background(), testZone, []plan.Change{{Action: plan.Create, New: &s}})
+	}
+	m.setErr = timeoutErr{}
+	err := apply()
+	if err == nil || !errors.Is(err, provider.ErrTransient) || !strings.Contains(err.Error(), "e.example.test. A") || !strings.HasPrefix(err.Error(), "memdns: ") {
+		t.Errorf("timeout: err = %v, want a transient error naming memdns and e.example.test. A", err)
+	}
+	m.setErr = errors.New("bad request")
+	if err := apply(); err == nil || errors.Is(err, provider.ErrTransient) {
+		t.Errorf("plain error: err = %v, want a non-transient error", err)
+	}
+}

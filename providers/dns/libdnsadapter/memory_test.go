@@ -23,6 +23,7 @@ type memProvider struct {
 	calls  map[string][]int // method -> records per call
 	panic  string           // method that panics when called
 	delIn  []libdns.Record  // inputs of the last DeleteRecords call
+	setErr error            // returned by SetRecords, nothing changed
 }
 
 type memRec struct {
@@ -106,6 +107,9 @@ func (m *memProvider) SetRecords(ctx context.Context, z string, recs []libdns.Re
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	m.enter("SetRecords", len(recs))
+	if m.setErr != nil {
+		return nil, m.setErr
+	}
 	replace := map[string]bool{}
 	for _, rec := range recs {
 		r := rec.RR()
