@@ -15,6 +15,8 @@ build:
 test: test-deps
 	$(GO) vet $(PKGS)
 	$(GO) test -count=1 -timeout 30m $(PKGS)
+	# libdns's own conformance suite against our Cloudflare and Route 53 emulators (nested module).
+	$(GO) -C providers/dns/libdnstest test -count=1 ./...
 
 test-deps:
 	@missing=""; for b in $(TEST_BINS); do \
@@ -27,6 +29,7 @@ test-deps:
 		DEBIAN_FRONTEND=noninteractive $$SUDO apt-get install -y -qq --no-install-recommends $(TEST_DEBS) >/dev/null; \
 	fi
 	$(GO) mod download
+	$(GO) -C providers/dns/libdnstest mod download
 
 lint:
 	@bad=$$(gofmt -l $$(git ls-files '*.go')); if [ -n "$$bad" ]; then echo "gofmt:"; echo "$$bad"; exit 1; fi
