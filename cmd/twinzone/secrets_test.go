@@ -186,8 +186,8 @@ zones:
 	}
 	cloudZone := "$ORIGIN cloud.test.\n$TTL 300\n@ IN SOA ns1 hostmaster 1 7200 3600 1209600 300\n@ IN NS ns1\nwww IN A 192.0.2.1\n@ IN MX 10 mail\nmail IN A 192.0.2.2\n@ IN TXT \"v=spf1 -all\"\n"
 	writeFiles(t, dir, map[string]string{
-		"good.yaml": config("TZ_LEAK_TSIG", "TZ_LEAK_CF", "TZ_LEAK_HOOK"),
-		"bad.yaml":  config("TZ_LEAK_TSIG_BAD", "TZ_LEAK_CF_BAD", "TZ_LEAK_HOOK_BAD"),
+		"good.yaml":         config("TZ_LEAK_TSIG", "TZ_LEAK_CF", "TZ_LEAK_HOOK"),
+		"bad.yaml":          config("TZ_LEAK_TSIG_BAD", "TZ_LEAK_CF_BAD", "TZ_LEAK_HOOK_BAD"),
 		"example.test.zone": labZoneFile, "cloud.test.zone": cloudZone,
 	})
 
