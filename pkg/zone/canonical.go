@@ -1,6 +1,8 @@
 package zone
 
 import (
+	"cmp"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -91,15 +93,22 @@ func CanonicalValue(rr dns.RR) string {
 			rr = &c
 		}
 	case *dns.HTTPS:
-		if l := strings.ToLower(v.Target); l != v.Target {
+		if l := strings.ToLower(v.Target); l != v.Target || !svcbSorted(v.Value) {
 			c := *v
-			c.Target = l
+			c.Target, c.Value = l, sortedSVCB(v.Value)
 			rr = &c
 		}
 	case *dns.SVCB:
-		if l := strings.ToLower(v.Target); l != v.Target {
+		if l := strings.ToLower(v.Target); l != v.Target || !svcbSorted(v.Value) {
 			c := *v
-			c.Target = l
+			c.Target, c.Value = l, sortedSVCB(v.Value)
+			rr = &c
+		}
+	case *dns.TLSA:
+		// miekg prints DS digests upper-case but TLSA data as given; providers differ.
+		if u := strings.ToUpper(v.Certificate); u != v.Certificate {
+			c := *v
+			c.Certificate = u
 			rr = &c
 		}
 	case *dns.NAPTR:
@@ -189,4 +198,19 @@ func rdataString(rr dns.RR) string {
 		i += j + 1
 	}
 	return strings.TrimSpace(s[i:])
+}
+
+// svcbSorted reports whether SvcParams are in key order, the order RFC 9460 requires on the
+// wire; presentation may list them in any order, and libdns returns them from a map.
+func svcbSorted(kv []dns.SVCBKeyValue) bool {
+	return slices.IsSortedFunc(kv, func(a, b dns.SVCBKeyValue) int { return cmp.Compare(a.Key(), b.Key()) })
+}
+
+func sortedSVCB(kv []dns.SVCBKeyValue) []dns.SVCBKeyValue {
+	if svcbSorted(kv) {
+		return kv
+	}
+	out := slices.Clone(kv)
+	slices.SortStableFunc(out, func(a, b dns.SVCBKeyValue) int { return cmp.Compare(a.Key(), b.Key()) })
+	return out
 }

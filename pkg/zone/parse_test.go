@@ -76,7 +76,7 @@ func TestParseSyntax(t *testing.T) {
 			[]RRset{rs("example.com.", dns.TypeMX, 60, "10 mail.example.com."),
 				rs("example.com.", dns.TypeHTTPS, 60, `1 . alpn="h3,h2" ipv4hint="192.0.2.1"`),
 				rs("example.com.", dns.TypeCAA, 60, `0 issue "letsencrypt.org"`),
-				rs("_443._tcp.example.com.", dns.TypeTLSA, 60, "3 1 1 abcdef"),
+				rs("_443._tcp.example.com.", dns.TypeTLSA, 60, "3 1 1 ABCDEF"),
 				rs("_sip._tcp.example.com.", dns.TypeSRV, 60, "10 60 5060 sip.example.com."),
 				rs("h.example.com.", dns.TypeSSHFP, 60, "1 1 ABCDEF"),
 				rs("n.example.com.", dns.TypeNAPTR, 60, `100 10 "S" "SIP+D2U" "" _sip._udp.example.com.`),
