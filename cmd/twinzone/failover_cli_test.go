@@ -42,7 +42,7 @@ zones:
     secondary: {provider: sec, nameservers: ["ns1.sec.example.=%[4]s"]}
     registrar: parent
     mode: switch
-    probe: {interval: 1s, timeout: 300ms}
+    probe: {interval: 5s, timeout: 2s}
     failover: {propagation_timeout: 5s}
 `, key.Name, parent.Addr, pri.Addr, sec.Addr)
 	writeFiles(t, dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})

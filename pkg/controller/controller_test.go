@@ -93,7 +93,7 @@ func newLab(t *testing.T, mode config.Mode, webhook string) *lab {
 	zc := &config.Zone{Name: testZone, Mode: mode, Registrar: "fake",
 		Primary:   config.ProviderRef{Provider: "pri", Nameservers: nameserver.Set{ns("ns1.pri.test.", l.pri[0]), ns("ns2.pri.test.", l.pri[1])}},
 		Secondary: config.ProviderRef{Provider: "sec", Nameservers: nameserver.Set{ns("ns1.sec.test.", l.sec)}},
-		Probe:     config.Probe{Interval: 10 * time.Second, Timeout: 150 * time.Millisecond, FailAfter: 2, RecoverAfter: 2, Quorum: "all"},
+		Probe:     config.Probe{Interval: 10 * time.Second, Timeout: 2 * time.Second, FailAfter: 2, RecoverAfter: 2, Quorum: "all"},
 		Failover:  config.Failover{Auto: true, Cooldown: time.Hour, MaxPerDay: 2, Failback: config.FailbackManual, RequireInSync: true},
 	}
 	l.cfg = &config.Config{StateDir: st.Dir(), Registrars: map[string]*config.Registrar{"fake": {Name: "fake", Type: "exec"}},
@@ -122,8 +122,8 @@ func TestPrimaryDownSwitchesToSecondary(t *testing.T) {
 	if n := len(l.reg.Calls()); n != 0 {
 		t.Fatalf("registrar called %d times while healthy", n)
 	}
-	l.pri[0].SetMode(probetest.Silent)
-	l.pri[1].SetMode(probetest.Silent)
+	l.pri[0].Stop() // the port answers ICMP unreachable: no waiting for timeouts
+	l.pri[1].Stop()
 	l.ctrl.RunOnce(ctx, at(1)) // first failing round
 	if n := len(l.reg.Calls()); n != 0 {
 		t.Fatalf("registrar called after 1 failing round (fail_after 2)")
@@ -181,8 +181,7 @@ func TestPrimaryDownSwitchesToSecondary(t *testing.T) {
 		t.Fatalf("after restart, engine current = %v, want [sec]", cur)
 	}
 	// The primary comes back; failback is manual: a human runs it.
-	l.pri[0].SetMode(probetest.Healthy)
-	l.pri[1].SetMode(probetest.Healthy)
+	restart(t, l.pri[0], l.pri[1])
 	out, err := z2.Failback(ctx, ManualOptions{})
 	if err != nil {
 		t.Fatalf("failback: %v (%+v)", err, out.Preflight)
@@ -203,7 +202,7 @@ func TestCutOffDoesNothing(t *testing.T) {
 	ctx := context.Background()
 	l.ctrl.RunOnce(ctx, at(0))
 	for _, s := range []*probetest.Server{l.pri[0], l.pri[1], l.sec} {
-		s.SetMode(probetest.Silent)
+		s.Stop()
 	}
 	for i := 1; i <= 5; i++ {
 		l.ctrl.RunOnce(ctx, at(i))
@@ -373,8 +372,8 @@ func TestRestartKeepsCooldown(t *testing.T) {
 	l := newLab(t, config.ModeSwitch, "")
 	ctx := context.Background()
 	l.ctrl.RunOnce(ctx, at(0))
-	l.pri[0].SetMode(probetest.Silent)
-	l.pri[1].SetMode(probetest.Silent)
+	l.pri[0].Stop() // the port answers ICMP unreachable: no waiting for timeouts
+	l.pri[1].Stop()
 	l.ctrl.RunOnce(ctx, at(1))
 	l.ctrl.RunOnce(ctx, at(2))
 	if n := len(l.reg.Calls()); n != 1 {
@@ -385,8 +384,7 @@ func TestRestartKeepsCooldown(t *testing.T) {
 	zc := *l.cfg.Zones[0]
 	zc.Failover.Failback = config.FailbackAuto
 	zc.Probe.RecoverAfter = 1
-	l.pri[0].SetMode(probetest.Healthy)
-	l.pri[1].SetMode(probetest.Healthy)
+	restart(t, l.pri[0], l.pri[1])
 	c2, err := New(ctx, Options{Config: l.cfg, Zones: []ZoneSpec{{Config: &zc, StampHash: testStamp}}, Store: l.st,
 		OpenRegistrar: func(context.Context, *config.Registrar) (registrar.Registrar, error) { return l.reg, nil },
 		ParentServers: map[string][]netip.AddrPort{testZone: nil}})
@@ -434,5 +432,14 @@ func TestSyncNowHoldsLockAndRecordsMetrics(t *testing.T) {
 		t.Fatalf("lock still held after the sync: %v", err)
 	} else {
 		_ = lk.Unlock()
+	}
+}
+
+func restart(t *testing.T, servers ...*probetest.Server) {
+	t.Helper()
+	for _, s := range servers {
+		if err := s.Restart(); err != nil {
+			t.Fatalf("restart fake server: %v", err)
+		}
 	}
 }

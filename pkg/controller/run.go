@@ -31,12 +31,13 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) []ZoneStep {
 	for _, z := range c.zones {
 		out = append(out, z.Step(ctx, now))
 	}
-	c.health.ran(time.Now())
 	return out
 }
 
 // Step runs one probe round for the zone and one failover step at now.
 func (z *Zone) Step(ctx context.Context, now time.Time) ZoneStep {
+	z.setBusy(true)
+	defer z.setBusy(false)
 	r := z.Probe(ctx, now)
 	z.Last = r
 	z.c.metrics.ObserveRound(z.Name, r)
@@ -69,27 +70,12 @@ func (c *Controller) Run(ctx context.Context) error {
 		wg.Add(1)
 		go func() { defer wg.Done(); c.syncLoop(ctx) }()
 	}
-	next := make([]time.Time, len(c.zones))
-	for ctx.Err() == nil {
-		now := time.Now()
-		wake := now.Add(time.Hour)
-		for i, z := range c.zones {
-			if !now.Before(next[i]) {
-				z.Step(ctx, now)
-				next[i] = now.Add(z.Config.Probe.Interval)
-			}
-			if next[i].Before(wake) {
-				wake = next[i]
-			}
-		}
-		c.health.ran(time.Now())
-		t := time.NewTimer(time.Until(wake))
-		select {
-		case <-ctx.Done():
-		case <-t.C:
-		}
-		t.Stop()
+	var zwg sync.WaitGroup
+	for _, z := range c.zones {
+		zwg.Add(1)
+		go func() { defer zwg.Done(); z.loop(ctx) }()
 	}
+	zwg.Wait()
 	if srv != nil {
 		sctx, cancel := context.WithTimeout(context.Background(), 5*time.Second)
 		_ = srv.Shutdown(sctx)
@@ -102,6 +88,22 @@ func (c *Controller) Run(ctx context.Context) error {
 	}
 	c.log.Info("controller stopped")
 	return nil
+}
+
+// loop steps the zone every probe interval until ctx ends. Zones run side by side: a
+// delegation change of one (which may wait minutes for the parent) never delays the others.
+func (z *Zone) loop(ctx context.Context) {
+	every := z.Config.Probe.Interval
+	for ctx.Err() == nil {
+		start := time.Now()
+		z.Step(ctx, start)
+		t := time.NewTimer(max(every-time.Since(start), 0))
+		select {
+		case <-ctx.Done():
+		case <-t.C:
+		}
+		t.Stop()
+	}
 }
 
 func (c *Controller) syncLoop(ctx context.Context) {
@@ -175,11 +177,9 @@ func (c *Controller) Addr() string { return c.health.getAddr() }
 
 type healthState struct {
 	mu   sync.Mutex
-	last time.Time
 	addr string
 }
 
-func (h *healthState) ran(t time.Time) { h.mu.Lock(); h.last = t; h.mu.Unlock() }
 func (h *healthState) setAddr(a string) {
 	h.mu.Lock()
 	h.addr = a
@@ -187,28 +187,23 @@ func (h *healthState) setAddr(a string) {
 }
 func (h *healthState) getAddr() string { h.mu.Lock(); defer h.mu.Unlock(); return h.addr }
 
-// healthz answers 200 while the probe loop runs (a round within three probe intervals of the
-// slowest zone), 503 otherwise, with a JSON body of each zone's verdicts.
+// healthz answers 200 while every zone's probe loop runs (a round finished within three probe
+// intervals plus 10 s, or a step in progress, e.g. a delegation change waiting for the parent),
+// 503 otherwise, with a JSON body of each zone's last verdicts and delegated providers.
 func (c *Controller) healthz(w http.ResponseWriter, _ *http.Request) {
-	c.health.mu.Lock()
-	last := c.health.last
-	c.health.mu.Unlock()
-	var slowest time.Duration
-	for _, z := range c.zones {
-		slowest = max(slowest, z.Config.Probe.Interval)
-	}
-	ok := !last.IsZero() && time.Since(last) < 3*slowest+10*time.Second
-	body := map[string]any{"ok": ok, "last_round": last.UTC()}
+	ok := true
 	zones := map[string]any{}
 	for _, z := range c.zones {
-		zones[z.Name] = map[string]any{"verdicts": z.tracker.Snapshot(), "delegated": z.engine.Current()}
+		snap := z.snapshot()
+		fresh := snap.Busy || (!snap.LastRound.IsZero() && time.Since(snap.LastRound) < 3*z.Config.Probe.Interval+10*time.Second)
+		ok = ok && fresh
+		zones[z.Name] = snap
 	}
-	body["zones"] = zones
 	w.Header().Set("Content-Type", "application/json")
 	if !ok {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	_ = json.NewEncoder(w).Encode(body)
+	_ = json.NewEncoder(w).Encode(map[string]any{"ok": ok, "zones": zones})
 }
 
 // webhook POSTs ev as JSON to controller.webhook. The URL may hold a token: errors never

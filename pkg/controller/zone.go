@@ -4,8 +4,10 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"maps"
 	"net/netip"
 	"slices"
+	"sync"
 	"time"
 
 	"github.com/miekg/dns"
@@ -43,6 +45,38 @@ type Zone struct {
 	regErr  error
 	round   int
 	held    *state.Lock
+
+	mu   sync.Mutex
+	snap Snapshot
+}
+
+// Snapshot is what a zone's loop last saw, safe to read from any goroutine.
+type Snapshot struct {
+	LastRound time.Time                  `json:"last_round"`
+	Busy      bool                       `json:"busy"` // a step (maybe a delegation change) is in progress
+	Verdicts  map[string]failover.Health `json:"verdicts"`
+	Delegated []string                   `json:"delegated"`
+}
+
+// snapshot returns a copy of the zone's last observations.
+func (z *Zone) snapshot() Snapshot {
+	z.mu.Lock()
+	defer z.mu.Unlock()
+	s := z.snap
+	s.Verdicts = maps.Clone(s.Verdicts)
+	s.Delegated = slices.Clone(s.Delegated)
+	return s
+}
+
+func (z *Zone) setBusy(b bool) {
+	z.mu.Lock()
+	z.snap.Busy = b
+	if !b {
+		z.snap.LastRound = time.Now()
+		z.snap.Verdicts = z.tracker.Snapshot()
+		z.snap.Delegated = z.engine.Current()
+	}
+	z.mu.Unlock()
 }
 
 func (c *Controller) newZone(ctx context.Context, spec ZoneSpec) (*Zone, error) {
