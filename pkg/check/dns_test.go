@@ -237,3 +237,14 @@ func TestDelegationSet(t *testing.T) {
 		}
 	})
 }
+
+// TestDefaultParentServers: with an rfc2136 registrar, the delegation is read from its server.
+func TestDefaultParentServers(t *testing.T) {
+	f := newFixture(t, config.ModeActiveActive)
+	p := parentServer(t, 7200)
+	childServers(t, f, 300)
+	f.cfg.Registrars["parent"] = &config.Registrar{Name: "parent", Type: config.RegistrarRFC2136,
+		RFC2136: &config.RFC2136Registrar{Server: p.Addr.String(), Zone: "test."}}
+	f.zone.Registrar = "parent"
+	want(t, only(f.run(t, ""), CheckNSTTLParent), "", OK, "NS TTL 2h0m0s")
+}
