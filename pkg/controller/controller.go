@@ -169,7 +169,7 @@ func resolvedSet(set nameserver.Set, targets []probe.Target) nameserver.Set {
 }
 
 // parentServers finds where the delegation of zone is published; see the package comment.
-func (c *Controller) parentServers(ctx context.Context, zc *config.Zone) ([]netip.AddrPort, error) {
+func (c *Controller) parentServers(ctx context.Context, zc *config.Zone) (out []netip.AddrPort, _ error) {
 	if s, ok := c.opts.ParentServers[zc.Name]; ok {
 		return s, nil
 	}
@@ -186,13 +186,24 @@ func (c *Controller) parentServers(ctx context.Context, zc *config.Zone) ([]neti
 	} else {
 		parent = "."
 	}
+	// The addresses found are kept in the state directory (under a pseudo-name), for when
+	// the lookup fails later.
+	cache, key := c.opts.Store.AddrCache(zc.Name), "_parent."+parent
 	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	defer cancel()
 	nss, err := net.DefaultResolver.LookupNS(lctx, parent)
 	if err != nil {
+		if cached, ok := cache.Addrs(key); ok {
+			c.log.Warn("parent NS lookup failed, using the last known addresses", "zone", zc.Name, "parent", parent, "err", err)
+			return cached, nil
+		}
 		return nil, fmt.Errorf("look up the NS of the parent zone %s: %w", parent, err)
 	}
-	var out []netip.AddrPort
+	defer func() {
+		if len(out) > 0 {
+			_ = cache.SetAddrs(key, out)
+		}
+	}()
 	for _, ns := range nss {
 		ips, err := c.resolve()(lctx, ns.Host)
 		if err != nil {
