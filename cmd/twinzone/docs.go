@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 )
@@ -12,11 +13,30 @@ const docsHeader = "<!-- Generated from the CLI: do not edit. Regenerate with\n"
 	"     go test ./cmd/twinzone -run TestCLIDocs -update   (or: twinzone docs --markdown > docs/cli.md) -->\n\n"
 
 // cliMarkdown renders the command reference (docs/cli.md) from a fresh app, so that the
-// output does not depend on how the running process was invoked.
+// output does not depend on how the running process was invoked. urfave/cli's markdown
+// leaves out each command's synopsis and description; they are added below its usage line.
 func cliMarkdown() (string, error) {
-	md, err := newApp(io.Discard, io.Discard).ToMarkdown()
+	app := newApp(io.Discard, io.Discard)
+	md, err := app.ToMarkdown()
 	if err != nil {
 		return "", fmt.Errorf("render the command reference: %w", err)
+	}
+	for _, c := range app.Commands {
+		if c.Hidden || c.Usage == "" {
+			continue
+		}
+		head := "## " + strings.Join(c.Names(), ", ") + "\n\n" + c.Usage + "\n"
+		i := strings.Index(md, head)
+		if i < 0 {
+			continue
+		}
+		synopsis := strings.TrimSpace(app.Name + " " + c.Name + " [command options] " + c.ArgsUsage)
+		extra := "\n```\n" + synopsis + "\n```\n"
+		if c.Description != "" {
+			extra += "\n" + strings.TrimSpace(c.Description) + "\n"
+		}
+		at := i + len(head)
+		md = md[:at] + extra + md[at:]
 	}
 	return docsHeader + md, nil
 }

@@ -37,6 +37,9 @@ func TestCLIDocs(t *testing.T) {
 		if !cmd.Hidden && !strings.Contains(want, "## "+cmd.Name) {
 			t.Errorf("the reference has no section for %s", cmd.Name)
 		}
+		if !cmd.Hidden && cmd.Description != "" && !strings.Contains(want, strings.TrimSpace(cmd.Description)) {
+			t.Errorf("the reference leaves out the description of %s", cmd.Name)
+		}
 	}
 }
 
