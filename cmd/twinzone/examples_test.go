@@ -2,18 +2,21 @@ package main
 
 import (
 	"bytes"
+	"context"
 	"encoding/base64"
 	"errors"
 	"fmt"
 	"io"
 	"io/fs"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"reflect"
 	"regexp"
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
 	"go.yaml.in/yaml/v3"
@@ -375,5 +378,57 @@ func TestExamplesUseRealCommands(t *testing.T) {
 	}
 	if seen < 10 {
 		t.Errorf("found only %d twinzone invocations in examples/", seen)
+	}
+}
+
+// TestExamplesSystemdUnits runs `systemd-analyze verify` on the units (with the binary's path
+// pointed at /bin/true, since twinzone is not installed here). Skipped without systemd-analyze.
+func TestExamplesSystemdUnits(t *testing.T) {
+	bin, err := exec.LookPath("systemd-analyze")
+	if err != nil {
+		t.Skip("systemd-analyze is not installed")
+	}
+	dir := t.TempDir()
+	units, _ := filepath.Glob(filepath.Join(examplesDir, "systemd", "twinzone*"))
+	if len(units) != 3 {
+		t.Fatalf("want twinzone.service, twinzone-sync.service and twinzone-sync.timer, got %v", units)
+	}
+	var args []string
+	for _, u := range units {
+		b, err := os.ReadFile(u)
+		if err != nil {
+			t.Fatal(err)
+		}
+		p := filepath.Join(dir, filepath.Base(u))
+		if err := os.WriteFile(p, bytes.ReplaceAll(b, []byte("/usr/local/bin/twinzone"), []byte("/bin/true")), 0o644); err != nil {
+			t.Fatal(err)
+		}
+		args = append(args, p)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, append([]string{"verify", "--man=no"}, args...)...).CombinedOutput()
+	if err != nil || len(bytes.TrimSpace(out)) > 0 {
+		t.Errorf("systemd-analyze verify: %v\n%s", err, out)
+	}
+}
+
+// TestExamplesKustomize renders examples/kubernetes with `kubectl kustomize` (every listed
+// resource exists and parses). Skipped without kubectl.
+func TestExamplesKustomize(t *testing.T) {
+	bin, err := exec.LookPath("kubectl")
+	if err != nil {
+		t.Skip("kubectl is not installed")
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), time.Minute)
+	defer cancel()
+	out, err := exec.CommandContext(ctx, bin, "kustomize", filepath.Join(examplesDir, "kubernetes")).CombinedOutput()
+	if err != nil {
+		t.Fatalf("kubectl kustomize: %v\n%s", err, out)
+	}
+	for _, kind := range []string{"kind: Namespace", "kind: Secret", "kind: ConfigMap", "kind: Deployment", "kind: PersistentVolumeClaim", "kind: Service"} {
+		if !strings.Contains(string(out), kind) {
+			t.Errorf("kustomize output has no %s", kind)
+		}
 	}
 }
