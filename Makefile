@@ -46,5 +46,9 @@ bench: build
 demo: build
 	$(BIN) demo
 
+# Regenerates docs/cli.md from the CLI (TestCLIDocs fails when it is stale).
+docs:
+	$(GO) test ./cmd/twinzone -run TestCLIDocs -count=1 -update
+
 clean:
 	rm -rf bin
