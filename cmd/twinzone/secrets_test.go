@@ -49,9 +49,9 @@ func secretForms(hookURLs ...string) map[string]string {
 		"cloudflare-bad": leakCFBad, "aws-id": leakAWSID, "aws-secret": leakAWSSecret, "hook-token": leakHookTok, "hook-key": leakHookKey} {
 		add(name, v)
 	}
-	for _, v := range []string{leakTSIGGood, leakTSIGBad} {
+	for name, v := range map[string]string{"tsig": leakTSIGGood, "tsig-bad": leakTSIGBad} {
 		b, _ := base64.StdEncoding.DecodeString(v)
-		forms["decoded "+v[:8]] = string(b)
+		forms[name+" (decoded)"] = string(b)
 	}
 	for i, u := range hookURLs {
 		add(fmt.Sprintf("webhook-url-%d", i), u)
@@ -69,10 +69,32 @@ type leakCheck struct {
 func (l *leakCheck) check(what, text string) {
 	l.t.Helper()
 	l.checked++
+	for _, name := range l.find(text) {
+		v := l.forms[name]
+		i := strings.Index(text, v)
+		l.t.Errorf("SECRET LEAK: %s shows the %s value: ...%s...", what, name, text[max(0, i-120):min(len(text), i+len(v)+40)])
+	}
+}
+
+// find returns the names of the secret forms text contains.
+func (l *leakCheck) find(text string) []string {
+	var found []string
 	for name, v := range l.forms {
 		if strings.Contains(text, v) {
-			i := strings.Index(text, v)
-			l.t.Errorf("SECRET LEAK: %s shows the %s value: ...%s...", what, name, text[max(0, i-120):min(len(text), i+len(v)+40)])
+			found = append(found, name)
+		}
+	}
+	return found
+}
+
+// selfTest makes sure the detector sees each kind of leak it claims to look for.
+func (l *leakCheck) selfTest() {
+	l.t.Helper()
+	tsig, _ := base64.StdEncoding.DecodeString(leakTSIGGood)
+	for _, leak := range []string{leakTSIGGood, string(tsig), url.QueryEscape(leakAWSSecret),
+		base64.StdEncoding.EncodeToString([]byte(leakCFGood)), leakHookTok, leakAWSID} {
+		if len(l.find("err: "+leak+"\n")) == 0 {
+			l.t.Fatalf("leak detector misses %q", leak)
 		}
 	}
 }
@@ -153,6 +175,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	t.Setenv("TZ_LEAK_HOOK", goodHook)
 	t.Setenv("TZ_LEAK_HOOK_BAD", badHook)
 	lc := &leakCheck{t: t, forms: secretForms(goodHook, badHook)}
+	lc.selfTest()
 
 	dir := t.TempDir()
 	metricsPort, _ := dnsserver.FreePort("127.0.0.1")
