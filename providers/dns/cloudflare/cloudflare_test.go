@@ -34,7 +34,7 @@ func allTypes() []zone.RRset {
 		set("auto.example.com.", dns.TypeA, 1, "192.0.2.9"),
 		set("nomail.example.com.", dns.TypeMX, 300, "0 ."),
 		set("sub.example.com.", dns.TypeDS, 3600, "12345 13 2 "+strings.Repeat("AB", 32)),
-		set("_25._tcp.mail.example.com.", dns.TypeTLSA, 300, "3 1 1 "+strings.Repeat("cd", 32)),
+		set("_25._tcp.mail.example.com.", dns.TypeTLSA, 300, "3 1 1 "+strings.Repeat("CD", 32)),
 		set("_srv._udp.example.com.", dns.TypeSRV, 300, "0 0 0 ."),
 	}
 }
