@@ -249,6 +249,8 @@ zones:
 		}
 		cliRun(append([]string{"probe"}, ex...)...)
 		cliRun(append([]string{"status"}, ex...)...)
+		cliRun(append([]string{"check"}, ex...)...)
+		cliRun(append([]string{"check", "--format", "json"}, ex...)...)
 		cliRun(append([]string{"failover", "--yes"}, ex...)...)
 		cliRun(append([]string{"failback", "--yes"}, ex...)...)
 		cliRun(append([]string{"failover", "--yes", "--dry-run"}, ex...)...)
