@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"net/netip"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -168,4 +169,76 @@ func runAgain(t *testing.T, it int, args ...string) {
 		t.Logf("iteration %d: %s: exit %d (retrying)\n%s", it, args[0], code, lastLines(out, 5))
 	}
 	t.Fatalf("iteration %d: %s after the kill: exit %d\n%s", it, args[0], code, out)
+}
+
+// TestCrashAfterRegistrarAccepted reproduces the widest crash window of a failover exactly:
+// the registrar has accepted the new NS set, and the process dies before the state file and
+// journal record it (that window includes the whole wait for the parent, up to
+// failover.propagation_timeout). The state and journal are put back to what they were before
+// the run, as a kill -9 leaves them. A following `failback` must restore the normal set.
+//
+// KNOWN BUG (reported to the controller owner): the engine takes the current delegation from
+// the state file before the parent, so failback answers "nothing to do: normal delegation
+// already in place" and leaves the parent on the failover set. Skipped unless
+// TWINZONE_KNOWN_BUGS=1.
+func TestCrashAfterRegistrarAccepted(t *testing.T) {
+	if os.Getenv("TWINZONE_KNOWN_BUGS") == "" {
+		t.Skip("known bug: state behind the parent after a crash mid-failover; set TWINZONE_KNOWN_BUGS=1")
+	}
+	key := dnsserver.TestKey
+	parent := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: crashParentZone}}})
+	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}
+	bind := dnsserver.StartBIND(t, dnsserver.Options{Key: &key, Zones: child})
+	knot := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: child})
+	dir := t.TempDir()
+	t.Setenv("TZ_CRASH_TSIG", key.Secret)
+	cfg := fmt.Sprintf(`state_dir: state
+providers:
+  bind: {type: rfc2136, server: "%[1]s", key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
+  knot: {type: rfc2136, server: "%[2]s", key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
+registrars:
+  parent: {type: rfc2136, server: "%[3]s", zone: test., key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
+zones:
+  - name: example.test.
+    file: example.test.zone
+    primary:   {provider: bind, nameservers: ["ns1.example.test.=%[1]s"]}
+    secondary: {provider: knot, nameservers: ["ns2.example.test.=%[2]s"]}
+    registrar: parent
+    mode: switch
+    failover: {auto: false, cooldown: 0s, failback: manual, require_in_sync: true, propagation_timeout: 10s}
+`, bind.Addr, knot.Addr, parent.Addr, key.Name)
+	writeFiles(t, dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})
+	conf := filepath.Join(dir, "twinzone.yaml")
+	stateDir := filepath.Join(dir, "state")
+	parentAddr := []netip.AddrPort{parent.AddrPort()}
+	normal, failed := []string{"ns1.example.test."}, []string{"ns2.example.test."}
+	for _, args := range [][]string{{"sync"}, {"failover", "--yes"}, {"failback", "--yes"}} {
+		if code, out, stderr := runCLI(t, append(args, "--config", conf)...); code != 0 {
+			t.Fatalf("%v: exit %d\n%s%s", args, code, out, stderr)
+		}
+	}
+	// The state directory as a process killed right after the registrar accepted leaves it.
+	saved := map[string][]byte{}
+	for _, f := range []string{state.StateFile, state.JournalFile} {
+		b, err := os.ReadFile(filepath.Join(stateDir, f))
+		if err != nil {
+			t.Fatal(err)
+		}
+		saved[f] = b
+	}
+	if code, out, stderr := runCLI(t, "failover", "--config", conf, "--yes"); code != 0 {
+		t.Fatalf("failover: exit %d\n%s%s", code, out, stderr)
+	}
+	for f, b := range saved {
+		if err := os.WriteFile(filepath.Join(stateDir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	if got := parentNS(t, parentAddr); !slices.Equal(got, failed) {
+		t.Fatalf("the parent publishes %v, want the failover set %v", got, failed)
+	}
+	code, out, stderr := runCLI(t, "failback", "--config", conf, "--yes")
+	if got := parentNS(t, parentAddr); code != 0 || !slices.Equal(got, normal) {
+		t.Fatalf("failback after a crash that left the state behind the parent: exit %d, the parent publishes %v, want %v\n%s%s", code, got, normal, out, stderr)
+	}
 }
