@@ -6,7 +6,7 @@ PKGS    ?= ./...
 TEST_DEBS := bind9 knot unbound dnsutils knot-dnsutils
 TEST_BINS := named knotd unbound dig kdig
 
-.PHONY: build test test-deps lint bench demo docs clean
+.PHONY: build test test-deps lint bench demo fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/twinzone
@@ -17,6 +17,7 @@ test: test-deps
 	$(GO) test -count=1 -timeout 30m $(PKGS)
 	# libdns's own conformance suite against our Cloudflare and Route 53 emulators (nested module).
 	$(GO) -C providers/dns/libdnstest test -count=1 ./...
+	$(MAKE) fuzz FUZZTIME=$(FUZZTIME)
 
 test-deps:
 	@missing=""; for b in $(TEST_BINS); do \
@@ -41,6 +42,15 @@ lint:
 bench: build
 	$(GO) run ./cmd/twinzone-bench -bin $(BIN)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./providers/dns/cloudflare/ ./providers/dns/route53/
+
+# Each fuzz target for FUZZTIME (CI: 10s each); seed corpora live in testdata/fuzz/.
+FUZZTIME ?= 10s
+fuzz:
+	$(GO) test -run '^$$' -fuzz '^FuzzParse$$'        -fuzztime $(FUZZTIME) ./pkg/zone
+	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$'         -fuzztime $(FUZZTIME) ./pkg/config
+	$(GO) test -run '^$$' -fuzz '^FuzzCalculate$$'    -fuzztime $(FUZZTIME) ./pkg/plan
+	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalTXT$$' -fuzztime $(FUZZTIME) ./pkg/plan
+	$(GO) test -run '^$$' -fuzz '^FuzzReply$$'        -fuzztime $(FUZZTIME) ./pkg/probe
 
 # The failover story on this machine: in-process servers, nothing to install.
 demo: build

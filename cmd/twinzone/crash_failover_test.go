@@ -177,14 +177,10 @@ func runAgain(t *testing.T, it int, args ...string) {
 // failover.propagation_timeout). The state and journal are put back to what they were before
 // the run, as a kill -9 leaves them. A following `failback` must restore the normal set.
 //
-// KNOWN BUG (reported to the controller owner): the engine takes the current delegation from
-// the state file before the parent, so failback answers "nothing to do: normal delegation
-// already in place" and leaves the parent on the failover set. Skipped unless
-// TWINZONE_KNOWN_BUGS=1.
+// It was a bug: the engine took the current delegation from the state file before the
+// registrar and the parent, so failback answered "nothing to do: normal delegation already in
+// place" and left the parent on the failover set.
 func TestCrashAfterRegistrarAccepted(t *testing.T) {
-	if os.Getenv("TWINZONE_KNOWN_BUGS") == "" {
-		t.Skip("known bug: state behind the parent after a crash mid-failover; set TWINZONE_KNOWN_BUGS=1")
-	}
 	key := dnsserver.TestKey
 	parent := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: crashParentZone}}})
 	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}

@@ -120,14 +120,13 @@ func (c *Controller) newZone(ctx context.Context, spec ZoneSpec) (*Zone, error) 
 	if z.ParentErr != nil && !c.opts.ProbeOnly {
 		c.log.Warn("parent servers unknown: the delegation cannot be read or confirmed", "zone", zc.Name, "err", z.ParentErr)
 	}
-	z.initCurrent(ctx)
-
 	if zc.Registrar != "" && !c.opts.ProbeOnly {
 		z.reg, z.regErr = c.openRegistrar(ctx, z)
 		if z.regErr != nil {
 			c.log.Warn("registrar cannot be opened: failover is impossible", "zone", zc.Name, "err", z.regErr)
 		}
 	}
+	z.initCurrent(ctx)
 	z.runner = &failover.Runner{
 		Zone: zc.Name, Probe: z.probeSet, QueryDNSKEY: z.prober.DNSKEY,
 		ParentTimeout: zc.Failover.PropagationTimeout, Backoff: c.opts.RegistrarBackoff, Logger: c.log,
@@ -154,34 +153,51 @@ func (c *Controller) newZone(ctx context.Context, spec ZoneSpec) (*Zone, error) 
 	return z, nil
 }
 
-// initCurrent tells the engine which providers are delegated: from the state file, else from
-// the parent's servers, else the normal delegation is assumed. The guards' history (last
-// change for the cooldown, today's failovers for the daily cap) comes from the state file, so
-// that a restart does not reset them.
+// initCurrent tells the engine which providers are delegated. The registrar's own view comes
+// first and then what the parent publishes, before the state file: a failover killed after
+// the registrar accepted the change but before the state file was written leaves the state
+// file behind, and trusting it would make a later `failback` say "nothing to do" while the
+// parent still publishes the failover set. The state file is the fallback when neither can
+// be read. The cooldown and daily-cap history always come from the state file.
 func (z *Zone) initCurrent(ctx context.Context) {
-	st, err := z.c.opts.Store.Load()
-	if err == nil {
+	if st, err := z.c.opts.Store.Load(); err == nil {
 		if zs, ok := st.Zones[z.Name]; ok {
 			defer z.restoreHistory(zs)
-			if len(zs.Delegation) > 0 {
-				if ps := z.engine.ProvidersOf(zs.Delegation); len(ps) > 0 {
-					z.engine.SetCurrent(ps)
-					return
-				}
+		}
+	}
+	if z.reg != nil {
+		rctx, cancel := context.WithTimeout(ctx, 15*time.Second)
+		names, err := z.reg.Nameservers(rctx, z.Name)
+		cancel()
+		if err == nil {
+			if ps := z.engine.ProvidersOf(names); len(ps) > 0 {
+				z.engine.SetCurrent(ps)
+				return
+			}
+		} else {
+			z.c.log.Debug("registrar cannot tell the current delegation", "zone", z.Name, "err", err)
+		}
+	}
+	if len(z.Parents) > 0 {
+		d, err := z.c.reader.Delegation(ctx, z.Parents, z.Name)
+		if err == nil {
+			if ps := z.engine.ProvidersOf(d.NS); len(ps) > 0 {
+				z.engine.SetCurrent(ps)
+				return
+			}
+		} else {
+			z.c.log.Warn("cannot read the delegation at the parent", "zone", z.Name, "err", err)
+		}
+	}
+	if st, err := z.c.opts.Store.Load(); err == nil {
+		if zs, ok := st.Zones[z.Name]; ok && len(zs.Delegation) > 0 {
+			if ps := z.engine.ProvidersOf(zs.Delegation); len(ps) > 0 {
+				z.engine.SetCurrent(ps)
+				return
 			}
 		}
 	}
-	if len(z.Parents) == 0 {
-		return
-	}
-	d, err := z.c.reader.Delegation(ctx, z.Parents, z.Name)
-	if err != nil {
-		z.c.log.Warn("cannot read the delegation at the parent; assuming the normal one", "zone", z.Name, "err", err)
-		return
-	}
-	if ps := z.engine.ProvidersOf(d.NS); len(ps) > 0 {
-		z.engine.SetCurrent(ps)
-	}
+	z.c.log.Warn("current delegation unknown; assuming the normal one", "zone", z.Name)
 }
 
 // restoreHistory replays the recorded changes into the engine through its public Applied, with
