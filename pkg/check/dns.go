@@ -111,7 +111,11 @@ func readDelegation(ctx context.Context, o *Options, zc *config.Zone) (*delegati
 		d, err = o.reader().Delegation(ctx, servers, zc.Name)
 		if err == nil {
 			judgeNSTTL(&f, zc, "the parent publishes the delegation", d.NSTTL)
-			f.Message += fmt.Sprintf(" (NS %s; %d DS)", strings.Join(d.NS, " "), len(d.DS))
+			f.Message += fmt.Sprintf(" (NS %s; %d DS", strings.Join(d.NS, " "), len(d.DS))
+			if len(d.DS) > 0 {
+				f.Message += fmt.Sprintf(" with TTL %s", time.Duration(dsTTL(d))*time.Second)
+			}
+			f.Message += ")"
 			if f.Severity != OK {
 				f.Fix = "the parent's TTL is the registry's (.com: 2 days) and cannot be lowered: prefer mode: active-active, where resolvers retry the other provider at once; keep the child's NS TTL low, most resolvers use it"
 			}
@@ -122,6 +126,17 @@ func readDelegation(ctx context.Context, o *Options, zc *config.Zone) (*delegati
 	f.Message = fmt.Sprintf("the delegation could not be read from the parent's servers: %v", err)
 	f.Fix = "check that this host reaches the parent zone's nameservers on port 53 (the NS TTL and DS records are then checked)"
 	return nil, []Finding{f}
+}
+
+// dsTTL is the smallest DS TTL among the parent servers that answered.
+func dsTTL(d delegation.Delegation) uint32 {
+	var ttl uint32
+	for _, v := range d.Answered() {
+		if len(v.DS) > 0 && (ttl == 0 || v.DSTTL < ttl) {
+			ttl = v.DSTTL
+		}
+	}
+	return ttl
 }
 
 // checkDelegationSet compares the NS set at the parent with the one the mode asks for: both
