@@ -21,6 +21,8 @@ type loaded struct {
 	log    *slog.Logger
 	opened map[string]provider.Provider
 	st     *state.Store
+	// progress draws a bar while sync writes (terminals only); nil otherwise.
+	progress *syncProgress
 }
 
 type zoneData struct {

@@ -68,8 +68,14 @@ func hasChanges(plans []*plan.Plan) bool {
 func (l *loaded) run(c *cli.Context, opts tzsync.Options) ([]*plan.Plan, []error) {
 	var plans []*plan.Plan
 	var errs []error
-	syncer := &tzsync.Syncer{Logger: l.log}
 	for _, zd := range l.zones {
+		syncer := &tzsync.Syncer{Logger: l.log}
+		if l.progress != nil {
+			syncer.Progress = l.progress.update
+			if !l.hasZonefile(zd) { // a zone file is rewritten whole on every Apply call
+				syncer.BatchSize = progressBatch
+			}
+		}
 		targets, openErrs := l.zoneTargets(c.Context, zd)
 		errs = append(errs, openErrs...)
 		o := opts

@@ -3,6 +3,7 @@ package main
 import (
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 )
 
@@ -31,8 +32,12 @@ func TestQuickstart(t *testing.T) {
 		t.Fatalf("first plan: exit %d, want %d: %s%s", code, exitChanges, out, stderr)
 	}
 	mustContain(t, "plan", out, "on primary", "on secondary", "_twinzone.example.com.")
-	if code, out, stderr := runCLI(t, "sync", "--config", conf); code != 0 {
+	code, out, stderr = runCLI(t, "sync", "--config", conf)
+	if code != 0 {
 		t.Fatalf("sync: exit %d: %s%s", code, out, stderr)
+	}
+	if strings.ContainsAny(stderr, "█\r") {
+		t.Errorf("a progress bar was drawn although stderr is not a terminal:\n%q", stderr)
 	}
 	for _, p := range []string{"primary", "secondary"} {
 		b, err := os.ReadFile(filepath.Join(dir, "examples/quickstart", p, "example.com.zone"))

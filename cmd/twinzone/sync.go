@@ -29,7 +29,11 @@ func syncCommand() *cli.Command {
 				return withCode(exitError, err)
 			}
 			defer unlock()
+			if !c.Bool("dry-run") {
+				l.progress = newSyncProgress(c)
+			}
 			plans, errs := l.run(c, tzsync.Options{DryRun: c.Bool("dry-run"), Force: c.Bool("force")})
+			l.progress.finish()
 			if err := renderPlans(c, c.App.Writer, "text", plans); err != nil {
 				errs = append(errs, err)
 			}

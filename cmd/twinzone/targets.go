@@ -48,3 +48,13 @@ func (l *loaded) openProvider(ctx context.Context, name string) (provider.Provid
 	l.opened[name] = p
 	return p, nil
 }
+
+// hasZonefile reports whether a zone is served by a zonefile provider.
+func (l *loaded) hasZonefile(zd zoneData) bool {
+	for _, name := range zd.cfg.Providers() {
+		if p, ok := l.cfg.Providers[name]; ok && p.Zonefile != nil {
+			return true
+		}
+	}
+	return false
+}

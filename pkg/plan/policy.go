@@ -81,9 +81,15 @@ func (NoDeleteAll) Check(p *Plan) error {
 	}
 	deletes := 0
 	for _, c := range p.Changes {
-		if c.Action == Delete && !p.IsStamp(c) {
-			deletes++
+		if p.IsStamp(c) {
+			continue
 		}
+		if c.Action != Delete {
+			// Something managed remains: a first sync that replaces a provider's stray
+			// records is not an empty zone file.
+			return nil
+		}
+		deletes++
 	}
 	if deletes < p.Existing {
 		return nil

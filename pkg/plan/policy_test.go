@@ -77,6 +77,11 @@ func TestNoDeleteAll(t *testing.T) {
 	if err := (NoDeleteAll{}).Check(planWith(t, 0, 0, 0, 0)); err != nil {
 		t.Errorf("nothing: %v", err)
 	}
+	// a first sync into a provider holding only a stray record: everything existing goes,
+	// but the zone is far from empty
+	if err := (NoDeleteAll{}).Check(planWith(t, 1, 0, 1, 50)); err != nil {
+		t.Errorf("deleting 1 of 1 while creating 50: %v", err)
+	}
 	// a zone file reduced to its SOA against a provider with records
 	err := Check(planWith(t, 20, 0, 20, 0), DefaultPolicies()...)
 	if !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "deletes all 20") {

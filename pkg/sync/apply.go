@@ -82,6 +82,9 @@ func (r *run) applyRecords(ctx context.Context, changes []plan.Change) (int, err
 			}
 			applied += len(b)
 			r.log.Debug("applied", "changes", len(b), "total", applied)
+			if r.s.Progress != nil {
+				r.s.Progress(r.t.Name, applied, len(changes))
+			}
 		}
 	}
 	return applied, nil

@@ -35,6 +35,10 @@ type Syncer struct {
 	// BatchSize caps the changes given to one Apply call; 0 gives each phase to the provider in
 	// one call and lets it batch by its own limits.
 	BatchSize int
+	// Progress, when set, is called after every successful Apply call with the changes applied
+	// so far and the total for that target (the stamp aside). It is called from the targets'
+	// goroutines concurrently, and must be quick.
+	Progress func(target string, applied, total int)
 }
 
 // Target is one provider to converge.
