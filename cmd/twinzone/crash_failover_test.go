@@ -233,8 +233,42 @@ zones:
 	if got := parentNS(t, parentAddr); !slices.Equal(got, failed) {
 		t.Fatalf("the parent publishes %v, want the failover set %v", got, failed)
 	}
+	// Re-running the failover finds the change already made and brings the state file up to
+	// date instead of leaving it at "normal".
+	if code, out, stderr := runCLI(t, "failover", "--config", conf, "--yes"); code != 0 {
+		t.Fatalf("failover again: exit %d\n%s%s", code, out, stderr)
+	}
+	if mode := stateMode(t, stateDir); mode != state.ModeFailedOver {
+		t.Fatalf("after re-running failover the state file says %q, want %q", mode, state.ModeFailedOver)
+	}
+	// Same start for failback: the state says normal, the parent publishes the failover set.
+	for f, b := range saved {
+		if err := os.WriteFile(filepath.Join(stateDir, f), b, 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
 	code, out, stderr := runCLI(t, "failback", "--config", conf, "--yes")
 	if got := parentNS(t, parentAddr); code != 0 || !slices.Equal(got, normal) {
 		t.Fatalf("failback after a crash that left the state behind the parent: exit %d, the parent publishes %v, want %v\n%s%s", code, got, normal, out, stderr)
 	}
+	if mode := stateMode(t, stateDir); mode != state.ModeNormal {
+		t.Fatalf("after failback the state file says %q, want %q", mode, state.ModeNormal)
+	}
+}
+
+func stateMode(t *testing.T, dir string) string {
+	t.Helper()
+	st, err := state.Open(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, err := st.Load()
+	if err != nil {
+		t.Fatal(err)
+	}
+	zs, ok := s.Zones["example.test."]
+	if !ok {
+		return ""
+	}
+	return zs.Mode
 }

@@ -7,6 +7,7 @@ import (
 	"maps"
 	"net/netip"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
@@ -172,6 +173,7 @@ func (z *Zone) initCurrent(ctx context.Context) {
 		if err == nil {
 			if ps := z.engine.ProvidersOf(names); len(ps) > 0 {
 				z.engine.SetCurrent(ps)
+				z.reconcileState(ctx, names, "registrar")
 				return
 			}
 		} else {
@@ -183,6 +185,7 @@ func (z *Zone) initCurrent(ctx context.Context) {
 		if err == nil {
 			if ps := z.engine.ProvidersOf(d.NS); len(ps) > 0 {
 				z.engine.SetCurrent(ps)
+				z.reconcileState(ctx, d.NS, "parent")
 				return
 			}
 		} else {
@@ -198,6 +201,42 @@ func (z *Zone) initCurrent(ctx context.Context) {
 		}
 	}
 	z.c.log.Warn("current delegation unknown; assuming the normal one", "zone", z.Name)
+}
+
+// reconcileState writes the delegation seen at source into the state file when the file says
+// otherwise (a failover or failback killed after the registrar accepted it), and journals it.
+// The failover counters are left alone: the interrupted change was never counted.
+func (z *Zone) reconcileState(ctx context.Context, names []string, source string) {
+	names = delegation.Normalize(names)
+	cur, normal := z.engine.Current(), z.engine.Normal()
+	mode, failed := state.ModeNormal, ""
+	if !slices.Equal(cur, normal) {
+		mode = state.ModeFailedOver
+		for _, p := range normal {
+			if !slices.Contains(cur, p) {
+				failed = p
+			}
+		}
+	}
+	changed := false
+	err := z.c.opts.Store.Update(func(s *state.State) error {
+		zs := s.Zone(z.Name)
+		if slices.Equal(delegation.Normalize(zs.Delegation), names) && (zs.Mode == mode || (zs.Mode == "" && mode == state.ModeNormal)) {
+			return nil
+		}
+		changed = true
+		zs.Delegation, zs.Mode, zs.FailedProvider = names, mode, failed
+		return nil
+	})
+	if err != nil {
+		z.c.log.Warn("state not updated", "zone", z.Name, "err", err)
+		return
+	}
+	if changed {
+		z.journal(failover.Event{Time: time.Now(), Zone: z.Name, Kind: "reconcile",
+			Message:  "state file updated to the delegation the " + source + " holds: " + strings.Join(names, " ") + " (" + mode + ")",
+			Evidence: map[string]any{"source": source, "nameservers": names, "mode": mode}})
+	}
 }
 
 // restoreHistory replays the recorded changes into the engine through its public Applied, with
