@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"unicode/utf8"
 
 	"github.com/miekg/dns"
 )
@@ -194,6 +195,10 @@ func (p *parser) add(rr dns.RR, fp filePos) {
 		return
 	}
 	name := strings.ToLower(h.Name) // miekg returns absolute names
+	if !readableName(name) {
+		p.errs.add(p.where(fp), "owner %q is not a valid name: write bytes outside UTF-8 as \\DDD escapes", name)
+		return
+	}
 	if h.Rrtype == dns.TypeSOA && p.firstSOA == "" {
 		p.firstSOA = name
 	}
@@ -249,12 +254,18 @@ func (p *parser) emptyValue(rr dns.RR) string {
 func rereads(name string, rr dns.RR, v string) bool {
 	h := rr.Header()
 	switch v := rr.(type) {
-	case *dns.A, *dns.AAAA, *dns.CNAME, *dns.NS, *dns.PTR, *dns.TXT: // empty values are caught before
+	case *dns.A, *dns.AAAA, *dns.TXT: // empty values are caught before
 		return true
+	case *dns.CNAME:
+		return readableName(v.Target)
+	case *dns.NS:
+		return readableName(v.Ns)
+	case *dns.PTR:
+		return readableName(v.Ptr)
 	case *dns.MX:
-		return v.Mx != ""
+		return v.Mx != "" && readableName(v.Mx)
 	case *dns.SRV:
-		return v.Target != ""
+		return v.Target != "" && readableName(v.Target)
 	}
 	const sentinel = "twinzone-sentinel."
 	text := name + "\t" + itoa(h.Ttl) + "\tIN\t" + TypeString(h.Rrtype) + "\t" + v + "\n" +
@@ -270,6 +281,18 @@ func rereads(name string, rr dns.RR, v string) bool {
 	}
 	_, more := zp.Next()
 	return !more && zp.Err() == nil
+}
+
+// readableName reports whether a name reads back as the same name once printed. miekg/dns
+// keeps raw bytes that are not UTF-8 as they are, but prints each as U+FFFD (\239\191\189),
+// which is other data and can overflow the 63-byte label limit (found by FuzzParse); write
+// such bytes as \DDD escapes instead.
+func readableName(name string) bool {
+	if !utf8.ValidString(name) {
+		return false
+	}
+	_, ok := dns.IsDomainName(name)
+	return ok
 }
 
 // merge adds the values of a later run (read at fp) to s, first read at first.
