@@ -1,0 +1,90 @@
+package drill
+
+import (
+	"context"
+	"fmt"
+	"os"
+	"path/filepath"
+	"testing"
+	"time"
+
+	"github.com/gofrs/flock"
+
+	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
+)
+
+// Addresses of the drill's lab: every server on port 53 of its own loopback address (a
+// delegation cannot carry a port). They differ from the failover lab of cmd/twinzone
+// (127.0.0.1-4) except BIND's, which can bind only 127.0.0.1: see LockPort53.
+const (
+	ParentIP    = "127.0.0.12" // Knot: the parent zone test. (the rfc2136 registrar)
+	PrimaryIP   = "127.0.0.1"  // BIND: primary of example.test.
+	SecondaryIP = "127.0.0.13" // Knot: secondary of example.test.
+	ResolverIP  = "127.0.0.14" // Unbound: stub zone test. -> the parent
+)
+
+// Short lab TTLs, so that switch mode converges in seconds (real delegations: 172800 s).
+const (
+	// DelegationTTL is the TTL of the parent's NS and glue records for example.test.
+	DelegationTTL = 2 * time.Second
+	// ResolverCacheMaxTTL is Unbound's cache-max-ttl (and cache-max-negative-ttl).
+	ResolverCacheMaxTTL = 2 * time.Second
+	// ResolverInfraTTL is Unbound's infra-host-ttl (how long it remembers a server's RTT or
+	// that it timed out).
+	ResolverInfraTTL = 2 * time.Second
+)
+
+// Port53Lock is the file every test that serves on port 53 of 127.0.0.1 locks (BIND cannot
+// bind another loopback address, and go test runs packages in parallel).
+const Port53Lock = "/tmp/twinzone-port53.lock"
+
+// LockPort53 takes Port53Lock for the rest of the test (released on t.Cleanup), waiting at
+// most 3 minutes.
+func LockPort53(t testing.TB) {
+	t.Helper()
+	lk := flock.New(Port53Lock)
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	ok, err := lk.TryLockContext(ctx, 200*time.Millisecond)
+	if err != nil || !ok {
+		t.Fatalf("lock %s (another test serving on port 53): ok=%v err=%v", Port53Lock, ok, err)
+	}
+	t.Cleanup(func() { _ = lk.Unlock() })
+}
+
+// Lab is the drill's running servers and the directory of its twinzone.yaml.
+type Lab struct {
+	Mode                                 string
+	Parent, Primary, Secondary, Resolver *dnsserver.Server
+	Dir                                  string
+	Key                                  dnsserver.TSIG
+}
+
+// unboundExtra is the resolver's short-cache configuration.
+func unboundExtra() string {
+	c := int(ResolverCacheMaxTTL / time.Second)
+	return fmt.Sprintf(`    cache-max-ttl: %d
+    cache-max-negative-ttl: %d
+    infra-host-ttl: %d
+    prefetch: no
+`, c, c, int(ResolverInfraTTL/time.Second))
+}
+
+// StartLab starts the four servers of mode's lab (stopped on t.Cleanup) and writes the zone
+// file into a temporary directory. The caller holds LockPort53.
+func StartLab(t testing.TB, mode string) *Lab {
+	t.Helper()
+	key := dnsserver.TestKey
+	l := &Lab{Mode: mode, Key: key, Dir: t.TempDir()}
+	l.Parent = dnsserver.StartKnot(t, dnsserver.Options{IP: ParentIP, Port: 53, Key: &key,
+		Zones: []dnsserver.Zone{{Origin: ParentZone, Text: parentZone(mode == "active-active")}}})
+	child := []dnsserver.Zone{{Origin: Zone, Text: childZone}}
+	l.Primary = dnsserver.StartBIND(t, dnsserver.Options{IP: PrimaryIP, Port: 53, Key: &key, Zones: child})
+	l.Secondary = dnsserver.StartKnot(t, dnsserver.Options{IP: SecondaryIP, Port: 53, Key: &key, Zones: child})
+	l.Resolver = dnsserver.StartUnbound(t, dnsserver.UnboundOptions{IP: ResolverIP, Port: 53,
+		Stubs: []dnsserver.Upstream{{Name: ParentZone, Addrs: []string{ParentIP}}}, Extra: unboundExtra()})
+	if err := os.WriteFile(filepath.Join(l.Dir, "example.test.zone"), []byte(zoneFile), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return l
+}
