@@ -3,9 +3,7 @@ package demo
 import (
 	"crypto/rand"
 	"encoding/base64"
-	"errors"
 	"fmt"
-	"net/netip"
 	"os"
 	"path/filepath"
 	"strings"
@@ -134,7 +132,7 @@ ns1.example A 127.0.0.1
 	}
 	zc, ok := l.cfg.Zone(Zone)
 	if !ok {
-		return nil, errors.New("generated config has no zone " + Zone)
+		return nil, fmt.Errorf("generated config has no zone %q", Zone)
 	}
 	l.zc = zc
 	if l.desired, err = zone.ParseFile(zc.File, zc.Name); err != nil {
@@ -200,8 +198,6 @@ func (l *lab) nsPorts() map[string]uint16 {
 	}
 	return out
 }
-
-func (l *lab) parentAddrs() []netip.AddrPort { return []netip.AddrPort{l.parent.Addr()} }
 
 // close stops the servers and removes the temporary directory.
 func (l *lab) close() {

@@ -17,9 +17,6 @@ type timeline struct {
 
 func newTimeline(out io.Writer) *timeline { return &timeline{out: out, start: time.Now()} }
 
-// since returns the elapsed time of t on the timeline.
-func (tl *timeline) since(t time.Time) time.Duration { return t.Sub(tl.start) }
-
 // logf prints one timeline line stamped with the current elapsed time.
 func (tl *timeline) logf(format string, args ...any) {
 	tl.mu.Lock()
