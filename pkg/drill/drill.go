@@ -52,8 +52,8 @@ type Options struct {
 	// watched [3 s].
 	Hold time.Duration
 	// Settle is how long after the parent published the new set the outage still counts, for
-	// resolvers to drop the old delegation [DelegationTTL + 1 s: Unbound counts TTLs in whole
-	// seconds].
+	// resolvers to drop the old delegation [DelegationTTL + ResolverServfailHold + 1 s, as
+	// Unbound counts TTLs in whole seconds].
 	Settle time.Duration
 	Logger *slog.Logger // libraries' logs; nil discards
 }
@@ -72,7 +72,7 @@ func (o Options) withDefaults(l *Lab) Options {
 	def(&o.LoadPeriod, 100*time.Millisecond)
 	def(&o.QueryTimeout, time.Second)
 	def(&o.Hold, 3*time.Second)
-	def(&o.Settle, DelegationTTL+time.Second)
+	def(&o.Settle, DelegationTTL+ResolverServfailHold+time.Second)
 	if o.FailAfter <= 0 {
 		o.FailAfter = 3
 	}
@@ -111,7 +111,7 @@ func Run(ctx context.Context, lab *Lab, o Options) (Report, error) {
 	d := &drill{o: o, lab: lab, start: time.Now()}
 	d.rep = &Report{Mode: o.Mode, Interval: o.Interval, ProbeTimeout: o.Timeout, FailAfter: o.FailAfter,
 		LoadPeriod: o.LoadPeriod, QueryTimeout: o.QueryTimeout, Names: len(queries), Settle: o.Settle,
-		DelegationTTL: DelegationTTL, CacheMaxTTL: ResolverCacheMaxTTL, InfraTTL: ResolverInfraTTL}
+		DelegationTTL: DelegationTTL, RecordTTL: RecordTTL, CacheMaxTTL: ResolverCacheMaxTTL, InfraTTL: ResolverInfraTTL}
 	err := d.run(ctx)
 	d.rep.Total = time.Since(d.start)
 	d.rep.Timeline = d.timeline
@@ -217,6 +217,10 @@ func (d *drill) run(ctx context.Context) error {
 	d.rep.During = tally(samples, killed, settled)
 	d.rep.After = tally(samples, settled, back)
 	d.rep.Failback = tally(samples, back, end)
+	d.rep.LoadStart = loadStart.Sub(d.start)
+	for t := loadStart; t.Before(end); t = t.Add(time.Second) {
+		d.rep.PerSecond = append(d.rep.PerSecond, tally(samples, t, t.Add(time.Second)))
+	}
 	return d.check(ctx)
 }
 

@@ -26,12 +26,23 @@ const (
 // Short lab TTLs, so that switch mode converges in seconds (real delegations: 172800 s).
 const (
 	// DelegationTTL is the TTL of the parent's NS and glue records for example.test.
-	DelegationTTL = 2 * time.Second
+	DelegationTTL = 3 * time.Second
+	// RecordTTL is the TTL of the zone's records (zoneFile's $TTL).
+	RecordTTL = time.Second
 	// ResolverCacheMaxTTL is Unbound's cache-max-ttl (and cache-max-negative-ttl).
-	ResolverCacheMaxTTL = 2 * time.Second
+	ResolverCacheMaxTTL = 3 * time.Second
 	// ResolverInfraTTL is Unbound's infra-host-ttl (how long it remembers a server's RTT or
 	// that it timed out).
-	ResolverInfraTTL = 2 * time.Second
+	ResolverInfraTTL = 3 * time.Second
+	// ResolverMaxRTT (infra-cache-max-rtt) and ResolverMaxSent (max-sent-count) bound how long
+	// Unbound keeps retrying the dead primary for a name: without them a resolution that began
+	// with the old delegation retries it for many seconds, and every client query for that
+	// name joins it, so switch mode would not recover until the primary came back.
+	ResolverMaxRTT  = 500 * time.Millisecond
+	ResolverMaxSent = 6
+	// ResolverServfailHold is how long Unbound 1.17 answers SERVFAIL from its cache after a
+	// failed resolution (NORR_TTL, not configurable).
+	ResolverServfailHold = 5 * time.Second
 )
 
 // Port53Lock is the file every test that serves on port 53 of 127.0.0.1 locks (BIND cannot
@@ -67,7 +78,9 @@ func unboundExtra() string {
     cache-max-negative-ttl: %d
     infra-host-ttl: %d
     prefetch: no
-`, c, c, int(ResolverInfraTTL/time.Second))
+    infra-cache-max-rtt: %d
+    max-sent-count: %d
+`, c, c, int(ResolverInfraTTL/time.Second), ResolverMaxRTT.Milliseconds(), ResolverMaxSent)
 }
 
 // StartLab starts the four servers of mode's lab (stopped on t.Cleanup) and writes the zone
@@ -78,9 +91,14 @@ func StartLab(t testing.TB, mode string) *Lab {
 	l := &Lab{Mode: mode, Key: key, Dir: t.TempDir()}
 	l.Parent = dnsserver.StartKnot(t, dnsserver.Options{IP: ParentIP, Port: 53, Key: &key,
 		Zones: []dnsserver.Zone{{Origin: ParentZone, Text: parentZone(mode == "active-active")}}})
-	child := []dnsserver.Zone{{Origin: Zone, Text: childZone}}
-	l.Primary = dnsserver.StartBIND(t, dnsserver.Options{IP: PrimaryIP, Port: 53, Key: &key, Zones: child})
-	l.Secondary = dnsserver.StartKnot(t, dnsserver.Options{IP: SecondaryIP, Port: 53, Key: &key, Zones: child})
+	primaryNS, secondaryNS := []string{PrimaryNS, SecondNS}, []string{PrimaryNS, SecondNS}
+	if mode != "active-active" {
+		primaryNS, secondaryNS = []string{PrimaryNS}, []string{SecondNS}
+	}
+	l.Primary = dnsserver.StartBIND(t, dnsserver.Options{IP: PrimaryIP, Port: 53, Key: &key,
+		Zones: []dnsserver.Zone{{Origin: Zone, Text: childZone(primaryNS...)}}})
+	l.Secondary = dnsserver.StartKnot(t, dnsserver.Options{IP: SecondaryIP, Port: 53, Key: &key,
+		Zones: []dnsserver.Zone{{Origin: Zone, Text: childZone(secondaryNS...)}}})
 	l.Resolver = dnsserver.StartUnbound(t, dnsserver.UnboundOptions{IP: ResolverIP, Port: 53,
 		Stubs: []dnsserver.Upstream{{Name: ParentZone, Addrs: []string{ParentIP}}}, Extra: unboundExtra()})
 	if err := os.WriteFile(filepath.Join(l.Dir, "example.test.zone"), []byte(zoneFile), 0o600); err != nil {

@@ -2,7 +2,9 @@ package drill
 
 import (
 	"context"
+	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 	"sync"
@@ -110,7 +112,12 @@ func (l *load) resolve(q query) sample {
 	s.Latency = time.Since(s.Start)
 	switch {
 	case err != nil:
-		s.Err = "error: " + err.Error()
+		var ne net.Error
+		if errors.As(err, &ne) && ne.Timeout() {
+			s.Err = fmt.Sprintf("no answer within %s", l.timeout)
+		} else {
+			s.Err = "error: " + err.Error()
+		}
 	case r.Rcode != dns.RcodeSuccess:
 		s.Err = q.Name + " " + q.Type + ": rcode " + dns.RcodeToString[r.Rcode]
 	default:
@@ -138,6 +145,8 @@ type Tally struct {
 	MaxLatency time.Duration
 	// FirstError is the first failure's reason ("" without failures).
 	FirstError string
+	// Errors counts the failures by reason.
+	Errors map[string]int
 }
 
 // Share is the fraction of successful resolutions (1 when there were none).
@@ -166,8 +175,14 @@ func tally(samples []sample, from, to time.Time) Tally {
 		if s.OK {
 			t.OK++
 			t.MaxLatency = max(t.MaxLatency, s.Latency)
-		} else if t.FirstError == "" {
-			t.FirstError = s.Err
+		} else {
+			if t.FirstError == "" {
+				t.FirstError = s.Err
+			}
+			if t.Errors == nil {
+				t.Errors = map[string]int{}
+			}
+			t.Errors[s.Err]++
 		}
 	}
 	return t

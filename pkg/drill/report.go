@@ -1,7 +1,10 @@
 package drill
 
 import (
+	"cmp"
 	"fmt"
+	"maps"
+	"slices"
 	"strings"
 	"text/tabwriter"
 	"time"
@@ -24,6 +27,7 @@ type Report struct {
 	LoadPeriod, QueryTimeout time.Duration
 	Names                    int
 	DelegationTTL            time.Duration // parent NS and glue TTL
+	RecordTTL                time.Duration // the zone's records
 	CacheMaxTTL, InfraTTL    time.Duration // Unbound cache-max-ttl, infra-host-ttl
 	Settle                   time.Duration // outage end = parent published + Settle
 
@@ -38,6 +42,11 @@ type Report struct {
 	// stopped; during the outage (stop -> parent published + Settle); after it (until the
 	// primary restarted); and from the restart through failback to the end.
 	Before, During, After, Failback Tally
+
+	// PerSecond tallies the resolutions by the second they started in, from LoadStart
+	// (measured from the start of the drill, like Timeline).
+	LoadStart time.Duration
+	PerSecond []Tally
 
 	Total    time.Duration
 	Timeline []Event
@@ -64,8 +73,11 @@ func Table(reports ...Report) string {
 	row("probe interval / timeout / fail_after", func(r Report) string {
 		return fmt.Sprintf("%s / %s / %d", r.Interval, r.ProbeTimeout, r.FailAfter)
 	})
-	row("delegation NS TTL; Unbound cache-max-ttl, infra-host-ttl", func(r Report) string {
-		return fmt.Sprintf("%s; %s, %s", r.DelegationTTL, r.CacheMaxTTL, r.InfraTTL)
+	row("TTL delegation / records; Unbound cache-max-ttl, infra-host-ttl", func(r Report) string {
+		return fmt.Sprintf("%s / %s; %s, %s", r.DelegationTTL, r.RecordTTL, r.CacheMaxTTL, r.InfraTTL)
+	})
+	row("Unbound infra-cache-max-rtt, max-sent-count; SERVFAIL hold", func(r Report) string {
+		return fmt.Sprintf("%s, %d; %s", ResolverMaxRTT, ResolverMaxSent, ResolverServfailHold)
 	})
 	row("load: names every period, timeout", func(r Report) string {
 		return fmt.Sprintf("%d every %s, %s", r.Names, r.LoadPeriod, r.QueryTimeout)
@@ -94,12 +106,27 @@ func (r Report) TimelineString() string {
 	for _, e := range r.Timeline {
 		fmt.Fprintf(&b, "%8s  %s\n", secs(e.At), e.Text)
 	}
+	if len(r.PerSecond) > 0 {
+		fmt.Fprintf(&b, "successful resolutions per second from %s:", secs(r.LoadStart))
+		for _, t := range r.PerSecond {
+			fmt.Fprintf(&b, " %d/%d", t.OK, t.Total)
+		}
+		b.WriteString("\n")
+	}
 	for _, p := range []struct {
 		name string
 		t    Tally
 	}{{"before", r.Before}, {"during", r.During}, {"after", r.After}, {"failback", r.Failback}} {
 		if p.t.FirstError != "" {
 			fmt.Fprintf(&b, "first failure %s: %s\n", p.name, p.t.FirstError)
+		}
+		reasons := slices.Collect(maps.Keys(p.t.Errors))
+		slices.SortFunc(reasons, func(a, b string) int { return cmp.Compare(p.t.Errors[b], p.t.Errors[a]) })
+		for i, reason := range reasons {
+			if i == 5 {
+				break
+			}
+			fmt.Fprintf(&b, "  %s: %dx %s\n", p.name, p.t.Errors[reason], reason)
 		}
 	}
 	return b.String()

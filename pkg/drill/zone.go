@@ -14,9 +14,11 @@ const (
 	SecondNS   = "ns2.example.test."
 )
 
-// zoneFile is the desired zone twinzone syncs to both providers.
+// zoneFile is the desired zone twinzone syncs to both providers. Its records live for
+// RecordTTL, less than the delegation (as in the field: 300 s against 172800 s), so that
+// resolvers ask the servers of the delegation they have cached during the outage.
 const zoneFile = `$ORIGIN example.test.
-$TTL 60
+$TTL 1
 @ 60 IN SOA ns1.example.test. hostmaster.example.test. 1 7200 3600 1209600 60
 @ IN NS ns1.example.test.
 @ IN NS ns2.example.test.
@@ -41,15 +43,20 @@ var queries = []query{
 	{"blog." + Zone, "A"}, {"vpn." + Zone, "A"}, {"cdn." + Zone, "A"}, {Zone, "MX"}, {"lists." + Zone, "MX"},
 }
 
-// childZone is what each provider serves before the first sync: SOA, both NS and their
-// addresses (the apex NS of an active-active zone names both providers).
-const childZone = `$ORIGIN example.test.
-@ 60 IN SOA ns1.example.test. hostmaster.example.test. 1 7200 3600 1209600 60
-@ 60 IN NS ns1.example.test.
-@ 60 IN NS ns2.example.test.
-ns1 60 IN A 127.0.0.1
-ns2 60 IN A 127.0.0.13
-`
+// childZone is what a provider serves before the first sync: SOA, apex NS and the
+// nameservers' addresses. The apex NS (which twinzone does not manage here) of an
+// active-active zone names both providers; in switch mode each provider names only its own
+// nameserver, as hosted providers do, so a resolver that learnt the child's NS set cannot
+// fall back to the other provider on its own.
+func childZone(ns ...string) string {
+	var b strings.Builder
+	b.WriteString("$ORIGIN example.test.\n@ 60 IN SOA ns1.example.test. hostmaster.example.test. 1 7200 3600 1209600 60\n")
+	for _, n := range ns {
+		fmt.Fprintf(&b, "@ 60 IN NS %s\n", n)
+	}
+	fmt.Fprintf(&b, "ns1 60 IN A %s\nns2 60 IN A %s\n", PrimaryIP, SecondaryIP)
+	return b.String()
+}
 
 // parentZone delegates example.test. to the normal set of the mode, with DelegationTTL.
 func parentZone(activeActive bool) string {
