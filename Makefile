@@ -6,7 +6,7 @@ PKGS    ?= ./...
 TEST_DEBS := bind9 knot unbound dnsutils knot-dnsutils
 TEST_BINS := named knotd unbound dig kdig
 
-.PHONY: build test test-deps lint bench demo fuzz clean
+.PHONY: build test test-deps lint bench demo drill fuzz clean
 
 build:
 	$(GO) build -o $(BIN) ./cmd/twinzone
@@ -59,6 +59,12 @@ demo: build
 # Regenerates docs/cli.md from the CLI (TestCLIDocs fails when it is stale).
 docs:
 	$(GO) test ./cmd/twinzone -run TestCLIDocs -count=1 -update
+
+# The outage drill on real BIND, Knot and Unbound (port 53 of 127.0.0.x: needs root or
+# CAP_NET_BIND_SERVICE); prints detection times and resolution success per mode. `make test`
+# runs the same test.
+drill: test-deps
+	TWINZONE_DRILL_OUT=/dev/stdout $(GO) test -count=1 -run TestDrill -v ./pkg/drill/
 
 clean:
 	rm -rf bin

@@ -112,6 +112,7 @@ func TestFailoverLab(t *testing.T) {
 	if testing.Short() {
 		t.Skip("lab test: -short")
 	}
+	dnsserver.LockPort53(t) // pkg/drill also runs BIND on 127.0.0.1:53
 	for _, mode := range []string{"switch", "active-active"} {
 		t.Run(mode, func(t *testing.T) { failoverLab(t, mode) })
 	}

@@ -2,7 +2,6 @@ package drill
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -42,7 +41,7 @@ func (d *drill) load() error {
 	}
 	zc, ok := cfg.Zone(Zone)
 	if !ok {
-		return errors.New("config has no zone " + Zone)
+		return fmt.Errorf("config has no zone %q", Zone)
 	}
 	d.cfg, d.zc = cfg, zc
 	if d.want, err = zone.ParseFile(zc.File, zc.Name); err != nil {

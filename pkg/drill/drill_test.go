@@ -5,6 +5,8 @@ import (
 	"os"
 	"testing"
 	"time"
+
+	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
 )
 
 // TestDrill runs the drill on real servers once per mode and checks its own figures (issue
@@ -13,7 +15,7 @@ func TestDrill(t *testing.T) {
 	if testing.Short() {
 		t.Skip("drill: -short")
 	}
-	LockPort53(t)
+	dnsserver.LockPort53(t)
 	var reports []Report
 	for _, mode := range []string{"active-active", "switch"} {
 		t.Run(mode, func(t *testing.T) {

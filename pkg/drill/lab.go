@@ -1,21 +1,18 @@
 package drill
 
 import (
-	"context"
 	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
 	"time"
 
-	"github.com/gofrs/flock"
-
 	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
 )
 
 // Addresses of the drill's lab: every server on port 53 of its own loopback address (a
 // delegation cannot carry a port). They differ from the failover lab of cmd/twinzone
-// (127.0.0.1-4) except BIND's, which can bind only 127.0.0.1: see LockPort53.
+// (127.0.0.1-4) except BIND's, which can bind only 127.0.0.1: see dnsserver.LockPort53.
 const (
 	ParentIP    = "127.0.0.12" // Knot: the parent zone test. (the rfc2136 registrar)
 	PrimaryIP   = "127.0.0.1"  // BIND: primary of example.test.
@@ -45,24 +42,6 @@ const (
 	ResolverServfailHold = 5 * time.Second
 )
 
-// Port53Lock is the file every test that serves on port 53 of 127.0.0.1 locks (BIND cannot
-// bind another loopback address, and go test runs packages in parallel).
-const Port53Lock = "/tmp/twinzone-port53.lock"
-
-// LockPort53 takes Port53Lock for the rest of the test (released on t.Cleanup), waiting at
-// most 3 minutes.
-func LockPort53(t testing.TB) {
-	t.Helper()
-	lk := flock.New(Port53Lock)
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	ok, err := lk.TryLockContext(ctx, 200*time.Millisecond)
-	if err != nil || !ok {
-		t.Fatalf("lock %s (another test serving on port 53): ok=%v err=%v", Port53Lock, ok, err)
-	}
-	t.Cleanup(func() { _ = lk.Unlock() })
-}
-
 // Lab is the drill's running servers and the directory of its twinzone.yaml.
 type Lab struct {
 	Mode                                 string
@@ -84,7 +63,7 @@ func unboundExtra() string {
 }
 
 // StartLab starts the four servers of mode's lab (stopped on t.Cleanup) and writes the zone
-// file into a temporary directory. The caller holds LockPort53.
+// file into a temporary directory. The caller holds dnsserver.LockPort53.
 func StartLab(t testing.TB, mode string) *Lab {
 	t.Helper()
 	key := dnsserver.TestKey
