@@ -306,12 +306,13 @@ func parentNS(t *testing.T, parent []netip.AddrPort) []string {
 	return []string{"error: " + err.Error()}
 }
 
-// resolveA asks the resolver (RD=1) for name's A record, retrying for a few seconds while the
-// resolver gives up on the dead server.
+// resolveA asks the resolver (RD=1) for name's A record, retrying for up to 20 s while the
+// resolver gives up on the dead server (Unbound also answers SERVFAIL from its cache for about
+// 5 s after a failed lookup, and a loaded machine slows all of it down).
 func resolveA(resolver, name string) (string, error) {
 	c := &dns.Client{Timeout: 3 * time.Second}
 	var last error
-	for range 5 {
+	for deadline := time.Now().Add(20 * time.Second); time.Now().Before(deadline); {
 		m := new(dns.Msg)
 		m.SetQuestion(name, dns.TypeA)
 		r, _, err := c.Exchange(m, resolver)
