@@ -96,6 +96,7 @@ func commands() []*cli.Command {
 		runCommand(),
 		demoCommand(),
 		checkCommand(),
+		completionCommand(),
 		docsCommand(),
 	}
 }
