@@ -30,15 +30,26 @@ const child = "child.test."
 func startParent(t *testing.T, ns ...string) *fakeParent {
 	t.Helper()
 	p := &fakeParent{ns: ns}
-	pc, err := net.ListenPacket("udp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	ap := pc.LocalAddr().(*net.UDPAddr).AddrPort()
-	l, err := net.Listen("tcp", ap.String())
-	if err != nil {
+	// One port for UDP and TCP: a free UDP port may be taken on TCP, so try a few.
+	var (
+		pc net.PacketConn
+		l  net.Listener
+		ap netip.AddrPort
+	)
+	for attempt := 0; ; attempt++ {
+		var err error
+		pc, err = net.ListenPacket("udp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		ap = pc.LocalAddr().(*net.UDPAddr).AddrPort()
+		if l, err = net.Listen("tcp", ap.String()); err == nil {
+			break
+		}
 		pc.Close()
-		t.Skipf("tcp port %d taken: %v", ap.Port(), err)
+		if attempt == 9 {
+			t.Fatalf("no port free for both UDP and TCP after 10 tries: %v", err)
+		}
 	}
 	p.addr = netip.AddrPortFrom(ap.Addr().Unmap(), ap.Port())
 	var wg sync.WaitGroup
