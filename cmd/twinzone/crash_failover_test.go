@@ -51,31 +51,7 @@ func checkFailoverEvents(t *testing.T, evs []state.Event) (done int) {
 // failover, the parent publishes the old or the new NS set (never none, never a mix), and
 // running `twinzone failover` again converges (then `failback` restores the normal set).
 func TestCrashDuringFailover(t *testing.T) {
-	key := dnsserver.TestKey
-	parent := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: crashParentZone}}})
-	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}
-	bind := dnsserver.StartBIND(t, dnsserver.Options{Key: &key, Zones: child})
-	knot := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: child})
-
-	dir := t.TempDir()
-	t.Setenv("TZ_CRASH_TSIG", key.Secret)
-	cfg := fmt.Sprintf(`state_dir: state
-providers:
-  bind: {type: rfc2136, server: "%[1]s", key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
-  knot: {type: rfc2136, server: "%[2]s", key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
-registrars:
-  parent: {type: rfc2136, server: "%[3]s", zone: test., key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
-zones:
-  - name: example.test.
-    file: example.test.zone
-    primary:   {provider: bind, nameservers: ["ns1.example.test.=%[1]s"]}
-    secondary: {provider: knot, nameservers: ["ns2.example.test.=%[2]s"]}
-    registrar: parent
-    mode: switch
-    probe: {interval: 1s, timeout: 500ms, fail_after: 2, recover_after: 1, quorum: all, tcp_every: 0}
-    failover: {auto: false, cooldown: 0s, max_per_day: 1000, failback: manual, require_in_sync: true, propagation_timeout: 10s}
-`, bind.Addr, knot.Addr, parent.Addr, key.Name)
-	writeFiles(t, dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})
+	dir, parent := startCrashLab(t)
 	conf := filepath.Join(dir, "twinzone.yaml")
 	stateDir := filepath.Join(dir, "state")
 	parentAddr := []netip.AddrPort{parent.AddrPort()}
@@ -181,29 +157,7 @@ func runAgain(t *testing.T, it int, args ...string) {
 // registrar and the parent, so failback answered "nothing to do: normal delegation already in
 // place" and left the parent on the failover set.
 func TestCrashAfterRegistrarAccepted(t *testing.T) {
-	key := dnsserver.TestKey
-	parent := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: crashParentZone}}})
-	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}
-	bind := dnsserver.StartBIND(t, dnsserver.Options{Key: &key, Zones: child})
-	knot := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: child})
-	dir := t.TempDir()
-	t.Setenv("TZ_CRASH_TSIG", key.Secret)
-	cfg := fmt.Sprintf(`state_dir: state
-providers:
-  bind: {type: rfc2136, server: "%[1]s", key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
-  knot: {type: rfc2136, server: "%[2]s", key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
-registrars:
-  parent: {type: rfc2136, server: "%[3]s", zone: test., key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
-zones:
-  - name: example.test.
-    file: example.test.zone
-    primary:   {provider: bind, nameservers: ["ns1.example.test.=%[1]s"]}
-    secondary: {provider: knot, nameservers: ["ns2.example.test.=%[2]s"]}
-    registrar: parent
-    mode: switch
-    failover: {auto: false, cooldown: 0s, failback: manual, require_in_sync: true, propagation_timeout: 10s}
-`, bind.Addr, knot.Addr, parent.Addr, key.Name)
-	writeFiles(t, dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})
+	dir, parent := startCrashLab(t)
 	conf := filepath.Join(dir, "twinzone.yaml")
 	stateDir := filepath.Join(dir, "state")
 	parentAddr := []netip.AddrPort{parent.AddrPort()}
@@ -271,4 +225,36 @@ func stateMode(t *testing.T, dir string) string {
 		return ""
 	}
 	return zs.Mode
+}
+
+// startCrashLab starts a Knot parent for test., BIND and Knot serving example.test., and writes
+// a switch-mode config (manual failover, rfc2136 registrar on the parent) into a temp dir.
+func startCrashLab(t *testing.T) (dir string, parent *dnsserver.Server) {
+	t.Helper()
+	key := dnsserver.TestKey
+	parent = dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: crashParentZone}}})
+	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}
+	bind := dnsserver.StartBIND(t, dnsserver.Options{Key: &key, Zones: child})
+	knot := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: child})
+
+	dir = t.TempDir()
+	t.Setenv("TZ_CRASH_TSIG", key.Secret)
+	cfg := fmt.Sprintf(`state_dir: state
+providers:
+  bind: {type: rfc2136, server: "%[1]s", key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
+  knot: {type: rfc2136, server: "%[2]s", key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
+registrars:
+  parent: {type: rfc2136, server: "%[3]s", zone: test., key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_CRASH_TSIG}"}
+zones:
+  - name: example.test.
+    file: example.test.zone
+    primary:   {provider: bind, nameservers: ["ns1.example.test.=%[1]s"]}
+    secondary: {provider: knot, nameservers: ["ns2.example.test.=%[2]s"]}
+    registrar: parent
+    mode: switch
+    probe: {interval: 1s, timeout: 500ms, fail_after: 2, recover_after: 1, quorum: all, tcp_every: 0}
+    failover: {auto: false, cooldown: 0s, max_per_day: 1000, failback: manual, require_in_sync: true, propagation_timeout: 10s}
+`, bind.Addr, knot.Addr, parent.Addr, key.Name)
+	writeFiles(t, dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})
+	return dir, parent
 }
