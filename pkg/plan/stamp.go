@@ -97,22 +97,3 @@ func StampHash(desired []zone.RRset) string {
 	}
 	return hex.EncodeToString(h.Sum(nil))
 }
-
-// Managed returns the desired RRsets of z that Calculate manages with opts (in canonical form
-// and order, TTLs clamped for opts.Traits), the stamp excluded. It is what a provider serves,
-// for twinzone's part, after a successful sync.
-func Managed(z *zone.Zone, opts Options) ([]zone.RRset, error) {
-	if opts.Origin == "" {
-		opts.Origin = z.Origin
-	}
-	opts.StampHash = ""
-	p, err := Calculate(z.RRsets, nil, opts)
-	if err != nil {
-		return nil, err
-	}
-	out := make([]zone.RRset, 0, len(p.Changes))
-	for _, c := range p.Changes {
-		out = append(out, *c.New)
-	}
-	return out, nil
-}

@@ -86,19 +86,3 @@ func TestParseStamp(t *testing.T) {
 		}
 	}
 }
-
-func TestManaged(t *testing.T) {
-	z := &zone.Zone{Origin: "example.com.", RRsets: genZone(50, 1)}
-	m, err := Managed(z, Options{Ignore: []IgnoreRule{{Name: "host000001"}}, Traits: Traits{MinTTL: 600}})
-	if err != nil {
-		t.Fatal(err)
-	}
-	if len(m) != len(z.RRsets)-3 { // SOA, apex NS, one ignored
-		t.Fatalf("managed %d of %d", len(m), len(z.RRsets))
-	}
-	for _, s := range m {
-		if s.TTL < 600 {
-			t.Fatalf("ttl not clamped: %+v", s)
-		}
-	}
-}

@@ -1,6 +1,7 @@
 package sync
 
 import (
+	"errors"
 	"fmt"
 	"math/rand/v2"
 	"testing"
@@ -100,4 +101,15 @@ func targets(fs ...*fake) []Target {
 		out = append(out, Target{Name: fmt.Sprintf("p%d", i), Provider: f, Options: plan.Options{Origin: origin}})
 	}
 	return out
+}
+
+// errOf joins the errors of results, nil when every target succeeded.
+func errOf(results []Result) error {
+	var errs []error
+	for _, r := range results {
+		if r.Err != nil {
+			errs = append(errs, r.Err)
+		}
+	}
+	return errors.Join(errs...)
 }

@@ -27,7 +27,7 @@ func TestProgress(t *testing.T) {
 	}}
 	f1, f2 := newFake(nil), newFake(nil)
 	ts := targets(f1, f2)
-	if err := Err(s.Sync(context.Background(), ts, desired, Options{})); err != nil {
+	if err := errOf(s.Sync(context.Background(), ts, desired, Options{})); err != nil {
 		t.Fatal(err)
 	}
 	for _, tg := range ts {

@@ -87,7 +87,7 @@ func TestNoLossProperty(t *testing.T) {
 		f.mu.Lock()
 		f.faultRate, f.failApply, f.halfApply, f.transientReads = 0, 0, 0, 0
 		f.mu.Unlock()
-		if err := Err(s.Sync(context.Background(), targets(f), desired, Options{Force: true})); err != nil {
+		if err := errOf(s.Sync(context.Background(), targets(f), desired, Options{Force: true})); err != nil {
 			t.Fatalf("iteration %d: fault-free sync: %v", it, err)
 		}
 		if !converged(t, f, desired) {

@@ -69,17 +69,6 @@ type Result struct {
 	Duration time.Duration
 }
 
-// Err joins the errors of results, nil when every target succeeded.
-func Err(results []Result) error {
-	var errs []error
-	for _, r := range results {
-		if r.Err != nil {
-			errs = append(errs, r.Err)
-		}
-	}
-	return errors.Join(errs...)
-}
-
 func (s *Syncer) logger() *slog.Logger {
 	if s.Logger == nil {
 		return slog.New(slog.NewTextHandler(io.Discard, nil))

@@ -22,7 +22,7 @@ func TestSyncBothConverge(t *testing.T) {
 	b := newFake(randomZone(r, 200))
 	s := &Syncer{Retry: fastRetry}
 	res := s.Sync(context.Background(), targets(a, b), desired, Options{Force: true})
-	if err := Err(res); err != nil {
+	if err := errOf(res); err != nil {
 		t.Fatal(err)
 	}
 	for i, f := range []*fake{a, b} {
@@ -46,7 +46,7 @@ func TestSyncBothConverge(t *testing.T) {
 	// a second sync writes nothing
 	_, before := b.counts()
 	res = s.Sync(context.Background(), targets(a, b), desired, Options{})
-	if err := Err(res); err != nil || !res[1].Plan.Empty() {
+	if err := errOf(res); err != nil || !res[1].Plan.Empty() {
 		t.Fatalf("second sync: %v", err)
 	}
 	if _, after := b.counts(); after != before {
@@ -72,7 +72,7 @@ func TestOneFailingLeavesOtherConverged(t *testing.T) {
 	if len(bad.state()) != 0 {
 		t.Error("failing provider changed")
 	}
-	if Err(res) == nil {
+	if errOf(res) == nil {
 		t.Error("Err(results) is nil")
 	}
 }
@@ -97,7 +97,7 @@ func TestTransientRetries(t *testing.T) {
 	f.transientApply = 2
 	res := (&Syncer{Retry: RetryPolicy{Attempts: 5, Base: time.Millisecond, Max: time.Millisecond}}).
 		Sync(context.Background(), targets(f), desired, Options{})
-	if err := Err(res); err != nil {
+	if err := errOf(res); err != nil {
 		t.Fatal(err)
 	}
 	if !converged(t, f, desired) {
@@ -159,7 +159,7 @@ func TestPartialFailureThenNextSyncConverges(t *testing.T) {
 		t.Error("stamp written after a failure")
 	}
 	res = s.Sync(context.Background(), targets(f), desired, Options{Force: true})
-	if err := Err(res); err != nil || !converged(t, f, desired) {
+	if err := errOf(res); err != nil || !converged(t, f, desired) {
 		t.Fatalf("second sync: %v", err)
 	}
 }
@@ -170,7 +170,7 @@ func TestPartialTransientRecoversInOneSync(t *testing.T) {
 	f := newFake(nil)
 	f.halfApply, f.halfTransient = 1, true
 	res := (&Syncer{Retry: fastRetry}).Sync(context.Background(), targets(f), desired, Options{})
-	if err := Err(res); err != nil || !converged(t, f, desired) {
+	if err := errOf(res); err != nil || !converged(t, f, desired) {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -202,7 +202,7 @@ func TestDryRunWritesNothing(t *testing.T) {
 	r := rand.New(rand.NewPCG(6, 6))
 	f := newFake(randomZone(r, 50))
 	res := (&Syncer{}).Sync(context.Background(), targets(f), randomZone(r, 50), Options{DryRun: true, Force: true})
-	if err := Err(res); err != nil {
+	if err := errOf(res); err != nil {
 		t.Fatal(err)
 	}
 	if res[0].Plan.Empty() || res[0].Applied != 0 {
@@ -235,7 +235,7 @@ func TestPolicyRefusalWritesNothing(t *testing.T) {
 	}
 	// custom policies, and --force
 	res = (&Syncer{}).Sync(context.Background(), targets(f), desired, Options{Policies: []plan.Policy{plan.MaxChangeFraction{Fraction: 0.6}}})
-	if err := Err(res); err != nil || !converged(t, f, desired) {
+	if err := errOf(res); err != nil || !converged(t, f, desired) {
 		t.Fatalf("lenient policy: %v", err)
 	}
 	res = (&Syncer{}).Sync(context.Background(), targets(f), []zone.RRset{soaSet()}, Options{})
@@ -243,7 +243,7 @@ func TestPolicyRefusalWritesNothing(t *testing.T) {
 		t.Fatalf("delete all: %v", res[0].Err)
 	}
 	res = (&Syncer{}).Sync(context.Background(), targets(f), []zone.RRset{soaSet()}, Options{Force: true})
-	if err := Err(res); err != nil || !converged(t, f, []zone.RRset{soaSet()}) {
+	if err := errOf(res); err != nil || !converged(t, f, []zone.RRset{soaSet()}) {
 		t.Fatalf("forced: %v", err)
 	}
 }
@@ -294,7 +294,7 @@ func TestCNAMEReplacement(t *testing.T) {
 		{Name: "old.example.com.", Type: dns.TypeMX, TTL: 300, Values: []string{"10 mx.example.com."}}})
 	f := newFake(current)
 	res := (&Syncer{}).Sync(context.Background(), targets(f), desired, Options{Force: true})
-	if err := Err(res); err != nil || !converged(t, f, desired) {
+	if err := errOf(res); err != nil || !converged(t, f, desired) {
 		t.Fatalf("err %v", err)
 	}
 }
@@ -310,7 +310,7 @@ func TestTraitsUnmanagedAndBatches(t *testing.T) {
 	f.traits = &plan.Traits{MinTTL: 60}
 	f.unmgd = []provider.UnmanagedRRset{{Key: alias.Key(), Reason: "alias"}}
 	res := (&Syncer{BatchSize: 3}).Sync(context.Background(), targets(f), desired, Options{})
-	if err := Err(res); err != nil {
+	if err := errOf(res); err != nil {
 		t.Fatal(err)
 	}
 	if _, applies := f.counts(); applies != 4+1 { // ceil(10/3) batches, then the stamp
@@ -403,7 +403,7 @@ func TestTargetsRunInParallel(t *testing.T) {
 	}}
 	desired := []zone.RRset{soaSet(), {Name: "www.example.com.", Type: dns.TypeA, TTL: 300, Values: []string{"192.0.2.1"}}}
 	res := s.Sync(context.Background(), targets(a, b), desired, Options{})
-	if err := Err(res); err != nil {
+	if err := errOf(res); err != nil {
 		t.Fatal(err)
 	}
 	for i, r := range res {

@@ -140,9 +140,9 @@ func (e *env) checkConverged() {
 	if p := e.plan(got); !p.Empty() {
 		e.t.Errorf("second plan not empty: %d changes, first: %s", len(p.Changes), describe(p.Changes))
 	}
-	want, err := plan.Managed(&zone.Zone{Origin: e.zone, RRsets: e.desiredList()}, e.opts)
+	want, err := Managed(&zone.Zone{Origin: e.zone, RRsets: e.desiredList()}, e.opts)
 	if err != nil {
-		e.t.Fatalf("plan.Managed: %v", err)
+		e.t.Fatalf("Managed: %v", err)
 	}
 	e.checkServes(got, want)
 }
@@ -224,4 +224,23 @@ func describe(cs []plan.Change) string {
 		}
 	}
 	return b.String()
+}
+
+// Managed returns the desired RRsets of z that plan.Calculate manages with opts (in canonical
+// form and order, TTLs clamped for opts.Traits), the stamp excluded: what a provider serves,
+// for twinzone's part, after a successful sync.
+func Managed(z *zone.Zone, opts plan.Options) ([]zone.RRset, error) {
+	if opts.Origin == "" {
+		opts.Origin = z.Origin
+	}
+	opts.StampHash = ""
+	p, err := plan.Calculate(z.RRsets, nil, opts)
+	if err != nil {
+		return nil, err
+	}
+	out := make([]zone.RRset, 0, len(p.Changes))
+	for _, c := range p.Changes {
+		out = append(out, *c.New)
+	}
+	return out, nil
 }

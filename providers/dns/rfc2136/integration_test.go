@@ -74,7 +74,7 @@ func countRecords(sets []zone.RRset) int {
 // managedMap is the canonical managed part of desired (no SOA, no apex NS), TXT canonical.
 func managedMap(t *testing.T, desired []zone.RRset) map[zone.Key]zone.RRset {
 	t.Helper()
-	ms, err := plan.Managed(&zone.Zone{Origin: testOrigin, RRsets: desired}, plan.Options{Origin: testOrigin})
+	ms, err := providertest.Managed(&zone.Zone{Origin: testOrigin, RRsets: desired}, plan.Options{Origin: testOrigin})
 	if err != nil {
 		t.Fatal(err)
 	}
