@@ -65,6 +65,10 @@ type ZoneState struct {
 	Verdicts map[string]Verdict `json:"verdicts,omitempty"`
 	// Addrs caches resolved nameserver addresses: absolute name -> addresses.
 	Addrs map[string]CachedAddrs `json:"addrs,omitempty"`
+	// Changes are the recent delegation changes (History), oldest first.
+	Changes []Change `json:"changes,omitempty"`
+	// Observed is what a controller last saw (History.RecordObserved).
+	Observed Observed `json:"observed,omitzero"`
 }
 
 // Sync records the last sync run of a zone.
@@ -72,6 +76,9 @@ type Sync struct {
 	Time      time.Time       `json:"time"`
 	Hash      string          `json:"hash"`      // plan.StampHash of the desired records
 	Providers map[string]bool `json:"providers"` // provider name -> converged
+	// Generation is the zone file's SOA serial written in the stamp (nil: a tz1 stamp, no
+	// generation).
+	Generation *uint32 `json:"generation,omitempty"`
 }
 
 // Verdict is a provider's health as last decided by the controller.
