@@ -109,6 +109,8 @@ func TestMalformed(t *testing.T) {
 			[]string{`twinzone.yaml:2:13: registrars.r.type: unknown registrar type "namecheap"`}},
 		{"exec registrar without command", "registrars:\n  r: {type: exec, command: []}\n" + minimal,
 			[]string{`twinzone.yaml:2:6: registrars.r: exec needs command`}},
+		{"exec env not a variable name", "registrars:\n  r: {type: exec, command: [x], env: [OK_1, \"A-B\"]}\n" + minimal,
+			[]string{`twinzone.yaml:2:45: registrars.r.env[1]: "A-B" is not an environment variable name`}},
 		{"porkbun without secret key", "registrars:\n  r: {type: porkbun, api_key: \"${PORKBUN_API_KEY}\"}\n" + minimal,
 			[]string{`twinzone.yaml:2:6: registrars.r: missing key "secret_api_key"`}},
 		{"YAML syntax error", minimal + "    mode: [switch\n",

@@ -25,7 +25,7 @@ registrars:
   parent:  {type: rfc2136, server: "127.0.0.1", zone: "com", key_name: twinzone., key: "${TSIG_KEY}"}
   gandi:   {type: gandi, api_token: "${GANDI_API_TOKEN}"}
   pb:      {type: porkbun, api_key: "${PORKBUN_API_KEY}", secret_api_key: "${PORKBUN_SECRET}"}
-  script:  {type: exec, command: [/usr/local/bin/set-ns, --verbose]}
+  script:  {type: exec, command: [/usr/local/bin/set-ns, --verbose], env: [REGISTRAR_TOKEN]}
   human:   {type: manual}
 controller:
   listen: "127.0.0.1:9999"
@@ -94,7 +94,7 @@ func TestLoadFull(t *testing.T) {
 	if r := c.Registrars["pb"].Porkbun; r.APIKey.Reveal() != testSecrets["PORKBUN_API_KEY"] || r.SecretAPIKey.Reveal() != testSecrets["PORKBUN_SECRET"] {
 		t.Errorf("porkbun = %+v", r)
 	}
-	if r := c.Registrars["script"].Exec; !reflect.DeepEqual(r.Command, []string{"/usr/local/bin/set-ns", "--verbose"}) {
+	if r := c.Registrars["script"].Exec; !reflect.DeepEqual(r.Command, []string{"/usr/local/bin/set-ns", "--verbose"}) || !reflect.DeepEqual(r.Env, []string{"REGISTRAR_TOKEN"}) {
 		t.Errorf("exec = %+v", r)
 	}
 	if r := c.Registrars["human"]; r.Manual == nil || r.Type != RegistrarManual {

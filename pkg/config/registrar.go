@@ -1,6 +1,7 @@
 package config
 
 import (
+	"regexp"
 	"strings"
 
 	"go.yaml.in/yaml/v3"
@@ -75,13 +76,18 @@ type PorkbunRegistrar struct {
 	Endpoint     string
 }
 
-// ExecRegistrar runs a command (argv, no shell) to read or set nameservers.
+// ExecRegistrar runs a command (argv, no shell) to set nameservers.
 type ExecRegistrar struct {
 	Command []string
+	// Env names the variables of twinzone's environment the command gets, beyond PATH, HOME
+	// and TWINZONE_* (it gets no others: the controller's credentials stay with it).
+	Env []string
 }
 
 // ManualRegistrar only prints what a human must change.
 type ManualRegistrar struct{}
+
+var envNameRE = regexp.MustCompile(`^[A-Za-z_][A-Za-z0-9_]*$`)
 
 func (d *decoder) registrars(n *yaml.Node, path string) map[string]*Registrar {
 	out := map[string]*Registrar{}
@@ -165,6 +171,19 @@ func (d *decoder) registrars(n *yaml.Node, path string) map[string]*Registrar {
 					if d.str(item, index(path, i), &s) {
 						c.Command = append(c.Command, s)
 					}
+				}
+			}
+			h["env"] = func(path string, v *yaml.Node) {
+				for i, item := range d.list(v, path) {
+					var s string
+					if !d.str(item, index(path, i), &s) {
+						continue
+					}
+					if !envNameRE.MatchString(s) {
+						d.errorf(resolve(item), index(path, i), "%q is not an environment variable name (letters, digits, '_')", s)
+						continue
+					}
+					c.Env = append(c.Env, s)
 				}
 			}
 			checks = append(checks, func() {

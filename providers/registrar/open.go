@@ -64,7 +64,7 @@ func OpenWith(_ context.Context, r *config.Registrar, _ *slog.Logger, opts Optio
 		c := r.Porkbun
 		return wrap(porkbun.New(porkbun.Config{APIKey: c.APIKey.Reveal(), SecretAPIKey: c.SecretAPIKey.Reveal(), Endpoint: c.Endpoint}))
 	case r.Exec != nil:
-		return wrap(exec.New(exec.Config{Command: r.Exec.Command, Reader: opts.Reader}))
+		return wrap(exec.New(exec.Config{Command: r.Exec.Command, PassEnv: r.Exec.Env, Reader: opts.Reader}))
 	case r.Manual != nil || r.Type == config.RegistrarManual:
 		return wrap(manual.New(manual.Config{Out: opts.Out, Registrar: r.Name, Reader: opts.Reader}))
 	}

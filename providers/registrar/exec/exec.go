@@ -4,10 +4,16 @@
 // delegation is less trustworthy than what the parent publishes; without a reader, Nameservers
 // returns registrar.ErrUnsupported.
 //
-// The command runs as Command[0] with arguments Command[1:] followed by the absolute
-// nameserver names (sorted as in the set), without a shell, with the environment of twinzone
-// plus:
+// The command runs as Command[0] with arguments Command[1:], then "--", then the absolute
+// nameserver names (in the set's order), without a shell. A name starting with "-" is refused
+// (it cannot be a host name, and a script could take it for an option). The environment is
+// minimal, so that the controller's own credentials (cloud keys, API tokens) never reach the
+// script:
 //
+//	PATH, HOME               copied from twinzone's environment (PATH defaults to
+//	                         /usr/local/bin:/usr/bin:/bin)
+//	each name in PassEnv     copied from twinzone's environment when set (config: env: [...])
+//	Env                      extra KEY=VALUE entries
 //	TWINZONE_DOMAIN          the domain, absolute ("example.com.")
 //	TWINZONE_NAMESERVERS     the names, space-separated, absolute
 //	TWINZONE_NAMESERVER_SET  the set in config syntax, with addresses for glue
@@ -35,6 +41,7 @@ import (
 // Config configures the command.
 type Config struct {
 	Command []string      // program and leading arguments; required
+	PassEnv []string      // names of variables copied from twinzone's environment
 	Env     []string      // extra KEY=VALUE entries
 	Dir     string        // working directory
 	Timeout time.Duration // default 5 min
@@ -92,15 +99,20 @@ func (r *Registrar) SetNameservers(ctx context.Context, domain string, set names
 	ctx, cancel := context.WithTimeout(ctx, r.cfg.Timeout)
 	defer cancel()
 	names := set.Names()
+	for _, n := range names {
+		if strings.HasPrefix(n, "-") {
+			return registrar.Operation{}, registrar.MarkPermanent(fmt.Errorf("exec registrar: %s: refusing nameserver %q: a name cannot start with '-'", domain, n))
+		}
+	}
 	specs := make([]string, len(set))
 	for i, ns := range set {
 		specs[i] = ns.String()
 	}
-	args := append(append([]string{}, r.cfg.Command[1:]...), names...)
+	args := append(append(append([]string{}, r.cfg.Command[1:]...), "--"), names...)
 	cmd := osexec.CommandContext(ctx, r.cfg.Command[0], args...)
 	cmd.Dir = r.cfg.Dir
 	cmd.WaitDelay = 5 * time.Second
-	cmd.Env = append(append(os.Environ(), r.cfg.Env...),
+	cmd.Env = append(r.environ(),
 		"TWINZONE_DOMAIN="+strings.ToLower(domain),
 		"TWINZONE_NAMESERVERS="+strings.Join(names, " "),
 		"TWINZONE_NAMESERVER_SET="+strings.Join(specs, " "))
@@ -120,6 +132,24 @@ func (r *Registrar) SetNameservers(ctx context.Context, domain string, set names
 		return registrar.Operation{}, fmt.Errorf("exec registrar: %s: %s exited with status %d: %s", domain, r.cfg.Command[0], ee.ExitCode(), msg)
 	}
 	return registrar.Operation{}, fmt.Errorf("exec registrar: %s: %w", domain, err)
+}
+
+// environ is the command's environment before the TWINZONE_* variables.
+func (r *Registrar) environ() []string {
+	path, ok := os.LookupEnv("PATH")
+	if !ok {
+		path = "/usr/local/bin:/usr/bin:/bin"
+	}
+	env := []string{"PATH=" + path}
+	if home, ok := os.LookupEnv("HOME"); ok {
+		env = append(env, "HOME="+home)
+	}
+	for _, name := range r.cfg.PassEnv {
+		if v, ok := os.LookupEnv(name); ok && name != "PATH" && name != "HOME" {
+			env = append(env, name+"="+v)
+		}
+	}
+	return append(env, r.cfg.Env...)
 }
 
 func lastLine(s string) string {

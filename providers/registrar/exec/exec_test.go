@@ -5,6 +5,7 @@ import (
 	"errors"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -26,7 +27,7 @@ func TestExecSet(t *testing.T) {
 		t.Fatal(err)
 	}
 	got, _ := os.ReadFile(out)
-	want := "--set ns1.example.com. b.ns.other.net.\nexample.com.\nns1.example.com. b.ns.other.net.\nns1.example.com.=192.0.2.1 b.ns.other.net.\nx\n"
+	want := "--set -- ns1.example.com. b.ns.other.net.\nexample.com.\nns1.example.com. b.ns.other.net.\nns1.example.com.=192.0.2.1 b.ns.other.net.\nx\n"
 	if string(got) != want {
 		t.Errorf("script saw:\n%s\nwant:\n%s", got, want)
 	}
@@ -57,5 +58,51 @@ func TestExecTimeout(t *testing.T) {
 	_, err := r.SetNameservers(ctx, "example.com.", nameserver.Set{{Name: "a.ns.net."}})
 	if !errors.Is(err, context.Canceled) {
 		t.Errorf("err = %v, want context.Canceled", err)
+	}
+}
+
+// TestExecEnvironment: the command sees PATH, HOME, the variables named in PassEnv and the
+// TWINZONE_* ones, and none of twinzone's other variables (credentials).
+func TestExecEnvironment(t *testing.T) {
+	t.Setenv("AWS_SECRET_ACCESS_KEY", "aws-secret-1")
+	t.Setenv("CLOUDFLARE_API_TOKEN", "cf-secret-2")
+	t.Setenv("REGISTRAR_TOKEN", "reg-3")
+	t.Setenv("HOME", "/home/tz")
+	out := filepath.Join(t.TempDir(), "env")
+	r, err := New(Config{Command: []string{"/bin/sh", "-c", `env > "$OUT"`, "sh"}, PassEnv: []string{"REGISTRAR_TOKEN", "UNSET_VAR"}, Env: []string{"OUT=" + out}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.SetNameservers(context.Background(), "example.com.", nameserver.Set{{Name: "a.ns.net."}}); err != nil {
+		t.Fatal(err)
+	}
+	b, _ := os.ReadFile(out)
+	var names []string
+	for _, line := range strings.Split(strings.TrimSpace(string(b)), "\n") {
+		k, _, _ := strings.Cut(line, "=")
+		names = append(names, k)
+	}
+	slices.Sort(names)
+	// sh itself adds PWD (and SHLVL, _ in some shells).
+	names = slices.DeleteFunc(names, func(n string) bool { return n == "PWD" || n == "SHLVL" || n == "_" })
+	want := []string{"HOME", "OUT", "PATH", "REGISTRAR_TOKEN", "TWINZONE_DOMAIN", "TWINZONE_NAMESERVERS", "TWINZONE_NAMESERVER_SET"}
+	if !slices.Equal(names, want) {
+		t.Errorf("command environment %v, want %v", names, want)
+	}
+	if strings.Contains(string(b), "secret") {
+		t.Errorf("a controller credential reached the command:\n%s", b)
+	}
+}
+
+// TestExecRefusesOptionNames: a nameserver name starting with "-" never reaches the command.
+func TestExecRefusesOptionNames(t *testing.T) {
+	marker := filepath.Join(t.TempDir(), "ran")
+	r, _ := New(Config{Command: []string{"/bin/sh", "-c", `touch "$0"`, marker}})
+	_, err := r.SetNameservers(context.Background(), "example.com.", nameserver.Set{{Name: "a.ns.net."}, {Name: "--delete-all."}})
+	if err == nil || !registrar.IsPermanent(err) || !strings.Contains(err.Error(), "cannot start with '-'") {
+		t.Errorf("err = %v", err)
+	}
+	if _, err := os.Stat(marker); err == nil {
+		t.Errorf("the command ran")
 	}
 }

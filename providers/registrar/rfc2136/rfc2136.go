@@ -29,9 +29,15 @@ type Config struct {
 	KeyName string        // TSIG key name; empty: unsigned
 	KeyAlg  string        // "hmac-sha256" (default), "hmac-sha512", ...
 	Key     string        // base64 TSIG secret; never logged
-	TTL     uint32        // TTL of the NS and glue records written; default 3600
+	// TTL of the NS and glue records written. 0 (the default) keeps the TTL the parent
+	// publishes for the child's NS RRset (a .com-like parent uses 172800, and a change must
+	// not shorten or lengthen it behind the operator's back); DefaultTTL for a new delegation.
+	TTL     uint32
 	Timeout time.Duration // per exchange; default 10 s
 }
+
+// DefaultTTL is the TTL of a new delegation's records when Config.TTL is 0.
+const DefaultTTL = 3600
 
 // Registrar updates the delegation in the parent zone.
 type Registrar struct {
@@ -63,9 +69,6 @@ func New(cfg Config) (*Registrar, error) {
 		default:
 			return nil, fmt.Errorf("rfc2136 registrar: unsupported key_alg %q", strings.TrimSuffix(cfg.KeyAlg, "."))
 		}
-	}
-	if cfg.TTL == 0 {
-		cfg.TTL = 3600
 	}
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = 10 * time.Second
@@ -104,27 +107,35 @@ func (r *Registrar) Nameservers(ctx context.Context, domain string) ([]string, e
 	if err != nil {
 		return nil, err
 	}
+	names, _, err := r.delegation(ctx, d)
+	return names, err
+}
+
+// delegation returns the child's NS names and their TTL (0 when not delegated).
+func (r *Registrar) delegation(ctx context.Context, d string) ([]string, uint32, error) {
 	m := new(dns.Msg)
 	m.SetQuestion(d, dns.TypeNS)
 	m.RecursionDesired = false
 	resp, err := r.exchange(ctx, m)
 	if err != nil {
-		return nil, fmt.Errorf("rfc2136 registrar: NS %s @%s: %w", d, r.cfg.Server, err)
+		return nil, 0, fmt.Errorf("rfc2136 registrar: NS %s @%s: %w", d, r.cfg.Server, err)
 	}
 	if resp.Rcode == dns.RcodeNameError {
-		return nil, nil // not delegated (yet): the set is empty
+		return nil, 0, nil // not delegated (yet): the set is empty
 	}
 	if resp.Rcode != dns.RcodeSuccess {
-		return nil, fmt.Errorf("rfc2136 registrar: NS %s @%s: rcode %s", d, r.cfg.Server, dns.RcodeToString[resp.Rcode])
+		return nil, 0, fmt.Errorf("rfc2136 registrar: NS %s @%s: rcode %s", d, r.cfg.Server, dns.RcodeToString[resp.Rcode])
 	}
 	var names []string
+	var ttl uint32
 	for _, rr := range slices.Concat(resp.Answer, resp.Ns) {
 		if ns, ok := rr.(*dns.NS); ok && strings.EqualFold(ns.Hdr.Name, d) {
 			names = append(names, strings.ToLower(ns.Ns))
+			ttl = max(ttl, ns.Hdr.Ttl)
 		}
 	}
 	slices.Sort(names)
-	return slices.Compact(names), nil
+	return slices.Compact(names), ttl, nil
 }
 
 // SetNameservers replaces the child's NS RRset and the glue of its in-bailiwick nameservers in
@@ -137,11 +148,17 @@ func (r *Registrar) SetNameservers(ctx context.Context, domain string, set names
 	if len(set) == 0 {
 		return registrar.Operation{}, fmt.Errorf("rfc2136 registrar: %s: refusing an empty nameserver set", d)
 	}
-	old, err := r.Nameservers(ctx, d)
+	old, ttl, err := r.delegation(ctx, d)
 	if err != nil {
 		return registrar.Operation{}, err
 	}
-	m, err := r.Message(d, old, set)
+	switch {
+	case r.cfg.TTL != 0:
+		ttl = r.cfg.TTL
+	case ttl == 0:
+		ttl = DefaultTTL
+	}
+	m, err := r.Message(d, old, ttl, set)
 	if err != nil {
 		return registrar.Operation{}, err
 	}
@@ -160,12 +177,12 @@ func (r *Registrar) SetNameservers(ctx context.Context, domain string, set names
 }
 
 // Message builds the UPDATE that replaces child's delegation (old: the NS names now published,
-// whose in-bailiwick glue is removed too).
-func (r *Registrar) Message(child string, old []string, set nameserver.Set) (*dns.Msg, error) {
+// whose in-bailiwick glue is removed too) with records of the given TTL.
+func (r *Registrar) Message(child string, old []string, ttl uint32, set nameserver.Set) (*dns.Msg, error) {
 	m := new(dns.Msg)
 	m.SetUpdate(r.cfg.Zone)
 	hdr := func(name string, t uint16) dns.RR_Header {
-		return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: r.cfg.TTL}
+		return dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET, Ttl: ttl}
 	}
 	m.RemoveRRset([]dns.RR{&dns.NS{Hdr: hdr(child, dns.TypeNS)}})
 	glueNames := map[string]bool{}

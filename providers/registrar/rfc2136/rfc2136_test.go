@@ -142,7 +142,7 @@ func TestKnot(t *testing.T) {
 
 func TestMessageIsOneAtomicUpdate(t *testing.T) {
 	r, _ := New(Config{Server: "127.0.0.1:1", Zone: "test."})
-	m, err := r.Message("example.test.", []string{"ns1.example.test.", "a.ns.other."}, set(t, "ns2.example.test.=192.0.2.2"))
+	m, err := r.Message("example.test.", []string{"ns1.example.test.", "a.ns.other."}, 3600, set(t, "ns2.example.test.=192.0.2.2"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -154,5 +154,58 @@ func TestMessageIsOneAtomicUpdate(t *testing.T) {
 		"ANY ns2.example.test. AAAA", "IN example.test. NS", "IN ns2.example.test. A"}
 	if !slices.Equal(got, want) {
 		t.Errorf("update section:\n%s\nwant:\n%s", strings.Join(got, "\n"), strings.Join(want, "\n"))
+	}
+}
+
+// TestKeepsParentTTL: the UPDATE writes the NS and glue with the TTL the parent already uses for
+// the delegation (86400 here), not a fixed 3600; a new delegation gets DefaultTTL, and an
+// explicit Config.TTL wins.
+func TestKeepsParentTTL(t *testing.T) {
+	zone := strings.Replace(parentZone, "example.test. IN NS ns1.example.test.\nexample.test. IN NS a.ns.other.",
+		"example.test. 86400 IN NS ns1.example.test.\nexample.test. 86400 IN NS a.ns.other.", 1)
+	s := dnsserver.StartBIND(t, dnsserver.Options{Zones: []dnsserver.Zone{{Origin: "test.", Text: zone}}, Key: &key})
+	ctx := context.Background()
+	ttls := func(name string, qtype uint16) []uint32 {
+		t.Helper()
+		m := new(dns.Msg)
+		m.SetQuestion(name, qtype)
+		m.RecursionDesired = false
+		resp, err := dns.Exchange(m, s.Addr)
+		if err != nil {
+			t.Fatal(err)
+		}
+		var out []uint32
+		for _, rr := range slices.Concat(resp.Answer, resp.Ns, resp.Extra) {
+			if rr.Header().Rrtype == qtype && strings.EqualFold(rr.Header().Name, name) {
+				out = append(out, rr.Header().Ttl)
+			}
+		}
+		return out
+	}
+	r, err := New(Config{Server: s.Addr, Zone: "test.", KeyName: key.Name, Key: key.Secret, Timeout: 5 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.SetNameservers(ctx, "example.test.", set(t, "a.sec.net.", "ns2.example.test.=192.0.2.2")); err != nil {
+		t.Fatal(err)
+	}
+	if got := ttls("example.test.", dns.TypeNS); !slices.Equal(got, []uint32{86400, 86400}) {
+		t.Errorf("NS TTLs after the change %v, want the parent's 86400", got)
+	}
+	if got := ttls("ns2.example.test.", dns.TypeA); !slices.Equal(got, []uint32{86400}) {
+		t.Errorf("glue TTL %v, want 86400", got)
+	}
+	if _, err := r.SetNameservers(ctx, "fresh.test.", set(t, "a.sec.net.")); err != nil {
+		t.Fatal(err)
+	}
+	if got := ttls("fresh.test.", dns.TypeNS); !slices.Equal(got, []uint32{DefaultTTL}) {
+		t.Errorf("new delegation TTL %v, want %d", got, DefaultTTL)
+	}
+	fixed, _ := New(Config{Server: s.Addr, Zone: "test.", KeyName: key.Name, Key: key.Secret, TTL: 600, Timeout: 5 * time.Second})
+	if _, err := fixed.SetNameservers(ctx, "example.test.", set(t, "a.sec.net.")); err != nil {
+		t.Fatal(err)
+	}
+	if got := ttls("example.test.", dns.TypeNS); !slices.Equal(got, []uint32{600}) {
+		t.Errorf("explicit TTL: %v, want 600", got)
 	}
 }

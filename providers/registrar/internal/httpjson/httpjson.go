@@ -1,6 +1,8 @@
 // Package httpjson is the small JSON-over-HTTP client shared by the HTTP registrar adapters:
 // one request, a bounded body read, errors that name the method and path (never headers or
-// credentials), 429 and 5xx marked transient (provider.ErrTransient).
+// credentials), 429 and 5xx marked transient (provider.ErrTransient), refused credentials and
+// invalid requests marked permanent (registrar.ErrPermanent), no redirect to another host and
+// no body sent twice.
 package httpjson
 
 import (
@@ -20,6 +22,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/registrar"
 )
 
 // maxBody bounds a reply body read.
@@ -52,43 +55,79 @@ func (e *StatusError) Error() string {
 // into out (unless nil). messageOf extracts an error message from a non-2xx reply body.
 func Do(ctx context.Context, client *http.Client, method, base, path string, header http.Header, in, out any,
 	messageOf func([]byte) string) error {
-	if client == nil {
-		client = http.DefaultClient
-	}
-	var body io.Reader
+	var body []byte
 	if in != nil {
 		b, err := json.Marshal(in)
 		if err != nil {
 			return fmt.Errorf("%s %s: encode request: %w", method, path, err)
 		}
-		body = bytes.NewReader(b)
+		body = b
+		header = header.Clone()
+		if header == nil {
+			header = http.Header{}
+		}
+		header.Set("Content-Type", "application/json")
 	}
-	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, body)
+	raw, err := Send(ctx, client, method, base, path, header, body, messageOf)
 	if err != nil {
-		return fmt.Errorf("%s %s: %w", method, path, err)
+		return err
+	}
+	if out == nil || len(bytes.TrimSpace(raw)) == 0 {
+		return nil
+	}
+	if err := json.Unmarshal(raw, out); err != nil {
+		return fmt.Errorf("%s %s: decode reply: %w", method, path, err)
+	}
+	return nil
+}
+
+// Send sends body (nil: none) to base+path and returns a 2xx reply's body (bounded). It sets
+// Accept: application/json unless header sets Accept. Errors: 429 and 5xx and network
+// failures are provider.ErrTransient; 401, 403 and the other 4xx but 408 and 409 are
+// registrar.ErrPermanent; a refused redirect is permanent too.
+//
+// Redirects: client's own CheckRedirect is replaced by one that follows a redirect only to the
+// same scheme and host and only for a request without a body, so that credentials (headers,
+// or Porkbun's keys in the body) never go to another host and a body is never sent twice.
+func Send(ctx context.Context, client *http.Client, method, base, path string, header http.Header, body []byte,
+	messageOf func([]byte) string) ([]byte, error) {
+	if client == nil {
+		client = http.DefaultClient
+	}
+	c := *client
+	c.CheckRedirect = checkRedirect
+	var rd io.Reader
+	if body != nil {
+		rd = bytes.NewReader(body)
+	}
+	req, err := http.NewRequestWithContext(ctx, method, strings.TrimRight(base, "/")+path, rd)
+	if err != nil {
+		return nil, fmt.Errorf("%s %s: %w", method, path, err)
 	}
 	for k, v := range header {
 		req.Header[k] = v
 	}
-	req.Header.Set("Accept", "application/json")
-	if in != nil {
-		req.Header.Set("Content-Type", "application/json")
+	if req.Header.Get("Accept") == "" {
+		req.Header.Set("Accept", "application/json")
 	}
-	resp, err := client.Do(req)
+	resp, err := c.Do(req)
 	if err != nil {
 		var uerr *url.Error
 		if errors.As(err, &uerr) {
 			err = uerr.Err // the URL is ours; keep the message short
 		}
 		if ctx.Err() != nil {
-			return fmt.Errorf("%s %s: %w", method, path, ctx.Err())
+			return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
 		}
-		return provider.MarkTransient(fmt.Errorf("%s %s: %w", method, path, err))
+		if errors.Is(err, errRedirect) {
+			return nil, registrar.MarkPermanent(fmt.Errorf("%s %s: %w", method, path, err))
+		}
+		return nil, provider.MarkTransient(fmt.Errorf("%s %s: %w", method, path, err))
 	}
 	defer resp.Body.Close()
 	raw, err := io.ReadAll(io.LimitReader(resp.Body, maxBody))
 	if err != nil {
-		return provider.MarkTransient(fmt.Errorf("%s %s: read reply: %w", method, path, err))
+		return nil, provider.MarkTransient(fmt.Errorf("%s %s: read reply: %w", method, path, err))
 	}
 	if resp.StatusCode < 200 || resp.StatusCode > 299 {
 		se := &StatusError{Method: method, Path: path, Status: resp.StatusCode}
@@ -98,16 +137,36 @@ func Do(ctx context.Context, client *http.Client, method, base, path string, hea
 		if s, err := strconv.Atoi(resp.Header.Get("Retry-After")); err == nil && s > 0 {
 			se.RetryAfter = time.Duration(s) * time.Second
 		}
-		if resp.StatusCode == http.StatusTooManyRequests || resp.StatusCode >= 500 {
-			return provider.MarkTransient(se)
-		}
+		return nil, Classify(se)
+	}
+	return raw, nil
+}
+
+// Classify marks a status error transient (429, 5xx), permanent (other 4xx but 408 and 409,
+// which a later attempt may pass; 3xx, a redirect not followed) or leaves it unmarked.
+func Classify(se *StatusError) error {
+	switch s := se.Status; {
+	case s == http.StatusTooManyRequests || s >= 500:
+		return provider.MarkTransient(se)
+	case s == http.StatusRequestTimeout || s == http.StatusConflict:
 		return se
+	default:
+		return registrar.MarkPermanent(se)
 	}
-	if out == nil || len(bytes.TrimSpace(raw)) == 0 {
-		return nil
-	}
-	if err := json.Unmarshal(raw, out); err != nil {
-		return fmt.Errorf("%s %s: decode reply: %w", method, path, err)
+}
+
+// errRedirect marks a redirect that checkRedirect refused.
+var errRedirect = errors.New("redirect refused")
+
+func checkRedirect(req *http.Request, via []*http.Request) error {
+	first := via[0]
+	switch {
+	case len(via) >= 5:
+		return fmt.Errorf("%w: more than %d redirects", errRedirect, len(via))
+	case req.URL.Scheme != first.URL.Scheme || !strings.EqualFold(req.URL.Host, first.URL.Host):
+		return fmt.Errorf("%w: to another host (%s)", errRedirect, req.URL.Host)
+	case first.GetBody != nil || (first.ContentLength != 0 && first.Body != nil && first.Body != http.NoBody):
+		return fmt.Errorf("%w: the request carried a body, which is never sent twice", errRedirect)
 	}
 	return nil
 }
