@@ -24,11 +24,11 @@ import (
 
 // Config configures the parent zone server.
 type Config struct {
-	Server  string        // "ip:port" of the parent zone's primary
-	Zone    string        // the parent zone ("test.")
-	KeyName string        // TSIG key name; empty: unsigned
-	KeyAlg  string        // "hmac-sha256" (default), "hmac-sha512", ...
-	Key     string        // base64 TSIG secret; never logged
+	Server  string // "ip:port" of the parent zone's primary
+	Zone    string // the parent zone ("test.")
+	KeyName string // TSIG key name; empty: unsigned
+	KeyAlg  string // "hmac-sha256" (default), "hmac-sha512", ...
+	Key     string // base64 TSIG secret; never logged
 	// TTL of the NS and glue records written. 0 (the default) keeps the TTL the parent
 	// publishes for the child's NS RRset (a .com-like parent uses 172800, and a change must
 	// not shorten or lengthen it behind the operator's back); DefaultTTL for a new delegation.
