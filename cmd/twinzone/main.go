@@ -52,7 +52,17 @@ func main() {
 
 // run executes the CLI and returns the process exit status; tests call it directly.
 func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
-	app := newApp(stdout, stderr)
+	return runApp(ctx, newApp(stdout, stderr), args)
+}
+
+// runApp runs app on args. A completion request (the completion flag anywhere in args) is
+// answered here and goes no further: pressing TAB must never run a command.
+func runApp(ctx context.Context, app *cli.App, args []string) int {
+	if words, zsh, ok := completionRequest(args); ok {
+		complete(app.Writer, app.Commands, words, zsh)
+		return exitOK
+	}
+	stderr := app.ErrWriter
 	err := app.RunContext(ctx, args)
 	if err == nil {
 		return exitOK
@@ -70,12 +80,13 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 
 func newApp(stdout, stderr io.Writer) *cli.App {
 	return &cli.App{
-		Name:                 "twinzone",
-		Usage:                "keep one DNS zone on two providers, and fail over the delegation",
-		Version:              version,
-		Writer:               stdout,
-		ErrWriter:            stderr,
-		EnableBashCompletion: true,
+		Name:      "twinzone",
+		Usage:     "keep one DNS zone on two providers, and fail over the delegation",
+		Version:   version,
+		Writer:    stdout,
+		ErrWriter: stderr,
+		// Completion is answered by runApp, never by urfave/cli (see completion.go).
+		EnableBashCompletion: false,
 		// Errors are printed once, by run, with their exit code.
 		ExitErrHandler: func(*cli.Context, error) {},
 		Commands:       commands(),
