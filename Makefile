@@ -53,7 +53,7 @@ fuzz:
 	$(GO) test -run '^$$' -fuzz '^FuzzParse$$'        -fuzztime $$((60000 * $(FUZZSCALE)))x ./pkg/zone
 	$(GO) test -run '^$$' -fuzz '^FuzzLoad$$'         -fuzztime $$((40000 * $(FUZZSCALE)))x ./pkg/config
 	$(GO) test -run '^$$' -fuzz '^FuzzCalculate$$'    -fuzztime $$((20000 * $(FUZZSCALE)))x ./pkg/plan
-	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalTXT$$' -fuzztime $$((60000 * $(FUZZSCALE)))x ./pkg/plan
+	$(GO) test -run '^$$' -fuzz '^FuzzCanonicalTXT$$' -fuzztime $$((60000 * $(FUZZSCALE)))x ./pkg/zone
 	$(GO) test -run '^$$' -fuzz '^FuzzReply$$'        -fuzztime $$((10000 * $(FUZZSCALE)))x ./pkg/probe
 
 # The failover story on this machine: in-process servers, nothing to install.

@@ -10,30 +10,6 @@ import (
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
-// FuzzCanonicalTXT: canonicalisation is idempotent, keeps the bytes, and yields what miekg/dns
-// prints for them.
-func FuzzCanonicalTXT(f *testing.F) {
-	for _, s := range []string{`"abc"`, `""`, `"a" "b"`, `abc def`, `"a\"b\\c"`, `"\065\255"`, `"caf\195\169"`, `"unterminated`, `\`, `"\1"`} {
-		f.Add(s)
-	}
-	f.Fuzz(func(t *testing.T, s string) {
-		c := CanonicalTXT(s)
-		if CanonicalTXT(c) != c {
-			t.Fatalf("not idempotent: %q -> %q -> %q", s, c, CanonicalTXT(c))
-		}
-		if !bytes.Equal(decodeTXT(c), decodeTXT(s)) {
-			t.Fatalf("bytes changed: %q -> %q", s, c)
-		}
-		rr, err := dns.NewRR("a. 1 IN TXT " + c)
-		if err != nil {
-			t.Fatalf("miekg cannot parse %q: %v", c, err)
-		}
-		if got := zone.CanonicalValue(rr); got != c {
-			t.Fatalf("miekg prints %q as %q", c, got)
-		}
-	})
-}
-
 // FuzzCalculate: for desired and current zones built from the fuzz input, Calculate never
 // fails on valid data, its changes are in canonical order and counted, and applying them gives
 // an empty plan.

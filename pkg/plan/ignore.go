@@ -85,13 +85,13 @@ func matchLabels(pat []string, name string) bool {
 				if n == "" {
 					return false
 				}
-				_, n = lastLabel(n)
+				_, n = zone.LastLabel(n)
 			}
 		}
 		if name == "" {
 			return false
 		}
-		l, rest := lastLabel(name)
+		l, rest := zone.LastLabel(name)
 		if !matchLabel(p, l) {
 			return false
 		}
@@ -105,9 +105,9 @@ func matchLabels(pat []string, name string) bool {
 func matchLabel(p, s string) bool {
 	star := strings.IndexByte(p, '*')
 	if star < 0 {
-		return compareFold(p, s) == 0
+		return zone.CompareLabels(p, s) == 0
 	}
-	if len(s) < star || compareFold(p[:star], s[:star]) != 0 {
+	if len(s) < star || zone.CompareLabels(p[:star], s[:star]) != 0 {
 		return false
 	}
 	p, s = p[star+1:], s[star:]

@@ -117,7 +117,7 @@ func Calculate(desired, current []zone.RRset, opts Options) (*Plan, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, cur := sortedView(desired), sortedView(current)
+	d, cur := zone.Sorted(desired), zone.Sorted(current)
 	var perr []error
 	i, j := 0, 0
 	for i < len(d) || j < len(cur) {
@@ -330,7 +330,7 @@ func (c *calc) finishStamp() {
 	}
 	pos, _ := slices.BinarySearchFunc(c.p.Changes, ch, func(a, b Change) int {
 		ka, kb := a.Key(), b.Key()
-		if x := compareNames(ka.Name, kb.Name); x != 0 {
+		if x := zone.CompareNames(ka.Name, kb.Name); x != 0 {
 			return x
 		}
 		return int(ka.Type) - int(kb.Type)

@@ -58,7 +58,7 @@ func ParseStamp(value string) (hash string, ok bool) {
 //
 // Serialisation, per RRset: "<name> <TYPE> <ttl> <n>\n" then each value followed by "\n".
 func StampHash(desired []zone.RRset) string {
-	sets := sortedView(desired)
+	sets := zone.Sorted(desired)
 	apex := ""
 	for i := range sets {
 		if sets[i].Type == dns.TypeSOA {

@@ -28,9 +28,9 @@ func CanonicalValue(rr dns.RR) string {
 			return v.AAAA.String()
 		}
 	case *dns.TXT:
-		if s, ok := plainTXT(v.Txt); ok {
-			return s
-		}
+		return txtValue(v.Txt)
+	case *dns.SPF:
+		return txtValue(v.Txt)
 	case *dns.MX:
 		if l := strings.ToLower(v.Mx); plainName(l) {
 			return strconv.Itoa(int(v.Preference)) + " " + l
@@ -152,33 +152,6 @@ func plainName(name string) bool {
 		}
 	}
 	return true
-}
-
-// plainTXT prints TXT strings as miekg does when no byte needs escaping.
-func plainTXT(txt []string) (string, bool) {
-	n := 0
-	for _, t := range txt {
-		for i := 0; i < len(t); i++ {
-			if c := t[i]; c < ' ' || c > '~' || c == '"' || c == '\\' {
-				return "", false
-			}
-		}
-		n += len(t) + 3
-	}
-	if len(txt) == 1 {
-		return `"` + txt[0] + `"`, true
-	}
-	var b strings.Builder
-	b.Grow(n)
-	for i, t := range txt {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteByte('"')
-		b.WriteString(t)
-		b.WriteByte('"')
-	}
-	return b.String(), true
 }
 
 // rdataString is rr.String() without the header. The header is "name\tttl\tclass\ttype\t"

@@ -33,3 +33,32 @@ func TestCanonicalValueSpellings(t *testing.T) {
 		}
 	}
 }
+
+// TestSortedOrder: Sorted (the one name order the parser, the plan and the providers use)
+// agrees with CompareNames label by label, for escaped dots and names without the root dot.
+func TestSortedOrder(t *testing.T) {
+	names := []string{".", "com.", "example.com.", "a.example.com.", "z.example.com.", "*.example.com.",
+		"_dmarc.example.com.", "a\\.b.example.com.", "b.a.example.com.", "aa.example.com.", "a-b.example.com.", "example.net.",
+		"xn--bcher-kva.example.com.", "\\001.example.com.", "example.org"}
+	var sets []RRset
+	for i := len(names) - 1; i >= 0; i-- {
+		sets = append(sets, RRset{Name: names[i], Type: 16}, RRset{Name: names[i], Type: 1})
+	}
+	got := Sorted(sets)
+	for i := 1; i < len(got); i++ {
+		if got[i-1].Key().Compare(got[i].Key()) >= 0 {
+			t.Errorf("not sorted: %v before %v", got[i-1].Key(), got[i].Key())
+		}
+	}
+	if want := []string{".", "com.", "example.com.", "*.example.com.", "\\001.example.com."}; got[0].Name != want[0] ||
+		got[2].Name != want[1] || got[4].Name != want[2] || got[6].Name != want[3] || got[8].Name != want[4] {
+		t.Errorf("order: %v", got[:10])
+	}
+	for _, tc := range []struct{ in, label, rest string }{
+		{"a.b.c.", "c", "a.b"}, {"a\\.b.c", "c", "a\\.b"}, {"a\\.b", "a\\.b", ""}, {"c.", "c", ""}, {".", "", ""},
+	} {
+		if l, r := LastLabel(tc.in); l != tc.label || r != tc.rest {
+			t.Errorf("LastLabel(%q) = %q, %q; want %q, %q", tc.in, l, r, tc.label, tc.rest)
+		}
+	}
+}

@@ -66,6 +66,20 @@ func escaped(s string, i int) bool {
 	return n%2 == 1
 }
 
+// LastLabel splits name (absolute or not) into its last label, the one nearest the root, and
+// the rest before it; escaped dots do not split labels. For "a.b.c." it is "c" and "a.b".
+func LastLabel(name string) (label, rest string) {
+	end := trimRootDot(name)
+	start := labelStart(name, end)
+	if start == 0 {
+		return name[:end], ""
+	}
+	return name[start:end], name[:start-1]
+}
+
+// CompareLabels compares two labels as CompareNames does: byte by byte, ASCII case folded.
+func CompareLabels(a, b string) int { return compareFold(a, b) }
+
 // compareFold compares two labels byte by byte with ASCII letters folded to lower case.
 func compareFold(a, b string) int {
 	n := min(len(a), len(b))
@@ -87,15 +101,26 @@ func compareFold(a, b string) int {
 // Sort sorts RRsets canonically by key and each RRset's values, removing duplicate values.
 func Sort(sets []RRset) {
 	sortValues(sets)
-	if slices.IsSortedFunc(sets, compareSets) {
+	if len(sets) < 2 {
 		return
 	}
-	perm := sortedOrder(sets)
-	sorted := make([]RRset, len(sets))
-	for i, j := range perm {
-		sorted[i] = sets[j]
+	if sorted := Sorted(sets); &sorted[0] != &sets[0] {
+		copy(sets, sorted)
 	}
-	copy(sets, sorted)
+}
+
+// Sorted returns sets in canonical key order (Key.Compare; equal keys keep their order):
+// sets itself when it is sorted already, else a sorted copy. Values are left as they are.
+func Sorted(sets []RRset) []RRset {
+	if slices.IsSortedFunc(sets, compareSets) {
+		return sets
+	}
+	perm := sortedOrder(sets)
+	out := make([]RRset, len(sets))
+	for i, j := range perm {
+		out[i] = sets[j]
+	}
+	return out
 }
 
 func sortValues(sets []RRset) {

@@ -198,7 +198,7 @@ func normalise(s zone.RRset) zone.RRset {
 	}
 	vs := make([]string, len(s.Values))
 	for i, v := range s.Values {
-		vs[i] = plan.CanonicalTXT(v)
+		vs[i] = zone.CanonicalTXT(v)
 	}
 	slices.Sort(vs)
 	s.Values = slices.Compact(vs)

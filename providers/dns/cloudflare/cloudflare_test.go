@@ -52,7 +52,7 @@ func canon(t *testing.T, sets []zone.RRset) []zone.RRset {
 			}
 			_, _, cv := zone.FromRR(rr)
 			if s.Type == dns.TypeTXT {
-				cv = plan.CanonicalTXT(cv)
+				cv = zone.CanonicalTXT(cv)
 			}
 			out[i].Values = append(out[i].Values, cv)
 		}
@@ -71,7 +71,7 @@ func TestRoundTripEveryType(t *testing.T) {
 	for i := range got {
 		if got[i].Type == dns.TypeTXT {
 			for j, v := range got[i].Values {
-				got[i].Values[j] = plan.CanonicalTXT(v)
+				got[i].Values[j] = zone.CanonicalTXT(v)
 			}
 		}
 	}

@@ -129,33 +129,7 @@ func txtValue(content string) string {
 			}
 		}
 	}
-	var chunks []string
-	for b := []byte(content); len(b) > 0; {
-		n := min(255, len(b))
-		chunks = append(chunks, string(b[:n]))
-		b = b[n:]
-	}
-	if len(chunks) == 0 {
-		chunks = []string{""}
-	}
-	// Escape what presentation format needs escaped.
-	for i, c := range chunks {
-		var sb strings.Builder
-		for _, ch := range []byte(c) {
-			switch {
-			case ch == '"' || ch == '\\':
-				sb.WriteByte('\\')
-				sb.WriteByte(ch)
-			case ch < ' ' || ch > '~':
-				fmt.Fprintf(&sb, "\\%03d", ch)
-			default:
-				sb.WriteByte(ch)
-			}
-		}
-		chunks[i] = sb.String()
-	}
-	txt := &dns.TXT{Hdr: dns.RR_Header{Name: ".", Rrtype: dns.TypeTXT, Class: dns.ClassINET}, Txt: chunks}
-	return zone.CanonicalValue(txt)
+	return zone.TextToTXT(content)
 }
 
 // toRecord builds the API record for one canonical value of an RRset.

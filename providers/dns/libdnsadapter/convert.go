@@ -25,7 +25,7 @@ func toDNS(z string, r libdns.RR) (dns.RR, error) {
 	}
 	data := r.Data
 	if typ == "TXT" || typ == "SPF" {
-		data = quoteTXT(r.Data)
+		data = zone.TextToTXT(r.Data)
 	}
 	ttl := r.TTL / time.Second
 	text := "$ORIGIN " + z + "\n" + name + " " + strconv.FormatInt(int64(ttl), 10) + " IN " + typ + " " + data
@@ -40,42 +40,13 @@ func toDNS(z string, r libdns.RR) (dns.RR, error) {
 	return rr, nil
 }
 
-// quoteTXT turns libdns's unescaped TXT text into presentation format: 255-byte
-// character-strings, quoted, with '"', '\' and bytes outside printable ASCII escaped.
-func quoteTXT(text string) string {
-	if text == "" {
-		return `""`
-	}
-	var b strings.Builder
-	b.Grow(len(text) + 8)
-	for i := 0; i < len(text); i += 255 {
-		if i > 0 {
-			b.WriteByte(' ')
-		}
-		b.WriteByte('"')
-		for _, c := range []byte(text[i:min(i+255, len(text))]) {
-			switch {
-			case c == '"' || c == '\\':
-				b.WriteByte('\\')
-				b.WriteByte(c)
-			case c < ' ' || c > '~':
-				fmt.Fprintf(&b, "\\%03d", c)
-			default:
-				b.WriteByte(c)
-			}
-		}
-		b.WriteByte('"')
-	}
-	return b.String()
-}
-
 // joinTXT returns the one libdns text (unescaped bytes) of a TXT record whose strings are as
 // miekg/dns holds them (escaped), or an error when its character-strings cannot be joined
 // without changing the value (only 255-byte strings may be followed by more).
 func joinTXT(txt []string) (string, error) {
 	var b strings.Builder
 	for i, s := range txt {
-		u := unescape(s)
+		u := zone.UnescapeTXT(s)
 		if i < len(txt)-1 && len(u) != 255 {
 			return "", fmt.Errorf("TXT character-string %d of %d is %d bytes: libdns holds one string per TXT record, "+
 				"so only values whose strings are 255 bytes each (but the last) can be written through it", i+1, len(txt), len(u))
@@ -84,33 +55,6 @@ func joinTXT(txt []string) (string, error) {
 	}
 	return b.String(), nil
 }
-
-// unescape decodes the \DDD and \X escapes miekg/dns keeps inside TXT strings.
-func unescape(s string) string {
-	if !strings.Contains(s, `\`) {
-		return s
-	}
-	b := make([]byte, 0, len(s))
-	for i := 0; i < len(s); i++ {
-		c := s[i]
-		if c != '\\' || i+1 >= len(s) {
-			b = append(b, c)
-			continue
-		}
-		if i+3 < len(s) && isDigit(s[i+1]) && isDigit(s[i+2]) && isDigit(s[i+3]) {
-			if n := int(s[i+1]-'0')*100 + int(s[i+2]-'0')*10 + int(s[i+3]-'0'); n < 256 {
-				b = append(b, byte(n))
-				i += 3
-				continue
-			}
-		}
-		b = append(b, s[i+1])
-		i++
-	}
-	return string(b)
-}
-
-func isDigit(c byte) bool { return c >= '0' && c <= '9' }
 
 // sortSvcParams puts the parameters of an SVCB or HTTPS record in key order (RFC 9460 2.2),
 // so that a provider that keeps them in a map (libdns.SvcParams) reads back the same value.

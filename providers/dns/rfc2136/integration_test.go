@@ -90,7 +90,7 @@ func toMap(sets []zone.RRset) map[zone.Key]zone.RRset {
 		if s.Type == dns.TypeTXT {
 			vs := make([]string, len(s.Values))
 			for i, v := range s.Values {
-				vs[i] = plan.CanonicalTXT(v)
+				vs[i] = zone.CanonicalTXT(v)
 			}
 			slices.Sort(vs)
 			s.Values = vs

@@ -13,7 +13,6 @@ import (
 	"github.com/aws/aws-sdk-go-v2/service/route53/types"
 	"github.com/miekg/dns"
 
-	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/route53/internal/r53text"
@@ -187,7 +186,7 @@ func normValues(s zone.RRset) []string {
 	vs := slices.Clone(s.Values)
 	if s.Type == dns.TypeTXT || s.Type == dns.TypeSPF {
 		for i, v := range vs {
-			vs[i] = plan.CanonicalTXT(v)
+			vs[i] = zone.CanonicalTXT(v)
 		}
 	}
 	slices.Sort(vs)
