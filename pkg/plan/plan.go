@@ -108,7 +108,7 @@ func errorf(format string, args ...any) error {
 // desired is replaced by the one opts.StampHash defines.
 //
 // Before comparing, both sides are normalised for the provider: names lower-case and absolute,
-// TXT values canonically chunked (CanonicalTXT), target names lower-case and absolute, desired
+// TXT values canonically chunked (zone.CanonicalTXT), target names lower-case and absolute, desired
 // TTLs clamped to the provider's range, and a desired TTL equal to Traits.AutoTTL matching any
 // TTL. New RRsets in the plan are the normalised desired ones, so a plan computed after they
 // are applied is empty.
