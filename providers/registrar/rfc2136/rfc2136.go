@@ -9,6 +9,7 @@ package rfc2136
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
@@ -95,6 +96,9 @@ func (r *Registrar) exchange(ctx context.Context, m *dns.Msg) (*dns.Msg, error) 
 		if ctx.Err() != nil {
 			return nil, ctx.Err()
 		}
+		if errors.Is(err, dns.ErrAuth) || errors.Is(err, dns.ErrSig) || errors.Is(err, dns.ErrSecret) || errors.Is(err, dns.ErrKeyAlg) {
+			return nil, registrar.MarkPermanent(err) // a wrong TSIG key stays wrong
+		}
 		return nil, provider.MarkTransient(err)
 	}
 	return resp, nil
@@ -168,8 +172,11 @@ func (r *Registrar) SetNameservers(ctx context.Context, domain string, set names
 	}
 	if resp.Rcode != dns.RcodeSuccess {
 		err := fmt.Errorf("rfc2136 registrar: UPDATE %s in %s @%s: rcode %s", d, r.cfg.Zone, r.cfg.Server, dns.RcodeToString[resp.Rcode])
-		if resp.Rcode == dns.RcodeServerFailure {
+		switch resp.Rcode {
+		case dns.RcodeServerFailure:
 			err = provider.MarkTransient(err)
+		case dns.RcodeRefused, dns.RcodeNotAuth, dns.RcodeNotZone, dns.RcodeFormatError:
+			err = registrar.MarkPermanent(err) // not allowed, not this server's zone: retrying cannot help
 		}
 		return registrar.Operation{}, err
 	}
