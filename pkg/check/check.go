@@ -8,6 +8,8 @@
 //   - independence: the registrar is not at the same company as the primary DNS provider
 //     (Route 53 Domains with Route 53; Cloudflare Registrar, which cannot delegate elsewhere
 //     at all). Registrars of type exec or manual are recognised by their name and command.
+//   - glue: nameservers inside the zone whose addresses the registrar would not all send as
+//     glue (Route 53 Domains takes one IPv4 and one IPv6 address per nameserver).
 //   - cloudflare: Cloudflare as the undelegated secondary (Free-plan zones whose nameservers
 //     are not Cloudflare's are deleted after 7 days) and in active-active mode (Cloudflare
 //     serves its own apex NS only, unless its multi-provider setting is on).
@@ -189,6 +191,7 @@ func runZone(ctx context.Context, o *Options, z Zone) []Finding {
 	provs := openProviders(ctx, o, zc)
 	add(checkCredentials(ctx, o, zc, provs)...)
 	add(checkIndependence(o.Config, zc)...)
+	add(checkGlue(ctx, o, zc)...)
 	add(checkCloudflare(ctx, o, zc, provs)...)
 	targets, tf := zoneTargets(ctx, o, zc)
 	add(tf...)

@@ -41,6 +41,17 @@ type Unmanaged interface {
 	Unmanaged(ctx context.Context, zone string) ([]UnmanagedRRset, error)
 }
 
+// Validator is an optional capability: a provider that refuses some data (Route 53's RDATA
+// and RRset limits, Cloudflare's TXT limits and record quota) checks a plan before anything
+// is written, so that a plan it would refuse half-way is refused whole. Validate returns an
+// error naming every record the provider would refuse (nil when it would take them all). It
+// is called after planning and before the first write, for this provider only: a plan that
+// one provider refuses never stops the other provider's sync. It may use what the provider
+// learnt from its latest Records call for zone, and makes no writes.
+type Validator interface {
+	Validate(ctx context.Context, zone string, p *plan.Plan) error
+}
+
 // UnmanagedRRset is an RRset twinzone leaves alone, and why.
 type UnmanagedRRset struct {
 	Key    zone.Key

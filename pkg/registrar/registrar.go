@@ -4,6 +4,7 @@ package registrar
 
 import (
 	"context"
+	"net/netip"
 
 	"github.com/twinzone/twinzone/pkg/nameserver"
 )
@@ -29,4 +30,12 @@ type Operation struct {
 // failed (error) or ctx ends.
 type Waiter interface {
 	Wait(ctx context.Context, domain string, op Operation) error
+}
+
+// GlueLimiter is an optional capability: a registrar that sends only some of a nameserver's
+// addresses as glue says which, so that `check` reports it before a failover depends on it.
+// Glue returns the addresses SetNameservers would send for ns (nil for a name outside domain)
+// and those it would leave out.
+type GlueLimiter interface {
+	Glue(domain string, ns nameserver.Nameserver) (sent, dropped []netip.Addr)
 }

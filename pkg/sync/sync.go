@@ -182,6 +182,14 @@ func (s *Syncer) syncOne(ctx context.Context, t Target, desired []zone.RRset, ha
 	}
 	res.Plan = p
 	r.log.Info("planned", "create", p.Counts.Create, "update", p.Counts.Update, "delete", p.Counts.Delete, "existing", p.Existing)
+	if v, ok := t.Provider.(provider.Validator); ok && !p.Empty() {
+		// Refused whole before the first write: a provider rule broken half-way through the
+		// batches would leave the zone half-synced.
+		if err := v.Validate(ctx, r.zone, p); err != nil {
+			res.Err = fmt.Errorf("%w: %w", plan.ErrPlan, err)
+			return res
+		}
+	}
 	if !o.Force {
 		pols := o.Policies
 		if pols == nil {

@@ -73,7 +73,7 @@ func (p *Provider) Apply(ctx context.Context, zoneName string, changes []plan.Ch
 				state = "may or may not have been applied (the outcome of an attempt is unknown)"
 			}
 			return fmt.Errorf("route53: %s: change batch %d of %d (%d RRsets: %s) %s; %d earlier batches applied: %w",
-				zoneName, i+1, len(batches), len(b.groups), b.keys(), state, i, err)
+				zoneName, i+1, len(batches), len(b.groups), b.keys(), state, i, batchReasons(err))
 		}
 		p.remember(zoneName, b)
 		if cid != "" {
@@ -84,6 +84,16 @@ func (p *Provider) Apply(ctx context.Context, zoneName string, changes []plan.Ch
 		return p.waitInSync(ctx, zoneName, ids)
 	}
 	return nil
+}
+
+// batchReasons adds Route 53's reasons to an InvalidChangeBatch in its
+// <InvalidChangeBatch><Messages> form, whose Message is only "ChangeBatch errors occurred".
+func batchReasons(err error) error {
+	var icb *types.InvalidChangeBatch
+	if errors.As(err, &icb) && len(icb.Messages) > 0 {
+		return fmt.Errorf("%w: Route 53 says: %s", err, strings.Join(icb.Messages, "; "))
+	}
+	return err
 }
 
 func rank(a plan.Action) int {
@@ -111,8 +121,9 @@ func (p *Provider) encodeAll(ctx context.Context, zoneName string, changes []pla
 		}
 	}
 	groups := make([]*group, 0, len(changes))
+	byName := unmanagedByName(snap.unmanaged)
 	for _, c := range changes {
-		g, err := p.encode(zoneName, snap, c)
+		g, err := p.encode(zoneName, snap, byName, c)
 		if err != nil {
 			return nil, err
 		}
@@ -122,7 +133,7 @@ func (p *Provider) encodeAll(ctx context.Context, zoneName string, changes []pla
 }
 
 // encode validates one change and turns it into Route 53 changes.
-func (p *Provider) encode(zoneName string, snap *snapshot, c plan.Change) (*group, error) {
+func (p *Provider) encode(zoneName string, snap *snapshot, byName map[string][]uint16, c plan.Change) (*group, error) {
 	switch {
 	case c.Action == plan.Create && c.New != nil && c.Old == nil,
 		c.Action == plan.Update && c.New != nil && c.Old != nil,
@@ -140,8 +151,8 @@ func (p *Provider) encode(zoneName string, snap *snapshot, c plan.Change) (*grou
 	if !supportedTypes[k.Type] {
 		return nil, fmt.Errorf("route53: %s: Route 53 does not support type %s", k, zone.TypeString(k.Type))
 	}
-	if reason, ok := snap.unmanaged[k]; ok {
-		return nil, fmt.Errorf("route53: refusing to %s %s: it is a %s; remove it from the zone file or add it to ignore", c.Action, k, reason)
+	if err := checkRules(c, snap.unmanaged, byName); err != nil {
+		return nil, err
 	}
 	if k.Type == dns.TypeNS && k.Name == zoneName && !p.cfg.ManageApexNS {
 		return nil, fmt.Errorf("route53: refusing to %s the apex NS RRset of %s: apex NS is not managed (set manage_apex_ns)", c.Action, zoneName)

@@ -2,7 +2,10 @@
 // Domains (aws-sdk-go-v2). The API is served from us-east-1 and is asynchronous:
 // SetNameservers calls UpdateDomainNameservers and returns the OperationId; Wait polls
 // GetOperationDetail until SUCCESSFUL (nil) or ERROR/FAILED (error). Nameservers reads
-// GetDomainDetail. Glue IPs are sent for nameservers inside the domain.
+// GetDomainDetail. Glue IPs are sent for nameservers inside the domain: at most one IPv4 and
+// one IPv6 address each (the first of each family in the nameserver's list), because that is
+// all Route 53 Domains takes (botocore's route53domains model, Nameserver.GlueIps: "The list
+// can contain only one IPv4 and one IPv6 address"); Glue tells which, for `check`.
 //
 // Credentials come from the default AWS chain (env, shared config/profile, IMDS...), or from
 // static keys in Config. Endpoint overrides the API URL (BaseEndpoint) for tests and
@@ -14,6 +17,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"time"
 
@@ -55,8 +59,9 @@ type Registrar struct {
 }
 
 var (
-	_ registrar.Registrar = (*Registrar)(nil)
-	_ registrar.Waiter    = (*Registrar)(nil)
+	_ registrar.Registrar   = (*Registrar)(nil)
+	_ registrar.Waiter      = (*Registrar)(nil)
+	_ registrar.GlueLimiter = (*Registrar)(nil)
 )
 
 // New loads the AWS configuration (no network call) and returns the adapter. Unlike
@@ -145,13 +150,12 @@ func (r *Registrar) SetNameservers(ctx context.Context, domain string, set names
 	for _, ns := range set {
 		name := strings.TrimSuffix(strings.ToLower(ns.Name), ".")
 		n := types.Nameserver{Name: aws.String(name)}
-		if strings.HasSuffix(name, "."+d) {
-			if len(ns.Addrs) == 0 {
-				return registrar.Operation{}, fmt.Errorf("route53domains: %s is inside %s and needs glue, but has no address", ns.Name, d)
+		if sent, _ := r.Glue(domain, ns); sent != nil {
+			for _, a := range sent {
+				n.GlueIps = append(n.GlueIps, a.String())
 			}
-			for _, a := range ns.Addrs {
-				n.GlueIps = append(n.GlueIps, a.Addr().Unmap().String())
-			}
+		} else if inside(name, d) {
+			return registrar.Operation{}, fmt.Errorf("route53domains: %s is inside %s and needs glue, but has no address", ns.Name, d)
 		}
 		in.Nameservers = append(in.Nameservers, n)
 	}
@@ -160,6 +164,36 @@ func (r *Registrar) SetNameservers(ctx context.Context, domain string, set names
 		return registrar.Operation{}, fmt.Errorf("route53domains: UpdateDomainNameservers %s: %w", d, classify(err))
 	}
 	return registrar.Operation{ID: aws.ToString(out.OperationId)}, nil
+}
+
+func inside(name, domain string) bool { return strings.HasSuffix(name, "."+domain) }
+
+// Glue returns the glue addresses SetNameservers sends for ns: for a name inside domain, the
+// first IPv4 and the first IPv6 address (ports ignored); the others are dropped.
+func (r *Registrar) Glue(domain string, ns nameserver.Nameserver) (sent, dropped []netip.Addr) {
+	if !inside(strings.TrimSuffix(strings.ToLower(ns.Name), "."), bare(domain)) {
+		return nil, nil
+	}
+	var v4, v6 bool
+	seen := map[netip.Addr]bool{}
+	for _, ap := range ns.Addrs {
+		a := ap.Addr().Unmap()
+		if seen[a] {
+			continue
+		}
+		seen[a] = true
+		switch {
+		case a.Is4() && !v4:
+			v4 = true
+		case a.Is6() && !v6:
+			v6 = true
+		default:
+			dropped = append(dropped, a)
+			continue
+		}
+		sent = append(sent, a)
+	}
+	return sent, dropped
 }
 
 // Wait polls the operation until it succeeded, failed, or ctx ends.

@@ -84,7 +84,11 @@ func (s *Server) getZone(w http.ResponseWriter, id string) {
 }
 
 func rrsetXML(set *RRset) xmlRRset {
-	x := xmlRRset{Name: set.Name, Type: set.Type, SetIdentifier: set.SetIdentifier}
+	x := xmlRRset{Name: set.Name, Type: set.Type, SetIdentifier: set.SetIdentifier, Weight: set.Weight,
+		Region: set.Region, Failover: set.Failover, MultiValueAnswer: set.MultiValueAnswer, HealthCheckID: set.HealthCheckID}
+	if g := set.GeoLocation; g != nil {
+		x.GeoLocation = &xmlGeoLocation{g.ContinentCode, g.CountryCode, g.SubdivisionCode}
+	}
 	if set.Alias != nil {
 		x.AliasTarget = &xmlAliasTarget{set.Alias.HostedZoneID, set.Alias.DNSName, set.Alias.EvaluateTargetHealth}
 		return x
@@ -168,6 +172,10 @@ func (s *Server) changeRRsets(w http.ResponseWriter, r *http.Request, id string)
 		return
 	}
 	if berr := z.applyBatch(req.Changes); berr != nil {
+		if berr.code == "InvalidChangeBatch" && s.legacyICB {
+			writeXML(w, http.StatusBadRequest, xmlInvalidChangeBatch{Xmlns: xmlns, Messages: berr.messages, RequestID: "r53emu"})
+			return
+		}
 		msg := strings.Join(berr.messages, "; ")
 		if berr.code == "InvalidChangeBatch" {
 			msg = "[" + strings.Join(berr.messages, ", ") + "]"

@@ -6,6 +6,28 @@
 // then INSYNC). Alias records are stored and listed. Requests must carry an Authorization
 // header; signatures are not verified.
 //
+// It refuses what the references say Route 53 refuses (botocore's route53 model,
+// botocore/data/route53/2013-04-01/service-2.json, and the Route 53 Developer Guide): a Value
+// over 4,000 characters (RData max 4000; InvalidInput), more than 400 values in one record set,
+// a CNAME beside any other type at its name whatever the set identifiers, a simple record set
+// beside routing-policy ones of the same name and type, "*" other than as the whole leftmost
+// label, wildcard NS, a SetIdentifier without exactly one routing policy, Weight outside
+// 0..255, Failover other than PRIMARY or SECONDARY, and the batch limits. It keeps Weight,
+// Region, Failover, GeoLocation, MultiValueAnswer, HealthCheckId and SetIdentifier, and lists
+// names label-wise from the root with '.' after each label, in ASCII (the model's
+// ListResourceRecordSets documentation). InvalidChangeBatch comes in the standard
+// <ErrorResponse> form, or, after SetLegacyInvalidChangeBatch, in the
+// <InvalidChangeBatch><Messages> form aws-sdk-go-v2 still decodes.
+//
+// Differences that remain, and why:
+//   - Message texts are modelled on AWS's but not byte-equal where no reference quotes them
+//     (the 400-value, wildcard and routing-policy refusals); tests match on substance.
+//   - RDATA is checked by parsing it with miekg/dns, not by Route 53's own per-type rules
+//     (the Developer Guide's "Supported DNS record types" is prose, not a grammar).
+//   - Records per hosted zone (10,000 by default, Quotas), health checks, traffic policies,
+//     GeoLocation codes and Region names are not checked; alias targets are not resolved.
+//   - Signatures are not verified (the SDK signs; tests hold no real keys).
+//
 // Knobs (all safe for concurrent use): injected faults (5xx, Throttling,
 // PriorRequestNotComplete, dropped connections, timeouts), latency, failure after N requests,
 // random faults from a seed, a server-side rate limit; counters of requests by kind; direct
@@ -58,6 +80,7 @@ type Server struct {
 	changes      map[string]*change
 	seq          int
 	pendingPolls int
+	legacyICB    bool // InvalidChangeBatch in its <InvalidChangeBatch><Messages> form
 	stats        Stats
 	f            faults
 
@@ -104,6 +127,15 @@ func (s *Server) SetPendingPolls(n int) {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	s.pendingPolls = n
+}
+
+// SetLegacyInvalidChangeBatch makes InvalidChangeBatch rejections use the form with their
+// own root element and the reasons in <Messages> (whose SDK error Message is only "ChangeBatch
+// errors occurred"), instead of the standard <ErrorResponse> with the reasons in Message.
+func (s *Server) SetLegacyInvalidChangeBatch(on bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.legacyICB = on
 }
 
 // Stats returns a copy of the request counters.

@@ -15,6 +15,8 @@ const (
 	MaxBatchRecords = 1000  // ResourceRecord elements per request; UPSERT counts twice
 	MaxBatchChars   = 32000 // characters in all Value elements; UPSERT counts twice
 	MaxListItems    = 300   // ListResourceRecordSets page size cap
+	MaxValueChars   = 4000  // characters in one Value (the model's RData shape)
+	MaxValues       = 400   // values in one record set (Developer Guide, Quotas)
 	MaxTTL          = 2147483647
 )
 
@@ -30,6 +32,19 @@ type RRset struct {
 	TTL           int64  // unset (0) for alias records
 	Values        []string
 	Alias         *Alias // non-nil for alias records (then Values is empty)
+	// Routing policy of a record set with a SetIdentifier: exactly one of Weight, Region,
+	// Failover, GeoLocation and MultiValueAnswer is set, as Route 53 requires.
+	Weight           *int64
+	Region           string // latency
+	Failover         string // PRIMARY or SECONDARY
+	GeoLocation      *GeoLocation
+	MultiValueAnswer *bool
+	HealthCheckID    string
+}
+
+// GeoLocation is a geolocation routing policy.
+type GeoLocation struct {
+	ContinentCode, CountryCode, SubdivisionCode string
 }
 
 // Alias is the target of a Route 53 alias record.
@@ -46,6 +61,18 @@ func (r RRset) clone() *RRset {
 		a := *r.Alias
 		c.Alias = &a
 	}
+	if r.Weight != nil {
+		w := *r.Weight
+		c.Weight = &w
+	}
+	if r.GeoLocation != nil {
+		g := *r.GeoLocation
+		c.GeoLocation = &g
+	}
+	if r.MultiValueAnswer != nil {
+		m := *r.MultiValueAnswer
+		c.MultiValueAnswer = &m
+	}
 	return &c
 }
 
@@ -58,15 +85,19 @@ type zoneData struct {
 	sets        map[setKey]*RRset
 	order       map[setKey]string // sort key of each set's name
 	sorted      []setKey          // nil when it must be rebuilt
+	byName      map[string]map[setKey]bool
 }
 
-// sortName orders names the way Route 53 lists them: by labels read from the root.
+// sortName is the key Route 53 sorts names by: the labels reversed, as listed, each followed
+// by "." ("com.example.www."), compared in ASCII, so that "a-b" sorts before "a" (the botocore
+// model's ListResourceRecordSets documentation: '-' is below '.').
 func sortName(labels [][]byte) string {
-	parts := make([]string, len(labels))
-	for i, l := range labels {
-		parts[len(labels)-1-i] = string(l)
+	var b strings.Builder
+	for i := len(labels) - 1; i >= 0; i-- {
+		l := r53text.R53Name(labels[i : i+1])
+		b.WriteString(l)
 	}
-	return strings.Join(parts, "\x00")
+	return b.String()
 }
 
 // normName returns a name in listed form and its sort key.
@@ -105,11 +136,22 @@ func (z *zoneData) put(k setKey, order string, set *RRset) {
 	}
 	z.sets[k] = set
 	z.order[k] = order
+	if z.byName == nil {
+		z.byName = map[string]map[setKey]bool{}
+	}
+	if z.byName[k.name] == nil {
+		z.byName[k.name] = map[setKey]bool{}
+	}
+	z.byName[k.name][k] = true
 }
 
 func (z *zoneData) remove(k setKey) {
 	delete(z.sets, k)
 	delete(z.order, k)
+	delete(z.byName[k.name], k)
+	if len(z.byName[k.name]) == 0 {
+		delete(z.byName, k.name)
+	}
 	z.sorted = nil
 }
 
@@ -194,7 +236,7 @@ func (z *zoneData) applyBatch(changes []xmlChange) *batchError {
 		default:
 			return invalidInput("Invalid action %q: expected CREATE, DELETE or UPSERT", c.Action)
 		}
-		if err := z.checkCNAME(set, get); err != nil {
+		if err := z.checkCNAME(set, overlay); err != nil {
 			return err
 		}
 		overlay[k] = staged{k, order, set}
@@ -218,20 +260,42 @@ func setID(id string) string {
 	return ", identifier='" + id + "'"
 }
 
-// checkCNAME enforces that a CNAME is alone at its name and never at the apex.
-func (z *zoneData) checkCNAME(set *RRset, get func(setKey) *RRset) *batchError {
+// checkCNAME enforces that a CNAME is never at the apex and shares its name with no record of
+// another type, whatever the routing policy (set identifier) of either; and that a name and
+// type hold either one simple record set or only routing-policy ones.
+func (z *zoneData) checkCNAME(set *RRset, overlay map[setKey]staged) *batchError {
 	if set.Type == "CNAME" && set.Name == z.name {
 		return invalidBatch("RRSet of type CNAME with DNS name %s is not permitted at apex in zone %s", set.Name, z.name)
 	}
-	for _, t := range SupportedTypes {
-		if t == set.Type || t != "CNAME" && set.Type != "CNAME" {
-			continue
-		}
-		if get(setKey{set.Name, t, set.SetIdentifier}) != nil {
-			return invalidBatch("RRSet of type %s with DNS name %s is not permitted because a conflicting RRSet of type %s with the same DNS name already exists", set.Type, set.Name, t)
+	for k, other := range z.atName(set.Name, overlay) {
+		switch {
+		case k.typ != set.Type && (k.typ == "CNAME" || set.Type == "CNAME"):
+			return invalidBatch("RRSet of type %s with DNS name %s is not permitted because a conflicting RRSet of type %s with the same DNS name already exists", set.Type, set.Name, k.typ)
+		case k.typ == set.Type && k.id != set.SetIdentifier && (k.id == "" || set.SetIdentifier == ""):
+			return invalidBatch("RRSet with DNS name %s, type %s cannot be created: a %s record set with the same name and type already exists",
+				set.Name, set.Type, map[bool]string{true: "simple", false: "routing-policy"}[other.SetIdentifier == ""])
 		}
 	}
 	return nil
+}
+
+// atName returns the record sets at name, with the batch's staged changes applied.
+func (z *zoneData) atName(name string, overlay map[setKey]staged) map[setKey]*RRset {
+	out := map[setKey]*RRset{}
+	for k := range z.byName[name] {
+		out[k] = z.sets[k]
+	}
+	for k, s := range overlay {
+		if k.name != name {
+			continue
+		}
+		if s.set == nil {
+			delete(out, k)
+		} else {
+			out[k] = s.set
+		}
+	}
+	return out
 }
 
 func sameSet(a, b *RRset) bool {
@@ -263,7 +327,17 @@ func (z *zoneData) validateSet(x xmlRRset) (*RRset, string, *batchError) {
 	if !slices.Contains(SupportedTypes, x.Type) {
 		return nil, "", invalidInput("Invalid type %q", x.Type)
 	}
-	set := &RRset{Name: name, Type: x.Type, SetIdentifier: x.SetIdentifier}
+	if err := checkWildcard(name, x.Type); err != nil {
+		return nil, "", err
+	}
+	set := &RRset{Name: name, Type: x.Type, SetIdentifier: x.SetIdentifier, Weight: x.Weight, Region: x.Region,
+		Failover: x.Failover, MultiValueAnswer: x.MultiValueAnswer, HealthCheckID: x.HealthCheckID}
+	if g := x.GeoLocation; g != nil {
+		set.GeoLocation = &GeoLocation{g.ContinentCode, g.CountryCode, g.SubdivisionCode}
+	}
+	if err := checkRouting(set); err != nil {
+		return nil, "", err
+	}
 	if x.AliasTarget != nil {
 		if x.TTL != nil || len(x.ResourceRecords) > 0 {
 			return nil, "", invalidInput("An alias record set for %s must not have a TTL or resource records", name)
@@ -280,6 +354,9 @@ func (z *zoneData) validateSet(x xmlRRset) (*RRset, string, *batchError) {
 	if len(x.ResourceRecords) == 0 {
 		return nil, "", invalidInput("ResourceRecords must not be empty for %s %s", name, x.Type)
 	}
+	if len(x.ResourceRecords) > MaxValues {
+		return nil, "", invalidBatch("RRSet with DNS name %s, type %s has %d values; the limit is %d", name, x.Type, len(x.ResourceRecords), MaxValues)
+	}
 	if (x.Type == "CNAME" || x.Type == "SOA") && len(x.ResourceRecords) > 1 {
 		return nil, "", invalidBatch("RRSet of type %s with DNS name %s may have only one value", x.Type, name)
 	}
@@ -287,6 +364,9 @@ func (z *zoneData) validateSet(x xmlRRset) (*RRset, string, *batchError) {
 	seen := map[string]bool{}
 	for _, r := range x.ResourceRecords {
 		v := r.Value
+		if len(v) > MaxValueChars {
+			return nil, "", invalidInput("1 validation error detected: Value '%.20s...' at 'changeBatch.changes.member.resourceRecordSet.resourceRecords.member.value' failed to satisfy constraint: Member must have length less than or equal to %d", v, MaxValueChars)
+		}
 		if seen[v] {
 			return nil, "", invalidBatch("Duplicate Resource Record: '%s' in %s %s", v, name, x.Type)
 		}
@@ -297,6 +377,51 @@ func (z *zoneData) validateSet(x xmlRRset) (*RRset, string, *batchError) {
 		set.Values = append(set.Values, v)
 	}
 	return set, order, nil
+}
+
+// checkWildcard applies the botocore model's rules for names: "*" must replace a whole label,
+// only the leftmost one, and never for NS.
+func checkWildcard(name, typ string) *batchError {
+	labels, err := r53text.Labels(name, true)
+	if err != nil {
+		return invalidInput("Invalid domain name %q: %v", name, err)
+	}
+	for i, l := range labels {
+		if !slices.Contains(l, '*') {
+			continue
+		}
+		if len(l) != 1 || i > 0 {
+			return invalidBatch("RRSet with DNS name %s is not permitted: the * wildcard must replace the whole leftmost label", name)
+		}
+		if typ == "NS" {
+			return invalidBatch("RRSet of type NS with DNS name %s is not permitted: wildcard NS records are not supported", name)
+		}
+	}
+	return nil
+}
+
+// checkRouting requires exactly one routing policy for a record set with a SetIdentifier and
+// none without, and the model's ranges (Weight 0..255, Failover PRIMARY or SECONDARY).
+func checkRouting(set *RRset) *batchError {
+	n := 0
+	for _, on := range []bool{set.Weight != nil, set.Region != "", set.Failover != "", set.GeoLocation != nil, set.MultiValueAnswer != nil} {
+		if on {
+			n++
+		}
+	}
+	switch {
+	case set.SetIdentifier == "" && n > 0:
+		return invalidInput("A routing policy (Weight, Region, Failover, GeoLocation, MultiValueAnswer) for %s %s requires a SetIdentifier", set.Name, set.Type)
+	case set.SetIdentifier != "" && n != 1:
+		return invalidInput("The record set %s %s with SetIdentifier %q must have exactly one routing policy, not %d", set.Name, set.Type, set.SetIdentifier, n)
+	case len(set.SetIdentifier) > 128:
+		return invalidInput("SetIdentifier of %s %s is longer than 128 characters", set.Name, set.Type)
+	case set.Weight != nil && (*set.Weight < 0 || *set.Weight > 255):
+		return invalidInput("Weight %d of %s %s is out of range 0..255", *set.Weight, set.Name, set.Type)
+	case set.Failover != "" && set.Failover != "PRIMARY" && set.Failover != "SECONDARY":
+		return invalidInput("Failover %q of %s %s must be PRIMARY or SECONDARY", set.Failover, set.Name, set.Type)
+	}
+	return nil
 }
 
 // checkValue parses a value as a record of its type, the way Route 53 validates RDATA.

@@ -17,13 +17,26 @@ type xmlRecord struct {
 	Value string `xml:"Value"`
 }
 
+type xmlGeoLocation struct {
+	ContinentCode   string `xml:"ContinentCode,omitempty"`
+	CountryCode     string `xml:"CountryCode,omitempty"`
+	SubdivisionCode string `xml:"SubdivisionCode,omitempty"`
+}
+
+// xmlRRset is a ResourceRecordSet; element order follows the botocore model's member order.
 type xmlRRset struct {
-	Name            string          `xml:"Name"`
-	Type            string          `xml:"Type"`
-	SetIdentifier   string          `xml:"SetIdentifier,omitempty"`
-	TTL             *int64          `xml:"TTL,omitempty"`
-	ResourceRecords []xmlRecord     `xml:"ResourceRecords>ResourceRecord"`
-	AliasTarget     *xmlAliasTarget `xml:"AliasTarget,omitempty"`
+	Name             string          `xml:"Name"`
+	Type             string          `xml:"Type"`
+	SetIdentifier    string          `xml:"SetIdentifier,omitempty"`
+	Weight           *int64          `xml:"Weight,omitempty"`
+	Region           string          `xml:"Region,omitempty"`
+	GeoLocation      *xmlGeoLocation `xml:"GeoLocation,omitempty"`
+	Failover         string          `xml:"Failover,omitempty"`
+	MultiValueAnswer *bool           `xml:"MultiValueAnswer,omitempty"`
+	TTL              *int64          `xml:"TTL,omitempty"`
+	ResourceRecords  []xmlRecord     `xml:"ResourceRecords>ResourceRecord"`
+	AliasTarget      *xmlAliasTarget `xml:"AliasTarget,omitempty"`
+	HealthCheckID    string          `xml:"HealthCheckId,omitempty"`
 }
 
 type xmlChange struct {
@@ -104,5 +117,15 @@ type xmlErrorResponse struct {
 	Type      string   `xml:"Error>Type"`
 	Code      string   `xml:"Error>Code"`
 	Message   string   `xml:"Error>Message"`
+	RequestID string   `xml:"RequestId"`
+}
+
+// xmlInvalidChangeBatch is the other form in which Route 53 has answered InvalidChangeBatch:
+// its own root element with the reasons in Messages (aws-sdk-go-v2 route53's
+// internal/customizations/custom_error_deser.go decodes it).
+type xmlInvalidChangeBatch struct {
+	XMLName   xml.Name `xml:"InvalidChangeBatch"`
+	Xmlns     string   `xml:"xmlns,attr"`
+	Messages  []string `xml:"Messages>Message"`
 	RequestID string   `xml:"RequestId"`
 }

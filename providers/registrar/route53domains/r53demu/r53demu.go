@@ -4,12 +4,21 @@
 // (SUBMITTED, IN_PROGRESS, SUCCESSFUL, FAILED). It checks that requests are SigV4-signed for
 // us-east-1 and the route53domains service, and has knobs for failures: an operation that goes
 // FAILED, one that stays IN_PROGRESS for N polls, 5xx replies, throttling.
+//
+// It refuses what botocore's route53domains model (2014-05-15/service-2.json) says the service
+// refuses: more than one IPv4 or more than one IPv6 address in a nameserver's GlueIps ("The
+// list can contain only one IPv4 and one IPv6 address"), a GlueIp that is not an address of at
+// most 45 characters, and 1-6 nameservers. Differences that remain: glue given for a name
+// outside the domain is refused (the model says glue is "required only" inside it; the
+// emulator is stricter so that twinzone never sends it); no TLD rules (TLDRulesViolation),
+// DuplicateRequest for concurrent operations or email to the registrant.
 package r53demu
 
 import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/netip"
 	"strings"
 	"sync"
 	"time"
@@ -159,6 +168,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 				fail(w, 400, "InvalidInput", "GlueIps are required for, and only for, nameservers inside the domain: "+n.Name)
 				return
 			}
+			if msg := checkGlue(n); msg != "" {
+				fail(w, 400, "InvalidInput", msg)
+				return
+			}
 		}
 		s.seq++
 		o := &operation{id: fmt.Sprintf("op-%04d", s.seq), domain: in.DomainName, nameservers: in.Nameservers,
@@ -192,4 +205,25 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	default:
 		fail(w, 400, "UnknownOperationException", "operation "+op+" not emulated")
 	}
+}
+
+// checkGlue applies the model's constraints on GlueIps: each an IP address of at most 45
+// characters, and "only one IPv4 and one IPv6 address".
+func checkGlue(n Nameserver) string {
+	var v4, v6 int
+	for _, ip := range n.GlueIps {
+		a, err := netip.ParseAddr(ip)
+		switch {
+		case len(ip) > 45 || err != nil || a.Zone() != "":
+			return fmt.Sprintf("Invalid glue IP %q for name server %s", ip, n.Name)
+		case a.Is4():
+			v4++
+		default:
+			v6++
+		}
+	}
+	if v4 > 1 || v6 > 1 {
+		return fmt.Sprintf("Name server %s has %d IPv4 and %d IPv6 glue addresses: the list can contain only one IPv4 and one IPv6 address", n.Name, v4, v6)
+	}
+	return ""
 }
