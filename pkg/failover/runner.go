@@ -68,6 +68,7 @@ type Runner struct {
 	Metrics        func(Outcome)
 	Attempts       int           // registrar attempts; default 3
 	Backoff        time.Duration // before attempt n+1: Backoff * 2^(n-1); default 2 s
+	AttemptTimeout time.Duration // bounds one SetNameservers call; default 2 min
 	Now            func() time.Time
 	Sleep          func(ctx context.Context, d time.Duration) error // default: timer honouring ctx
 	Logger         *slog.Logger
@@ -117,6 +118,12 @@ func (r *Runner) execute(ctx context.Context, req Request, out *Outcome) error {
 	if backoff <= 0 {
 		backoff = 2 * time.Second
 	}
+	attemptTimeout := r.AttemptTimeout
+	if attemptTimeout <= 0 {
+		attemptTimeout = 2 * time.Minute
+	}
+	// The runner is the only retry layer for registrars (their adapters do not retry): a
+	// bounded number of attempts, each bounded in time, none after a permanent error.
 	var lastErr error
 	for i := range attempts {
 		if i > 0 {
@@ -130,14 +137,16 @@ func (r *Runner) execute(ctx context.Context, req Request, out *Outcome) error {
 			}
 		}
 		out.Attempts++
-		op, err := r.Registrar.SetNameservers(ctx, r.Zone, req.Decision.Set)
+		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		op, err := r.Registrar.SetNameservers(actx, r.Zone, req.Decision.Set)
+		cancel()
 		if err == nil {
 			out.Operation, lastErr = op, nil
 			break
 		}
 		lastErr = err
 		r.logger().Warn("registrar refused the nameserver change", "zone", r.Zone, "attempt", i+1, "err", err)
-		if errors.Is(err, registrar.ErrManual) || ctx.Err() != nil {
+		if permanent(err) || ctx.Err() != nil {
 			break
 		}
 	}
@@ -169,6 +178,9 @@ func (r *Runner) execute(ctx context.Context, req Request, out *Outcome) error {
 	}
 	return nil
 }
+
+// permanent reports whether another attempt cannot fix err.
+func permanent(err error) bool { return errors.Is(err, registrar.ErrManual) }
 
 // record writes the journal event, updates metrics and fires the webhook.
 func (r *Runner) record(out Outcome) {

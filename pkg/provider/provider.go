@@ -59,7 +59,9 @@ type UnmanagedRRset struct {
 }
 
 // ErrTransient marks errors worth retrying (rate limits, 5xx, timeouts, dropped connections).
-// Check with errors.Is; wrap with MarkTransient.
+// Check with errors.Is; wrap with MarkTransient. Only adapters without a retry layer of their
+// own return it (their caller, pkg/sync, retries); an adapter that retries itself returns
+// ErrGaveUp instead once its budget is spent (see package retry).
 var ErrTransient = errors.New("transient provider error")
 
 type transientError struct{ err error }
@@ -73,4 +75,22 @@ func MarkTransient(err error) error {
 		return nil
 	}
 	return transientError{err}
+}
+
+// ErrGaveUp marks an error the provider's own retry layer gave up on (its budget for the call
+// is spent). It is not ErrTransient: callers must not retry it again.
+var ErrGaveUp = errors.New("provider gave up retrying")
+
+type gaveUpError struct{ err error }
+
+func (e gaveUpError) Error() string   { return e.err.Error() }
+func (e gaveUpError) Unwrap() []error { return []error{e.err, ErrGaveUp} }
+
+// MarkGaveUp marks err as given up on by the provider's retry layer. err itself must not be
+// marked transient.
+func MarkGaveUp(err error) error {
+	if err == nil {
+		return nil
+	}
+	return gaveUpError{err}
 }

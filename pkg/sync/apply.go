@@ -2,7 +2,6 @@ package sync
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"strings"
 
@@ -12,20 +11,13 @@ import (
 // converge applies p and verifies the result, as Sync documents. It returns the number of
 // changes whose Apply call succeeded.
 func (r *run) converge(ctx context.Context, p *plan.Plan) (applied int, err error) {
-	retry := r.s.Retry.norm()
-	round := 1
 	// failed handles an Apply error: a transient one leads to a fresh read and plan, within
-	// the retry budget; anything else ends the sync.
+	// the target's retry budget; anything else ends the sync.
 	failed := func(err error) (*plan.Plan, error) {
-		if !transient(err) || round >= retry.Attempts || ctx.Err() != nil {
+		if err := r.backoff(ctx, "apply", err); err != nil {
 			return nil, err
 		}
-		d := retry.delay(round)
-		round++
-		r.log.Warn("apply failed, re-reading and re-planning", "round", round, "wait", d, "err", err)
-		if serr := sleep(ctx, d); serr != nil {
-			return nil, errors.Join(err, serr)
-		}
+		r.log.Warn("apply failed, re-reading and re-planning", "retry", r.retries, "err", err)
 		return r.plan(ctx)
 	}
 	for {

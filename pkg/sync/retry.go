@@ -9,9 +9,14 @@ import (
 	"github.com/twinzone/twinzone/pkg/provider"
 )
 
-// RetryPolicy bounds retries of transient provider errors: at most Attempts tries in all,
-// waiting Base, 2*Base, 4*Base ... (capped at Max) with full jitter in between.
-// The zero value means DefaultRetry.
+// RetryPolicy bounds retries of transient provider errors for one target's sync: Attempts-1
+// retries in all, shared by its reads and apply rounds, waiting Base, 2*Base, 4*Base ...
+// (capped at Max) with full jitter in between. The zero value means DefaultRetry.
+//
+// This is the retry layer only for providers that have none of their own (rfc2136, the libdns
+// adapter, zonefile), which return provider.ErrTransient. Cloudflare and Route 53 retry inside
+// their adapter within one budget per call and return provider.ErrGaveUp, which is never
+// retried here (package provider/retry).
 type RetryPolicy struct {
 	Attempts  int
 	Base, Max time.Duration
@@ -56,22 +61,41 @@ func sleep(ctx context.Context, d time.Duration) error {
 	}
 }
 
-// transient reports whether err is worth retrying.
-func transient(err error) bool { return errors.Is(err, provider.ErrTransient) }
+// transient reports whether err is worth retrying: marked transient, and not given up on by
+// the provider's own retry layer.
+func transient(err error) bool {
+	return errors.Is(err, provider.ErrTransient) && !errors.Is(err, provider.ErrGaveUp)
+}
 
-// retry calls f until it succeeds, fails with a non-transient error, the attempts are spent or
-// ctx is done.
-func (s *Syncer) retry(ctx context.Context, what string, f func() error) error {
-	r := s.Retry.norm()
-	var err error
-	for n := 1; ; n++ {
-		if err = f(); err == nil || !transient(err) || n >= r.Attempts || ctx.Err() != nil {
-			return err
+// backoff takes one retry from the target's budget after err and waits for it. It returns
+// nil when the caller may try again, else err (joined with why waiting stopped).
+func (r *run) backoff(ctx context.Context, what string, err error) error {
+	if !transient(err) || ctx.Err() != nil {
+		return err
+	}
+	p := r.s.Retry.norm()
+	if r.retries+1 >= p.Attempts {
+		return err
+	}
+	r.retries++
+	d := p.delay(r.retries)
+	r.log.Debug("transient error, retrying", "op", what, "retry", r.retries, "wait", d, "err", err)
+	if serr := sleep(ctx, d); serr != nil {
+		return errors.Join(err, serr)
+	}
+	return nil
+}
+
+// retry calls f until it succeeds, fails with an error not worth retrying, or the target's
+// retry budget is spent.
+func (r *run) retry(ctx context.Context, what string, f func() error) error {
+	for {
+		err := f()
+		if err == nil {
+			return nil
 		}
-		d := r.delay(n)
-		s.logger().Debug("transient error, retrying", "op", what, "attempt", n, "wait", d, "err", err)
-		if serr := sleep(ctx, d); serr != nil {
-			return errors.Join(err, serr)
+		if err := r.backoff(ctx, what, err); err != nil {
+			return err
 		}
 	}
 }

@@ -30,7 +30,8 @@ type Syncer struct {
 	Logger *slog.Logger
 	// Clock returns the current time (for Result.Duration); nil means time.Now.
 	Clock func() time.Time
-	// Retry bounds retries of transient errors (reads, and apply rounds after a failed write).
+	// Retry bounds retries of transient errors per target (reads, and apply rounds after a
+	// failed write, share one budget); errors marked provider.ErrGaveUp are never retried.
 	Retry RetryPolicy
 	// BatchSize caps the changes given to one Apply call; 0 gives each phase to the provider in
 	// one call and lets it batch by its own limits.
@@ -90,7 +91,7 @@ func (s *Syncer) now() time.Time {
 // policies (unless Force), stop here on DryRun, apply the record changes in phases (see
 // phases), read back and re-plan: a change left is ErrNotConverged. After a failed Apply the
 // records are read again and re-planned instead of retrying blindly, for transient errors and
-// within Retry.Attempts rounds. Only when every record change succeeded and verified is the
+// within the target's Retry budget. Only when every record change succeeded and verified is the
 // stamp written, in its own Apply call, and verified too.
 func (s *Syncer) Sync(ctx context.Context, targets []Target, desired []zone.RRset, opts Options) []Result {
 	results := make([]Result, len(targets))
@@ -126,6 +127,7 @@ type run struct {
 	desired []zone.RRset
 	zone    string
 	log     *slog.Logger
+	retries int // retries taken from Syncer.Retry, for the whole target
 }
 
 func (s *Syncer) syncOne(ctx context.Context, t Target, desired []zone.RRset, hash string, o Options) (res Result) {
@@ -161,7 +163,7 @@ func (s *Syncer) syncOne(ctx context.Context, t Target, desired []zone.RRset, ha
 	r.opts.Origin = r.zone
 	if u, ok := t.Provider.(provider.Unmanaged); ok {
 		var list []provider.UnmanagedRRset
-		err := s.retry(ctx, "unmanaged", func() (err error) { list, err = u.Unmanaged(ctx, r.zone); return err })
+		err := r.retry(ctx, "unmanaged", func() (err error) { list, err = u.Unmanaged(ctx, r.zone); return err })
 		if err != nil {
 			return Result{Err: fmt.Errorf("listing unmanaged records: %w", err)}
 		}
@@ -222,7 +224,7 @@ func zeroTraits(t plan.Traits) bool {
 // plan reads the provider's records (with retries) and plans against them.
 func (r *run) plan(ctx context.Context) (*plan.Plan, error) {
 	var cur []zone.RRset
-	err := r.s.retry(ctx, "records", func() (err error) {
+	err := r.retry(ctx, "records", func() (err error) {
 		cur, err = r.t.Provider.Records(ctx, r.zone)
 		return err
 	})

@@ -16,10 +16,12 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
-// maxRounds bounds how often Apply re-reads the zone after a write whose outcome was unknown.
+// maxRounds bounds how often Apply re-reads the zone after a write whose outcome was unknown;
+// each re-read round also takes one retry from the call's budget.
 const maxRounds = 3
 
 // group is the work for one RRset change: the exact record IDs to delete, records whose TTL
@@ -44,9 +46,11 @@ func (b batchBody) size() int { return len(b.Deletes) + len(b.Patches) + len(b.P
 // Apply replaces the changed RRsets. Each RRset's operations go into one batch request (a
 // transaction), batches filled up to BatchSize. After a write whose outcome is unknown
 // (dropped connection, timeout, 5xx) it re-reads the zone and recomputes what is left, at
-// most maxRounds times, so retries never duplicate or lose records.
+// most maxRounds times, so retries never duplicate or lose records. Requests and rounds share
+// one retry budget (Config.Retries, RetryBudget).
 func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Change) (err error) {
 	defer recoverErr(&err)
+	ctx, budget := p.c.budget(ctx)
 	origin = strings.ToLower(dns.Fqdn(origin))
 	if err := checkChanges(origin, p.cfg.MinTTL, changes); err != nil {
 		return err
@@ -70,8 +74,11 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 		if err == nil {
 			return nil
 		}
-		if !errors.Is(err, errAmbiguous) || round >= maxRounds || ctx.Err() != nil {
+		if !errors.Is(err, errAmbiguous) || errors.Is(err, provider.ErrGaveUp) || round >= maxRounds || ctx.Err() != nil {
 			return err
+		}
+		if berr := budget.Take(0); berr != nil {
+			return provider.MarkGaveUp(fmt.Errorf("%w (%v)", err, berr))
 		}
 		p.cfg.Logger.WarnContext(ctx, "cloudflare: a write's outcome is unknown; re-reading the zone", "zone", origin, "round", round, "error", err)
 	}

@@ -18,18 +18,21 @@ import (
 	"golang.org/x/time/rate"
 
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/provider/retry"
 )
 
 // client is the small REST client of this adapter: bearer auth, a client-side rate limiter,
-// per-attempt timeouts and retries with exponential backoff that honour Retry-After. It is
-// also the HTTPClient given to libdns/cloudflare, so that library's requests get the same
-// base URL, limiter and retries.
+// per-attempt timeouts and retries with exponential backoff that honour Retry-After, drawn
+// from the retry budget of the provider call in the request's context (one per request when
+// there is none). It is also the HTTPClient given to libdns/cloudflare, so that library's
+// requests get the same base URL, limiter and budget.
 type client struct {
 	base    string // ".../client/v4", no trailing slash
 	token   string
 	hc      *http.Client
 	lim     *rate.Limiter
-	retries int
+	retries int           // retry budget of one provider call
+	total   time.Duration // time budget of one provider call
 	backoff time.Duration // first backoff; doubles per attempt
 	maxWait time.Duration // longest single wait (backoff or Retry-After) accepted
 	timeout time.Duration // per attempt
@@ -120,7 +123,8 @@ func (c *client) do(ctx context.Context, method, path string, q url.Values, body
 	defer resp.Body.Close()
 	var env envelope
 	if err := json.NewDecoder(resp.Body).Decode(&env); err != nil {
-		return nil, provider.MarkTransient(fmt.Errorf("cloudflare: %s %s: HTTP %d: decoding reply: %w", method, path, resp.StatusCode, err))
+		// Not transient: the retry layer is roundTrip, and the reply arrived whole.
+		return nil, fmt.Errorf("cloudflare: %s %s: HTTP %d: decoding reply: %w", method, path, resp.StatusCode, err)
 	}
 	if resp.StatusCode >= 400 || !env.Success {
 		e := &apiError{Method: method, Path: path, Status: resp.StatusCode, Errors: env.Errors}
@@ -158,14 +162,21 @@ func (c *client) Do(req *http.Request) (*http.Response, error) {
 	return c.roundTrip(r2)
 }
 
+// budget returns ctx with the retry budget of the provider call it belongs to, a new one
+// when it has none.
+func (c *client) budget(ctx context.Context) (context.Context, *retry.Budget) {
+	return retry.Ensure(ctx, func() *retry.Budget { return retry.New(c.retries, c.total, nil) })
+}
+
 func retryable(status int) bool {
 	return status == http.StatusTooManyRequests || status >= 500
 }
 
-// roundTrip sends req with rate limiting and retries. It returns the final response when
-// that is not retryable (the caller closes its body), or an error marked transient.
+// roundTrip sends req with rate limiting and retries from the call's budget. It returns the
+// final response when that is not retryable (the caller closes its body), or an error
+// marked provider.ErrGaveUp.
 func (c *client) roundTrip(req *http.Request) (*http.Response, error) {
-	ctx := req.Context()
+	ctx, budget := c.budget(req.Context())
 	what := req.Method + " " + req.URL.Path
 	if b, err := url.Parse(c.base); err == nil {
 		what = req.Method + " " + strings.TrimPrefix(req.URL.Path, b.Path)
@@ -175,7 +186,8 @@ func (c *client) roundTrip(req *http.Request) (*http.Response, error) {
 	}
 	ambiguous := false
 	var lastErr error
-	for attempt := 0; ; attempt++ {
+	attempt := 0
+	for ; ; attempt++ {
 		if err := c.lim.Wait(ctx); err != nil {
 			return nil, fmt.Errorf("cloudflare: %s: waiting for the rate limiter: %w", what, err)
 		}
@@ -199,10 +211,7 @@ func (c *client) roundTrip(req *http.Request) (*http.Response, error) {
 			lastErr = &apiError{Method: req.Method, Path: strings.TrimPrefix(what, req.Method+" "), Status: resp.StatusCode, Errors: env.Errors}
 			ambiguous = ambiguous || (resp.StatusCode >= 500 && req.Method != http.MethodGet)
 		}
-		if attempt >= c.retries {
-			break
-		}
-		wait := c.backoff << attempt
+		wait := c.backoff << min(attempt, 20)
 		wait = wait/2 + rand.N(wait/2+1)
 		if retryAfter > 0 {
 			wait = retryAfter
@@ -215,6 +224,10 @@ func (c *client) roundTrip(req *http.Request) (*http.Response, error) {
 			lastErr = fmt.Errorf("%w (the next attempt would be after the deadline)", lastErr)
 			break
 		}
+		if err := budget.Take(wait); err != nil {
+			lastErr = fmt.Errorf("%w (%v)", lastErr, err)
+			break
+		}
 		c.log.DebugContext(ctx, "cloudflare: retrying", "request", what, "attempt", attempt+1, "wait", wait, "error", lastErr)
 		if err := c.sleep(ctx, wait); err != nil {
 			return nil, fmt.Errorf("cloudflare: %s: %w (last error: %v)", what, err, lastErr)
@@ -223,7 +236,7 @@ func (c *client) roundTrip(req *http.Request) (*http.Response, error) {
 	if ambiguous {
 		lastErr = ambiguousError{lastErr}
 	}
-	return nil, provider.MarkTransient(fmt.Errorf("%w (gave up after %d attempts)", lastErr, c.retries+1))
+	return nil, provider.MarkGaveUp(fmt.Errorf("%w (gave up after %d attempts)", lastErr, attempt+1))
 }
 
 // attempt sends req once with the per-attempt timeout; the body is read fully so the

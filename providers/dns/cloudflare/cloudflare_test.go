@@ -267,25 +267,30 @@ func TestRetriesHonourRetryAfter(t *testing.T) {
 	}
 }
 
-func TestGivesUpTransientWithoutSecrets(t *testing.T) {
+// Once the call's retry budget is spent the error is ErrGaveUp and not ErrTransient: the
+// caller must not retry it again.
+func TestGivesUpWithoutSecrets(t *testing.T) {
 	f := newFixture(t, cfemu.Options{}, func(c *Config) { c.Retries = 2 })
 	f.emu.FailAfter(0)
 	f.emu.Inject(cfemu.Fault5xx, 10)
 	_, err := f.p.Records(context.Background(), origin)
-	if err == nil || !errors.Is(err, provider.ErrTransient) {
-		t.Fatalf("want transient error, got %v", err)
+	if err == nil || !errors.Is(err, provider.ErrGaveUp) || errors.Is(err, provider.ErrTransient) {
+		t.Fatalf("want a given-up, non-transient error, got %v", err)
+	}
+	if n := f.emu.Counts().Total(); n != 3 {
+		t.Fatalf("%d requests, want 3 (1 + 2 retries)", n)
 	}
 	if strings.Contains(err.Error(), testToken) {
 		t.Fatal("token in error")
 	}
-	// Budget spent: Retry-After beyond MaxRetryWait fails at once, transient.
+	// Retry-After beyond MaxRetryWait gives up at once.
 	g := newFixture(t, cfemu.Options{Budget: 2}, func(c *Config) { c.MaxRetryWait = time.Second })
 	_, err = g.p.Records(context.Background(), origin) // zone lookup + list
 	if err != nil {
 		t.Fatal(err)
 	}
 	_, err = g.p.Records(context.Background(), origin)
-	if err == nil || !errors.Is(err, provider.ErrTransient) || !strings.Contains(err.Error(), "429") {
+	if err == nil || !errors.Is(err, provider.ErrGaveUp) || !strings.Contains(err.Error(), "429") {
 		t.Fatalf("over budget: %v", err)
 	}
 	// A wrong token is a clear, permanent error without the token.
@@ -440,14 +445,14 @@ func TestCNAMESwapAcrossBatches(t *testing.T) {
 	}
 }
 
-func TestRetryWaitBeyondDeadlineIsTransient(t *testing.T) {
+func TestRetryWaitBeyondDeadlineGivesUp(t *testing.T) {
 	f := newFixture(t, cfemu.Options{}, nil)
 	f.emu.SetRetryAfter(120)
 	f.emu.Inject(cfemu.Fault429, 1)
 	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
 	defer cancel()
 	_, err := f.p.Records(ctx, origin)
-	if !errors.Is(err, provider.ErrTransient) || !strings.Contains(err.Error(), "deadline") || len(f.waits) != 0 {
+	if !errors.Is(err, provider.ErrGaveUp) || !strings.Contains(err.Error(), "deadline") || len(f.waits) != 0 {
 		t.Fatalf("err %v, waits %v", err, f.waits)
 	}
 }

@@ -27,8 +27,11 @@
 //     but it is not atomic: an error part-way leaves it with old and new values mixed.
 //   - All requests, libdns/cloudflare's included (its Provider.HTTPClient is this package's
 //     client), pass one client-side rate limiter (1,200 requests per 5 minutes by default),
-//     a per-attempt timeout, and retries with exponential backoff that honour Retry-After.
-//     Errors that remain after retries are marked provider.ErrTransient. A panic anywhere in
+//     a per-attempt timeout, and retries with exponential backoff that honour Retry-After,
+//     within one retry budget per Records, Apply or Unmanaged call (Config.Retries and
+//     RetryBudget). This is twinzone's only retry layer for Cloudflare: what it gives up on is
+//     marked provider.ErrGaveUp, never provider.ErrTransient, so no caller retries it again
+//     (package retry). A panic anywhere in
 //     Records or Apply is returned as an error.
 //
 // # Cloudflare specifics
@@ -88,9 +91,14 @@ type Config struct {
 	// the burst (default 20).
 	RateLimit rate.Limit
 	RateBurst int
-	// Retries after the first attempt (default 6); RequestTimeout per attempt (default 30 s);
-	// MaxRetryWait is the longest wait accepted before a retry (default 5 min).
+	// Retries is the retry budget of one Records, Apply or Unmanaged call: retries in all,
+	// shared by every request of the call and Apply's re-read rounds (default 6; negative:
+	// none). RetryBudget is the call's time budget: no retry starts later than that after the
+	// call began (default 10 min, so one 5-minute rate-limit block can be waited out).
+	// RequestTimeout is per attempt (default 30 s); MaxRetryWait is the longest single wait
+	// accepted before a retry (default 5 min). See package retry.
 	Retries        int
+	RetryBudget    time.Duration
 	RequestTimeout time.Duration
 	MaxRetryWait   time.Duration
 	// HTTPClient sends the requests; nil means a default client.
@@ -147,6 +155,9 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Retries == 0 {
 		cfg.Retries = 6
 	}
+	if cfg.RetryBudget <= 0 {
+		cfg.RetryBudget = 10 * time.Minute
+	}
 	if cfg.RequestTimeout <= 0 {
 		cfg.RequestTimeout = 30 * time.Second
 	}
@@ -162,7 +173,7 @@ func New(cfg Config) (*Provider, error) {
 	c := &client{
 		base: strings.TrimSuffix(cfg.Endpoint, "/"), token: cfg.APIToken, hc: cfg.HTTPClient,
 		lim: rate.NewLimiter(cfg.RateLimit, cfg.RateBurst), retries: max(cfg.Retries, 0),
-		backoff: 500 * time.Millisecond, maxWait: cfg.MaxRetryWait, timeout: cfg.RequestTimeout,
+		total: cfg.RetryBudget, backoff: 500 * time.Millisecond, maxWait: cfg.MaxRetryWait, timeout: cfg.RequestTimeout,
 		log: cfg.Logger, sleep: sleepCtx,
 	}
 	return &Provider{cfg: cfg, c: c, zones: map[string]zoneInfo{}}, nil
@@ -304,6 +315,7 @@ func (p *Provider) current(ctx context.Context, origin string) (zoneInfo, *curre
 // Records lists the zone's RRsets in canonical form, apex NS (Cloudflare's) included.
 func (p *Provider) Records(ctx context.Context, origin string) (out []zone.RRset, err error) {
 	defer recoverErr(&err)
+	ctx, _ = p.c.budget(ctx)
 	origin = strings.ToLower(dns.Fqdn(origin))
 	z, cur, err := p.current(ctx, origin)
 	if err != nil {
@@ -331,6 +343,7 @@ func (p *Provider) Records(ctx context.Context, origin string) (out []zone.RRset
 // Unmanaged lists the RRsets Cloudflare manages itself or that twinzone cannot read.
 func (p *Provider) Unmanaged(ctx context.Context, origin string) (out []provider.UnmanagedRRset, err error) {
 	defer recoverErr(&err)
+	ctx, _ = p.c.budget(ctx)
 	origin = strings.ToLower(dns.Fqdn(origin))
 	_, cur, err := p.current(ctx, origin)
 	if err != nil {

@@ -48,6 +48,7 @@ func (b *batch) keys() string {
 // records are refused before anything is written.
 func (p *Provider) Apply(ctx context.Context, zoneName string, changes []plan.Change) (err error) {
 	defer recovered(&err, p.log.Error)
+	ctx, _ = p.budget(ctx)
 	if len(changes) == 0 {
 		return nil
 	}

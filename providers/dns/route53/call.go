@@ -8,9 +8,10 @@ import (
 	"runtime/debug"
 	"time"
 
-	"github.com/aws/aws-sdk-go-v2/aws/retry"
+	awsretry "github.com/aws/aws-sdk-go-v2/aws/retry"
 
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/provider/retry"
 )
 
 // errPanic wraps a recovered panic.
@@ -25,8 +26,8 @@ func recovered(err *error, log func(msg string, args ...any)) {
 }
 
 var (
-	throttles  = retry.IsErrorThrottles(retry.DefaultThrottles)
-	retryables = retry.IsErrorRetryables(retry.DefaultRetryables)
+	throttles  = awsretry.IsErrorThrottles(awsretry.DefaultThrottles)
+	retryables = awsretry.IsErrorRetryables(awsretry.DefaultRetryables)
 )
 
 // classify tells whether a failed attempt is worth retrying, and whether the request might
@@ -48,8 +49,14 @@ func classify(ctx context.Context, err error) (retryable, maybeApplied bool) {
 	return false, false
 }
 
+// budget returns ctx with the retry budget of the provider call it belongs to (package
+// retry), a new one when it has none.
+func (p *Provider) budget(ctx context.Context) (context.Context, *retry.Budget) {
+	return retry.Ensure(ctx, func() *retry.Budget { return retry.New(p.cfg.MaxAttempts-1, p.cfg.RetryBudget, nil) })
+}
+
 // call runs one API request with the rate limiter, a per-attempt timeout, retries with
-// backoff and panic recovery.
+// backoff from the call's budget, and panic recovery.
 func (p *Provider) call(ctx context.Context, op string, fn func(context.Context) error) error {
 	err, _ := p.callAmbiguous(ctx, op, false, fn)
 	return err
@@ -60,6 +67,7 @@ func (p *Provider) call(ctx context.Context, op string, fn func(context.Context)
 // attempt under way is not abandoned when ctx ends (only RequestTimeout bounds it), so that
 // the outcome of a write is known; no new attempt starts after ctx ends.
 func (p *Provider) callAmbiguous(ctx context.Context, op string, detach bool, fn func(context.Context) error) (error, bool) {
+	ctx, budget := p.budget(ctx)
 	ambiguous := false
 	for attempt := 1; ; attempt++ {
 		if err := p.limiter.Wait(ctx); err != nil {
@@ -82,10 +90,11 @@ func (p *Provider) callAmbiguous(ctx context.Context, op string, detach bool, fn
 			return fmt.Errorf("route53 %s: %w", op, err), ambiguous
 		}
 		ambiguous = ambiguous || maybe
-		if attempt >= p.cfg.MaxAttempts {
-			return provider.MarkTransient(fmt.Errorf("route53 %s: giving up after %d attempts: %w", op, attempt, err)), ambiguous
-		}
 		d := p.backoff(attempt)
+		if berr := budget.Take(d); berr != nil {
+			// The only retry layer for Route 53: callers must not retry this again.
+			return provider.MarkGaveUp(fmt.Errorf("route53 %s: giving up after %d attempts (%v): %w", op, attempt, berr, err)), ambiguous
+		}
 		p.log.DebugContext(ctx, "route53: retrying", "op", op, "attempt", attempt, "wait", d, "error", err.Error())
 		t := time.NewTimer(d)
 		select {

@@ -52,8 +52,10 @@
 //
 // Every request goes through a client-side limiter (5 requests/s by default, Route 53's
 // documented limit) and is retried with exponential backoff and jitter on Throttling,
-// PriorRequestNotComplete, 5xx, timeouts and connection errors; errors still transient after
-// the last attempt are marked with provider.MarkTransient. Panics are recovered into errors.
+// PriorRequestNotComplete, 5xx, timeouts and connection errors, within one retry budget per
+// Records, Apply or Unmanaged call (Config.MaxAttempts, RetryBudget). This is twinzone's only
+// retry layer for Route 53: what it gives up on is marked provider.ErrGaveUp, never
+// provider.ErrTransient, so no caller retries it again. Panics are recovered into errors.
 // Credentials never appear in errors or logs.
 //
 // Tests and benchmarks run against the loopback emulator in package r53emu (Config.Endpoint).

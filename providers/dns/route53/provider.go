@@ -59,13 +59,15 @@ type Config struct {
 	// negative means unlimited. Burst defaults to 5.
 	RateLimit float64
 	Burst     int
-	// MaxAttempts per request (default 8); RetryBase (default 200 ms) doubles per attempt up
-	// to RetryMax (default 10 s), with full jitter. RequestTimeout bounds one attempt
-	// (default 60 s).
-	MaxAttempts                         int
-	RetryBase, RetryMax, RequestTimeout time.Duration
-	HTTPClient                          *http.Client // optional
-	Logger                              *slog.Logger // optional; nil discards
+	// MaxAttempts bounds one provider call (Records, Apply or Unmanaged): MaxAttempts-1
+	// retries in all, shared by every request of the call (default 8), none starting later
+	// than RetryBudget after the call began (default 5 min). RetryBase (default 200 ms)
+	// doubles per attempt up to RetryMax (default 10 s), with full jitter. RequestTimeout
+	// bounds one attempt (default 60 s). See package retry.
+	MaxAttempts                                      int
+	RetryBase, RetryMax, RetryBudget, RequestTimeout time.Duration
+	HTTPClient                                       *http.Client // optional
+	Logger                                           *slog.Logger // optional; nil discards
 }
 
 // Provider is a Route 53 DNS provider. It is safe for concurrent use.
@@ -184,6 +186,7 @@ func (c *Config) defaults() error {
 	setDur(&c.InSyncTimeout, 10*time.Minute)
 	setDur(&c.RetryBase, 200*time.Millisecond)
 	setDur(&c.RetryMax, 10*time.Second)
+	setDur(&c.RetryBudget, 5*time.Minute)
 	setDur(&c.RequestTimeout, time.Minute)
 	if c.RateLimit == 0 {
 		c.RateLimit = 5

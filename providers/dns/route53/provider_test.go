@@ -257,8 +257,8 @@ func TestRetriesAndTransientErrors(t *testing.T) {
 	}
 	e.srv.FailAfter(0, r53emu.FaultUnavailable)
 	_, err := e.p.Records(context.Background(), testZone)
-	if !errors.Is(err, provider.ErrTransient) {
-		t.Errorf("persistent 503 must be transient: %v", err)
+	if !errors.Is(err, provider.ErrGaveUp) || errors.Is(err, provider.ErrTransient) {
+		t.Errorf("persistent 503 must be given up on, not left for the caller to retry: %v", err)
 	}
 	e.srv.ClearFaults()
 	// A write whose reply is lost is retried; the retry is rejected (the records exist), and

@@ -36,6 +36,7 @@ func normZone(z string) string { return strings.ToLower(dns.Fqdn(z)) }
 // routing-policy and traffic-policy records are left out and reported by Unmanaged.
 func (p *Provider) Records(ctx context.Context, zoneName string) (out []zone.RRset, err error) {
 	defer recovered(&err, p.log.Error)
+	ctx, _ = p.budget(ctx)
 	snap, err := p.list(ctx, normZone(zoneName))
 	if err != nil {
 		return nil, err
@@ -52,6 +53,7 @@ func (p *Provider) Records(ctx context.Context, zoneName string) (out []zone.RRs
 // Provider; it lists the zone only when there has been none.
 func (p *Provider) Unmanaged(ctx context.Context, zoneName string) (out []provider.UnmanagedRRset, err error) {
 	defer recovered(&err, p.log.Error)
+	ctx, _ = p.budget(ctx)
 	zoneName = normZone(zoneName)
 	p.mu.Lock()
 	snap := p.snaps[zoneName]
