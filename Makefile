@@ -38,10 +38,12 @@ lint:
 	$(GO) vet $(PKGS)
 	$(GO) tool staticcheck $(PKGS)
 
-# Prints wall time and peak memory of `twinzone plan` on a 100,000-name zone, and the API
-# request counts of the provider benchmarks.
+# Prints wall time and peak memory of `twinzone plan` on a 100,000-name zone, of `validate`
+# and `sync` on a 2,000,000-record zone (about a minute here; BENCH_LARGE=0 skips it), and the
+# API request counts of the provider benchmarks.
+BENCH_LARGE ?= 2000000
 bench: build
-	$(GO) run ./cmd/twinzone-bench -bin $(BIN)
+	$(GO) run ./cmd/twinzone-bench -bin $(BIN) -large $(BENCH_LARGE)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./providers/dns/cloudflare/ ./providers/dns/route53/
 
 # Each fuzz target for a fixed number of inputs (a few seconds each here); FUZZSCALE multiplies

@@ -1,7 +1,13 @@
-// Command twinzone-bench measures `twinzone plan` the way a user runs it: it generates a
-// 100,000-name zone and a copy with about 1% of its RRsets changed, serves the copy through two
-// zonefile providers, runs the twinzone binary and prints wall time and peak memory (maximum
-// resident set size of the process). `make bench` runs it.
+// Command twinzone-bench measures twinzone the way a user runs it, as a child process, and
+// prints wall time and peak memory (maximum resident set size of the process):
+//
+//   - `twinzone plan` on a 100,000-name zone against two zonefile providers serving a copy with
+//     about 1% of its RRsets changed;
+//   - `twinzone validate` and `twinzone sync` of a large zone (-large records, 2,000,000 by
+//     default; 0 skips it) into two zonefile providers serving a 1%-changed copy, and the ratio
+//     of the two (targets: sync within 4x of validate's time and 2x of its memory).
+//
+// Everything is generated in a temporary directory and removed at the end. `make bench` runs it.
 package main
 
 import (
@@ -21,8 +27,14 @@ func main() {
 	names := flag.Int("names", 100000, "names in the generated zone")
 	changed := flag.Float64("changed", 0.01, "fraction of RRsets changed in the providers' copy")
 	runs := flag.Int("runs", 3, "runs; the best is reported with the others")
+	large := flag.Int("large", 2000000, "records in the zone of the validate/sync benchmark; 0 skips it")
+	largeRuns := flag.Int("large-runs", 1, "runs of the validate/sync benchmark")
 	flag.Parse()
-	if err := bench(*bin, *names, *changed, *runs); err != nil {
+	err := bench(*bin, *names, *changed, *runs)
+	if err == nil && *large > 0 {
+		err = benchLarge(*bin, *large, *changed, *largeRuns)
+	}
+	if err != nil {
 		fmt.Fprintln(os.Stderr, "twinzone-bench:", err)
 		os.Exit(1)
 	}
@@ -51,6 +63,29 @@ func bench(bin string, names int, changed float64, runs int) error {
 			return err
 		}
 	}
+	if err := writeConfig(dir); err != nil {
+		return err
+	}
+	fmt.Printf("plan: %d names (%d RRsets), ~%.0f%% of RRsets changed on each of 2 zonefile providers\n",
+		names, rrsets, changed*100)
+	best := time.Duration(1<<63 - 1)
+	var bestRSS int64
+	for i := 0; i < runs; i++ {
+		wall, rss, err := run(bin, dir, "plan", "--format", "json")
+		if err != nil {
+			return fmt.Errorf("run %d: %w", i+1, err)
+		}
+		fmt.Printf("  run %d: wall %v, peak RSS %.1f MB\n", i+1, wall.Round(time.Millisecond), mb(rss))
+		if wall < best {
+			best, bestRSS = wall, rss
+		}
+	}
+	fmt.Printf("plan %d names: best wall %v, peak RSS %.1f MB (targets for 100,000: < 1s, < 300 MB)\n", names,
+		best.Round(time.Millisecond), mb(bestRSS))
+	return nil
+}
+
+func writeConfig(dir string) error {
 	cfg := `state_dir: state
 providers:
   one: {type: zonefile, path: primary.zone}
@@ -62,30 +97,75 @@ zones:
     secondary: {provider: two, nameservers: [ns2.bench.example.]}
     failover: {auto: false}
 `
-	if err := os.WriteFile(filepath.Join(dir, "twinzone.yaml"), []byte(cfg), 0o600); err != nil {
+	return os.WriteFile(filepath.Join(dir, "twinzone.yaml"), []byte(cfg), 0o600)
+}
+
+// run runs one twinzone command on dir's config and returns its wall time and peak RSS (KiB).
+func run(bin, dir string, args ...string) (time.Duration, int64, error) {
+	args = append([]string{args[0], "--config", filepath.Join(dir, "twinzone.yaml")}, args[1:]...)
+	cmd := exec.Command(bin, args...)
+	cmd.Stdout, cmd.Stderr = nil, os.Stderr
+	start := time.Now()
+	err := cmd.Run()
+	wall := time.Since(start)
+	if err != nil {
+		return 0, 0, fmt.Errorf("twinzone %s: %w", args[0], err)
+	}
+	return wall, cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss, nil // KiB on Linux
+}
+
+func mb(kib int64) float64 { return float64(kib) / 1024 }
+
+// benchLarge measures validate and sync of a zone of about `records` records. Before each sync
+// the providers' files are written anew (1% changed), so every run does the same work: read
+// three zones, plan twice, rewrite both files, read both back to verify.
+func benchLarge(bin string, records int, changed float64, runs int) error {
+	dir, err := os.MkdirTemp("", "twinzone-bench-large")
+	if err != nil {
 		return err
 	}
-	fmt.Printf("plan: %d names (%d RRsets), ~%.0f%% of RRsets changed on each of 2 zonefile providers\n",
-		names, rrsets, changed*100)
-	best := time.Duration(1<<63 - 1)
-	var bestRSS int64
+	if os.Getenv("TZ_BENCH_KEEP") == "" {
+		defer os.RemoveAll(dir)
+	} else {
+		fmt.Println("keeping", dir)
+	}
+	names := records * 100 / 145 // writeZone makes about 1.45 records per name
+	n, err := writeZone(filepath.Join(dir, "desired.zone"), names, 0, 1)
+	if err != nil {
+		return err
+	}
+	if err := writeConfig(dir); err != nil {
+		return err
+	}
+	fmt.Printf("large zone: %d records (%d names), ~%.0f%% changed on each of 2 zonefile providers\n", n, names, changed*100)
+	var vWall, sWall time.Duration
+	var vRSS, sRSS int64
 	for i := 0; i < runs; i++ {
-		cmd := exec.Command(bin, "plan", "--config", filepath.Join(dir, "twinzone.yaml"), "--format", "json")
-		cmd.Stdout, cmd.Stderr = nil, os.Stderr
-		start := time.Now()
-		err := cmd.Run()
-		wall := time.Since(start)
+		wall, rss, err := run(bin, dir, "validate")
 		if err != nil {
-			return fmt.Errorf("run %d: %w", i+1, err)
+			return err
 		}
-		rss := cmd.ProcessState.SysUsage().(*syscall.Rusage).Maxrss // KiB on Linux
-		fmt.Printf("  run %d: wall %v, peak RSS %.1f MB\n", i+1, wall.Round(time.Millisecond), float64(rss)/1024)
-		if wall < best {
-			best, bestRSS = wall, rss
+		fmt.Printf("  validate run %d: wall %v, peak RSS %.1f MB\n", i+1, wall.Round(time.Millisecond), mb(rss))
+		if i == 0 || wall < vWall {
+			vWall, vRSS = wall, rss
+		}
+		for _, p := range []string{"primary.zone", "secondary.zone"} {
+			if _, err := writeZone(filepath.Join(dir, p), names, changed, 2); err != nil {
+				return err
+			}
+		}
+		wall, rss, err = run(bin, dir, "sync", "--force")
+		if err != nil {
+			return err
+		}
+		fmt.Printf("  sync run %d: wall %v, peak RSS %.1f MB\n", i+1, wall.Round(time.Millisecond), mb(rss))
+		if i == 0 || wall < sWall {
+			sWall, sRSS = wall, rss
 		}
 	}
-	fmt.Printf("plan 100k: best wall %v, peak RSS %.1f MB (targets: < 1s, < 300 MB)\n",
-		best.Round(time.Millisecond), float64(bestRSS)/1024)
+	fmt.Printf("large zone: validate %v / %.0f MB, sync %v / %.0f MB: sync is %.1fx validate's time, %.1fx its memory (targets: <= 4x, <= 2x)\n",
+		vWall.Round(time.Millisecond), mb(vRSS), sWall.Round(time.Millisecond), mb(sRSS),
+		sWall.Seconds()/vWall.Seconds(), float64(sRSS)/float64(vRSS))
 	return nil
 }
 
