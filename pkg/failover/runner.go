@@ -146,7 +146,7 @@ func (r *Runner) execute(ctx context.Context, req Request, out *Outcome) error {
 		}
 		lastErr = err
 		r.logger().Warn("registrar refused the nameserver change", "zone", r.Zone, "attempt", i+1, "err", err)
-		if permanent(err) || ctx.Err() != nil {
+		if registrar.IsPermanent(err) || ctx.Err() != nil {
 			break
 		}
 	}
@@ -178,9 +178,6 @@ func (r *Runner) execute(ctx context.Context, req Request, out *Outcome) error {
 	}
 	return nil
 }
-
-// permanent reports whether another attempt cannot fix err.
-func permanent(err error) bool { return errors.Is(err, registrar.ErrManual) }
 
 // record writes the journal event, updates metrics and fires the webhook.
 func (r *Runner) record(out Outcome) {
