@@ -49,10 +49,10 @@ func (l *loaded) openProvider(ctx context.Context, name string) (provider.Provid
 	return p, nil
 }
 
-// hasZonefile reports whether a zone is served by a zonefile provider.
+// hasZonefile reports whether a zone is served by a provider writing a local file (zonefile).
 func (l *loaded) hasZonefile(zd zoneData) bool {
 	for _, name := range zd.cfg.Providers() {
-		if p, ok := l.cfg.Providers[name]; ok && p.Zonefile != nil {
+		if p, ok := l.cfg.Providers[name]; ok && p.LocalFile() != "" {
 			return true
 		}
 	}

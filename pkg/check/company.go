@@ -16,16 +16,13 @@ const (
 )
 
 // providerCompany is the company that runs a provider's nameservers ("" when self-hosted or
-// unknown).
+// unknown), as its provider folder states it.
 func providerCompany(p *config.Provider) string {
 	if p == nil {
 		return ""
 	}
-	switch p.Type {
-	case config.TypeCloudflare:
-		return companyCloudflare
-	case config.TypeRoute53:
-		return companyAmazon
+	if p.Spec != nil {
+		return p.Spec.Company
 	}
 	return ""
 }
@@ -116,7 +113,7 @@ func checkIndependence(cfg *config.Config, zc *config.Zone) []Finding {
 func checkCloudflare(ctx context.Context, o *Options, zc *config.Zone, provs []openedProvider) []Finding {
 	var out []Finding
 	for _, op := range provs {
-		if op.Def == nil || op.Def.Type != config.TypeCloudflare {
+		if providerCompany(op.Def) != companyCloudflare {
 			continue
 		}
 		f := Finding{Check: CheckCloudflare, Subject: op.Cfg.Provider}

@@ -13,7 +13,7 @@ import (
 )
 
 func TestIndependence(t *testing.T) {
-	prov := func(typ string) *config.Provider { return &config.Provider{Type: typ} }
+	prov := func(typ string) *config.Provider { return testProvider("", typ, nil) }
 	cases := []struct {
 		name         string
 		primary, sec string // provider types
@@ -22,28 +22,28 @@ func TestIndependence(t *testing.T) {
 		sev          Severity
 		parts        []string
 	}{
-		{"route53 primary, Route 53 Domains", config.TypeRoute53, config.TypeCloudflare,
+		{"route53 primary, Route 53 Domains", "route53", "cloudflare",
 			&config.Registrar{Name: "domains", Type: config.RegistrarRoute53Domains}, config.ModeSwitch,
 			Fail, []string{"both at Amazon", "transfer the domain"}},
-		{"cloudflare primary, exec registrar for Cloudflare", config.TypeCloudflare, config.TypeRoute53,
+		{"cloudflare primary, exec registrar for Cloudflare", "cloudflare", "route53",
 			&config.Registrar{Name: "cf-registrar", Type: config.RegistrarExec, Exec: &config.ExecRegistrar{Command: []string{"/usr/local/bin/set-ns"}}},
 			config.ModeActiveActive, Fail, []string{"Cloudflare Registrar", "cannot point a domain at other nameservers"}},
-		{"manual registrar named after Cloudflare", config.TypeRoute53, config.TypeCloudflare,
+		{"manual registrar named after Cloudflare", "route53", "cloudflare",
 			&config.Registrar{Name: "cloudflare", Type: config.RegistrarManual, Manual: &config.ManualRegistrar{}},
 			config.ModeSwitch, Fail, []string{"Cloudflare Registrar"}},
-		{"exec command naming aws", config.TypeRoute53, config.TypeCloudflare,
+		{"exec command naming aws", "route53", "cloudflare",
 			&config.Registrar{Name: "script", Type: config.RegistrarExec, Exec: &config.ExecRegistrar{Command: []string{"aws", "route53domains", "update-domain-nameservers"}}},
 			config.ModeSwitch, Fail, []string{"both at Amazon"}},
-		{"Route 53 Domains with a route53 secondary, active-active", config.TypeCloudflare, config.TypeRoute53,
+		{"Route 53 Domains with a route53 secondary, active-active", "cloudflare", "route53",
 			&config.Registrar{Name: "domains", Type: config.RegistrarRoute53Domains}, config.ModeActiveActive,
 			Warn, []string{"secondary provider b are both at Amazon", "third company"}},
-		{"Route 53 Domains with a route53 secondary, switch", config.TypeCloudflare, config.TypeRoute53,
+		{"Route 53 Domains with a route53 secondary, switch", "cloudflare", "route53",
 			&config.Registrar{Name: "domains", Type: config.RegistrarRoute53Domains}, config.ModeSwitch,
 			OK, []string{"independent of the primary provider a"}},
-		{"Gandi with Cloudflare and Route 53", config.TypeCloudflare, config.TypeRoute53,
+		{"Gandi with Cloudflare and Route 53", "cloudflare", "route53",
 			&config.Registrar{Name: "gandi", Type: config.RegistrarGandi}, config.ModeActiveActive,
 			OK, []string{"gandi (gandi, Gandi) is independent"}},
-		{"self-run parent", config.TypeRFC2136, config.TypeRFC2136,
+		{"self-run parent", "rfc2136", "rfc2136",
 			&config.Registrar{Name: "parent", Type: config.RegistrarRFC2136}, config.ModeSwitch,
 			OK, []string{"does not recognise (or self-run)"}},
 	}
@@ -77,8 +77,8 @@ func (s statusProvider) Nameservers(context.Context, string) ([]string, string, 
 }
 
 func TestCloudflareTraps(t *testing.T) {
-	cf := &config.Provider{Name: "cf", Type: config.TypeCloudflare}
-	r53 := &config.Provider{Name: "aws", Type: config.TypeRoute53}
+	cf := testProvider("cf", "cloudflare", nil)
+	r53 := testProvider("aws", "route53", nil)
 	run := func(mode config.Mode, primary, secondary *config.Provider, p provider.Provider) []Finding {
 		z := &config.Zone{Name: testZone, Mode: mode,
 			Primary: config.ProviderRef{Provider: primary.Name}, Secondary: config.ProviderRef{Provider: secondary.Name}}

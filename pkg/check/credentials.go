@@ -51,15 +51,8 @@ func credentialFix(p *config.Provider) string {
 	if p == nil {
 		return "define the provider under providers: in the config"
 	}
-	switch p.Type {
-	case config.TypeCloudflare:
-		return "check the api_token: it needs Zone:Read and Zone:DNS:Edit on this zone, and the zone must exist in that account (zone_id, if set, must be this zone's)"
-	case config.TypeRoute53:
-		return "check the AWS credentials (profile, keys or the default chain) allow route53:ListHostedZonesByName, route53:ListResourceRecordSets and route53:ChangeResourceRecordSets, and that hosted_zone_id is this zone's"
-	case config.TypeRFC2136:
-		return "check the server address and port, that it is authoritative for the zone, and that it allows AXFR and UPDATE with this TSIG key (key_name, key_alg, key)"
-	case config.TypeZonefile:
-		return "check that the zone file path is readable and writable by this user"
+	if p.Spec != nil && p.Spec.CredentialHint != "" {
+		return p.Spec.CredentialHint
 	}
 	return "check the provider's settings and credentials"
 }

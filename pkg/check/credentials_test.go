@@ -10,7 +10,9 @@ import (
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/registrar"
+	"github.com/twinzone/twinzone/providers/dns/cloudflare"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare/cfemu"
+	"github.com/twinzone/twinzone/providers/dns/route53"
 	"github.com/twinzone/twinzone/providers/dns/route53/r53emu"
 	"github.com/twinzone/twinzone/providers/registrar/route53domains/r53demu"
 )
@@ -51,11 +53,11 @@ func newCloudEnv(t *testing.T, mode config.Mode) *cloudEnv {
 	t.Cleanup(domSrv.Close)
 
 	secret := func(v, ref string) config.Secret { return config.NewSecret(v, ref) }
-	e.f.cfg.Providers["a"] = &config.Provider{Name: "a", Type: config.TypeCloudflare, Cloudflare: &config.CloudflareProvider{
-		APIToken: secret(cfToken, "${CLOUDFLARE_API_TOKEN}"), Endpoint: e.cf.URL, BatchSize: 200}}
-	e.f.cfg.Providers["b"] = &config.Provider{Name: "b", Type: config.TypeRoute53, Route53: &config.Route53Provider{
-		HostedZoneID: e.r53z, Region: "us-east-1", Endpoint: e.r53.URL(),
-		AccessKeyID: secret(awsKeyID, "${AWS_ACCESS_KEY_ID}"), SecretAccessKey: secret(awsSecret, "${AWS_SECRET_ACCESS_KEY}")}}
+	e.f.cfg.Providers["a"] = testProvider("a", "cloudflare", &cloudflare.Settings{
+		APIToken: secret(cfToken, "${CLOUDFLARE_API_TOKEN}"), Endpoint: e.cf.URL, BatchSize: cloudflare.DefaultBatchSize})
+	e.f.cfg.Providers["b"] = testProvider("b", "route53", &route53.Settings{HostedZoneID: e.r53z, AWS: config.AWS{
+		Region: "us-east-1", Endpoint: e.r53.URL(),
+		AccessKeyID: secret(awsKeyID, "${AWS_ACCESS_KEY_ID}"), SecretAccessKey: secret(awsSecret, "${AWS_SECRET_ACCESS_KEY}")}})
 	e.f.cfg.Registrars["domains"] = &config.Registrar{Name: "domains", Type: config.RegistrarRoute53Domains,
 		Route53Domains: &config.Route53DomainsRegistrar{Region: "us-east-1", Endpoint: domSrv.URL,
 			AccessKeyID: secret(awsKeyID, "${AWS_ACCESS_KEY_ID}"), SecretAccessKey: secret(awsSecret, "${AWS_SECRET_ACCESS_KEY}")}}
@@ -96,7 +98,7 @@ func TestCredentialsAgainstEmulators(t *testing.T) {
 	})
 	t.Run("wrong Cloudflare token", func(t *testing.T) {
 		e := newCloudEnv(t, config.ModeActiveActive)
-		e.f.cfg.Providers["a"].Cloudflare.APIToken = config.NewSecret("wrong-token-value", "${CLOUDFLARE_API_TOKEN}")
+		e.f.cfg.Providers["a"].Settings.(*cloudflare.Settings).APIToken = config.NewSecret("wrong-token-value", "${CLOUDFLARE_API_TOKEN}")
 		fs := e.credentials(t)
 		f := want(t, fs, "a", Fail, "reading the records failed", "Zone:DNS:Edit")
 		if strings.Contains(f.Message, "wrong-token-value") {
@@ -106,7 +108,7 @@ func TestCredentialsAgainstEmulators(t *testing.T) {
 	})
 	t.Run("wrong hosted zone", func(t *testing.T) {
 		e := newCloudEnv(t, config.ModeActiveActive)
-		e.f.cfg.Providers["b"].Route53.HostedZoneID = "ZNOSUCHZONE0000"
+		e.f.cfg.Providers["b"].Settings.(*route53.Settings).HostedZoneID = "ZNOSUCHZONE0000"
 		want(t, e.credentials(t), "b", Fail, "reading the records failed", "hosted_zone_id")
 	})
 	t.Run("domain not in the registrar account", func(t *testing.T) {

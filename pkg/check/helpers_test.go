@@ -16,6 +16,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/registrar"
 	dnsproviders "github.com/twinzone/twinzone/providers/dns"
+	"github.com/twinzone/twinzone/providers/dns/zonefile"
 	registrars "github.com/twinzone/twinzone/providers/registrar"
 )
 
@@ -28,6 +29,17 @@ type fixture struct {
 	opts Options
 }
 
+// testProvider is a provider as config.Load returns it, its type's row from the build's table.
+func testProvider(name, typ string, settings any) *config.Provider {
+	p := &config.Provider{Name: name, Type: typ, Settings: settings}
+	for _, r := range dnsproviders.Table() {
+		if r.Config.Name == typ {
+			p.Spec = &r.Config
+		}
+	}
+	return p
+}
+
 // newFixture returns a zone with providers "a" (primary) and "b" (secondary), both zonefile
 // providers in a temp dir unless replaced, no registrar, in mode.
 func newFixture(t *testing.T, mode config.Mode) *fixture {
@@ -36,8 +48,8 @@ func newFixture(t *testing.T, mode config.Mode) *fixture {
 	cfg := &config.Config{
 		File: dir + "/twinzone.yaml", Dir: dir,
 		Providers: map[string]*config.Provider{
-			"a": {Name: "a", Type: config.TypeZonefile, Zonefile: &config.ZonefileProvider{Path: dir + "/a.zone"}},
-			"b": {Name: "b", Type: config.TypeZonefile, Zonefile: &config.ZonefileProvider{Path: dir + "/b.zone"}},
+			"a": testProvider("a", "zonefile", &zonefile.Settings{Path: dir + "/a.zone"}),
+			"b": testProvider("b", "zonefile", &zonefile.Settings{Path: dir + "/b.zone"}),
 		},
 		Registrars: map[string]*config.Registrar{},
 	}

@@ -46,11 +46,8 @@ const (
 	DefaultCooldown           = time.Hour
 	DefaultMaxPerDay          = 2
 	DefaultPropagationTimeout = 10 * time.Minute
-	DefaultCloudflareBatch    = 200
-	MaxCloudflareBatch        = 3500
 	DefaultAWSRegion          = "us-east-1"
 	DefaultTSIGAlgorithm      = "hmac-sha256"
-	DefaultRFC2136Chunk       = 500
 )
 
 // Config is a loaded, validated twinzone.yaml. Paths are absolute.

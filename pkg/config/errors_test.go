@@ -1,9 +1,11 @@
-package config
+package config_test
 
 import (
 	"errors"
 	"strings"
 	"testing"
+
+	"github.com/twinzone/twinzone/pkg/config"
 )
 
 // line replaces line n (1-based) of minimal with s.
@@ -159,7 +161,7 @@ func TestMalformed(t *testing.T) {
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
 			path := writeConfig(t, tc.body)
-			c, err := LoadWith(path, testLookup)
+			c, err := config.LoadWith(path, testTypes, testLookup)
 			if err == nil {
 				t.Fatalf("loaded without error: %+v", c)
 			}
@@ -180,7 +182,7 @@ func TestMalformed(t *testing.T) {
 // checkErrorShape asserts that every reported problem names the file and no secret value.
 func checkErrorShape(t *testing.T, err error, path string) {
 	t.Helper()
-	var list *Errors
+	var list *config.Errors
 	if !errors.As(err, &list) {
 		t.Fatalf("error is %T, want *Errors", err)
 	}
@@ -212,8 +214,8 @@ zones:
     probe: {interval: soon, quorum: most}
 `
 	path := writeConfig(t, body)
-	_, err := LoadWith(path, testLookup)
-	var list *Errors
+	_, err := config.LoadWith(path, testTypes, testLookup)
+	var list *config.Errors
 	if !errors.As(err, &list) {
 		t.Fatalf("err = %v", err)
 	}
@@ -226,7 +228,7 @@ zones:
 			t.Errorf("error %d = %q, want it at %s (sorted by position)", i, list.List[i], w)
 		}
 	}
-	var one *Error
+	var one *config.Error
 	if !errors.As(err, &one) || one.Line != 2 {
 		t.Errorf("errors.As(*Error) = %v", one)
 	}
@@ -239,9 +241,9 @@ func TestErrorCap(t *testing.T) {
 	for i := range 30 {
 		b.WriteString("      bogus" + string(rune('a'+i%26)) + string(rune('a'+i/26)) + ": 1\n")
 	}
-	_, err := LoadWith(writeConfig(t, b.String()), testLookup)
-	var list *Errors
-	if !errors.As(err, &list) || len(list.List) != MaxErrors || list.More != 30-MaxErrors {
+	_, err := config.LoadWith(writeConfig(t, b.String()), testTypes, testLookup)
+	var list *config.Errors
+	if !errors.As(err, &list) || len(list.List) != config.MaxErrors || list.More != 30-config.MaxErrors {
 		t.Fatalf("err = %v", err)
 	}
 	if !strings.HasSuffix(err.Error(), "... and 10 more errors") {

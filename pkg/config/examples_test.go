@@ -1,14 +1,17 @@
-package config
+package config_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	"github.com/twinzone/twinzone/pkg/config"
+	"github.com/twinzone/twinzone/providers/dns/rfc2136"
 )
 
 // loadExample copies examples/<rel> into a temporary tree with zones/example.com.zone at the
 // place the example expects, and loads it.
-func loadExample(t *testing.T, rel string) *Config {
+func loadExample(t *testing.T, rel string) *config.Config {
 	t.Helper()
 	data, err := os.ReadFile(filepath.Join("..", "..", "examples", rel))
 	if err != nil {
@@ -27,7 +30,7 @@ func loadExample(t *testing.T, rel string) *Config {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
-	c, err := LoadWith(path, testLookup)
+	c, err := config.LoadWith(path, testTypes, testLookup)
 	if err != nil {
 		t.Fatalf("%s: %v", rel, err)
 	}
@@ -40,8 +43,8 @@ func loadExample(t *testing.T, rel string) *Config {
 func TestExampleConfig(t *testing.T) {
 	c := loadExample(t, "twinzone.yaml")
 	z, _ := c.Zone("example.com.")
-	if z.Primary.Provider != "cloudflare" || c.Providers["cloudflare"].Type != TypeCloudflare ||
-		z.Secondary.Provider != "route53" || c.Providers["route53"].Type != TypeRoute53 ||
+	if z.Primary.Provider != "cloudflare" || c.Providers["cloudflare"].Type != "cloudflare" ||
+		z.Secondary.Provider != "route53" || c.Providers["route53"].Type != "route53" ||
 		z.Registrar != "domains" || len(z.Secondary.Nameservers) != 4 || len(c.Warnings) != 0 {
 		t.Errorf("example: %+v, warnings %q", z, c.Warnings)
 	}
@@ -53,8 +56,8 @@ func TestExampleConfig(t *testing.T) {
 func TestLabConfig(t *testing.T) {
 	c := loadExample(t, filepath.Join("lab", "twinzone.yaml"))
 	z, _ := c.Zone("example.com.")
-	if c.Providers["bind"].RFC2136.Server != "127.0.0.1:5301" || c.Registrars["parent"].RFC2136.Zone != "com." ||
-		z.Probe.Timeout != 500e6 || z.Failover.Failback != FailbackAuto {
+	if c.Providers["bind"].Settings.(*rfc2136.Settings).Server != "127.0.0.1:5301" || c.Registrars["parent"].RFC2136.Zone != "com." ||
+		z.Probe.Timeout != 500e6 || z.Failover.Failback != config.FailbackAuto {
 		t.Errorf("lab: %+v", z)
 	}
 }

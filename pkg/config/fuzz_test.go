@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"errors"
@@ -7,6 +7,8 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/twinzone/twinzone/pkg/config"
 )
 
 // FuzzLoad feeds arbitrary bytes to the loader: it must never panic, every error must name the
@@ -30,10 +32,10 @@ func FuzzLoad(f *testing.F) {
 	path := writeConfig(f, minimal)
 	abs, _ := filepath.Abs(path)
 	f.Fuzz(func(t *testing.T, data []byte) {
-		cfg, err := parse(path, abs, data, testLookup)
+		cfg, err := config.Parse(path, abs, data, testTypes, testLookup)
 		if err != nil {
-			var list *Errors
-			if !errors.As(err, &list) || len(list.List) == 0 || len(list.List) > MaxErrors {
+			var list *config.Errors
+			if !errors.As(err, &list) || len(list.List) == 0 || len(list.List) > config.MaxErrors {
 				t.Fatalf("error is not a bounded *Errors: %T %v", err, err)
 			}
 			for _, e := range list.List {

@@ -1,9 +1,11 @@
-package config
+package config_test
 
 import (
 	"os"
 	"path/filepath"
 	"testing"
+
+	dnsproviders "github.com/twinzone/twinzone/providers/dns"
 )
 
 // testSecrets are the values the test environment hands out; no output may contain them.
@@ -46,3 +48,6 @@ func writeConfig(t testing.TB, body string) string {
 	}
 	return path
 }
+
+// testTypes is the build's provider table, as the CLI passes it.
+var testTypes = dnsproviders.Types()

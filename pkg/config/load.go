@@ -23,13 +23,14 @@ import (
 const MaxFileSize = 4 << 20
 
 // Load reads, expands and validates the config file at path, taking ${VAR} values from the
-// process environment. Errors name path as given; see LoadWith.
-func Load(path string) (*Config, error) { return LoadWith(path, os.LookupEnv) }
+// process environment; types are the provider types it may name (dnsproviders.Types()).
+// Errors name path as given; see LoadWith.
+func Load(path string, types Types) (*Config, error) { return LoadWith(path, types, os.LookupEnv) }
 
 // LoadWith is Load with an explicit variable lookup (nil means os.LookupEnv). It makes no
 // network call. The error, when not nil, is an *Errors listing every problem found (up to
 // MaxErrors) as file:line:col: key: message, or an *Error for an unreadable file.
-func LoadWith(path string, lookup func(string) (string, bool)) (*Config, error) {
+func LoadWith(path string, types Types, lookup func(string) (string, bool)) (*Config, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
@@ -56,7 +57,7 @@ func LoadWith(path string, lookup func(string) (string, bool)) (*Config, error) 
 	if len(data) > MaxFileSize {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("larger than %d bytes: not a config file", MaxFileSize)}
 	}
-	cfg, err := parse(path, abs, data, lookup)
+	cfg, err := parse(path, abs, data, types, lookup)
 	if err != nil {
 		return nil, err
 	}
@@ -85,7 +86,7 @@ func fileErr(err error) string {
 }
 
 // parse decodes data; name is used in messages, abs is the file's absolute path.
-func parse(name, abs string, data []byte, lookup LookupFunc) (cfg *Config, err error) {
+func parse(name, abs string, data []byte, types Types, lookup LookupFunc) (cfg *Config, err error) {
 	col := &collector{file: name}
 	defer func() {
 		// The YAML library must never take the process down on hostile input.
@@ -106,7 +107,7 @@ func parse(name, abs string, data []byte, lookup LookupFunc) (cfg *Config, err e
 		Controller: Controller{Listen: DefaultListen},
 		Log:        Log{Level: "info", Format: "text"},
 	}
-	d := &decoder{collector: col, dir: cfg.Dir, lookup: lookup}
+	d := &decoder{collector: col, dir: cfg.Dir, lookup: lookup, types: types}
 	root := resolve(doc)
 	if isNull(root) {
 		col.add(0, 0, "", "the file is empty: expected providers and zones")
@@ -133,7 +134,7 @@ func parse(name, abs string, data []byte, lookup LookupFunc) (cfg *Config, err e
 	for _, z := range cfg.Zones {
 		d.finishIgnore(z)
 	}
-	d.checkZonefilePaths(cfg)
+	d.checkLocalFiles(cfg)
 	if zs := resolve(top["zones"]); len(cfg.Zones) == 0 && !col.reportedAt("zones") && (zs == nil || len(zs.Content) == 0) {
 		line, c := 0, 0
 		if v := resolve(top["zones"]); v != nil {
@@ -244,9 +245,9 @@ func (d *decoder) log(n *yaml.Node, path string, l *Log) {
 	})
 }
 
-// checkZonefilePaths refuses zonefile providers that would overwrite a zone's source file, or
-// share one file (then the two providers would not be independent).
-func (d *decoder) checkZonefilePaths(cfg *Config) {
+// checkLocalFiles refuses providers writing a local file (zonefile) that would overwrite a
+// zone's source file, or share one file (then the two providers would not be independent).
+func (d *decoder) checkLocalFiles(cfg *Config) {
 	sources := map[string]string{}
 	for _, z := range cfg.Zones {
 		if z.File != "" {
@@ -256,17 +257,18 @@ func (d *decoder) checkZonefilePaths(cfg *Config) {
 	byPath := map[string]*Provider{}
 	for _, name := range sortedKeys(cfg.Providers) {
 		p := cfg.Providers[name]
-		if p.Zonefile == nil || p.Zonefile.Path == "" {
+		file := p.LocalFile()
+		if file == "" {
 			continue
 		}
 		path := join("providers", name)
-		if zname, ok := sources[p.Zonefile.Path]; ok {
-			d.add(p.Line, p.Column, path, "path %s is the source file of zone %s: sync would overwrite it", p.Zonefile.Path, zname)
+		if zname, ok := sources[file]; ok {
+			d.add(p.Line, p.Column, path, "path %s is the source file of zone %s: sync would overwrite it", file, zname)
 		}
-		if other, ok := byPath[p.Zonefile.Path]; ok {
-			d.add(p.Line, p.Column, path, "path %s is also the path of provider %q: each provider needs its own file", p.Zonefile.Path, other.Name)
+		if other, ok := byPath[file]; ok {
+			d.add(p.Line, p.Column, path, "path %s is also the path of provider %q: each provider needs its own file", file, other.Name)
 		}
-		byPath[p.Zonefile.Path] = p
+		byPath[file] = p
 	}
 }
 

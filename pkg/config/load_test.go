@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"errors"
@@ -10,7 +10,12 @@ import (
 	"testing"
 	"time"
 
+	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/nameserver"
+	"github.com/twinzone/twinzone/providers/dns/cloudflare"
+	"github.com/twinzone/twinzone/providers/dns/rfc2136"
+	"github.com/twinzone/twinzone/providers/dns/route53"
+	"github.com/twinzone/twinzone/providers/dns/zonefile"
 )
 
 // fullConfig is the example of DESIGN.md, with every key spelled out.
@@ -53,7 +58,7 @@ zones:
 func TestLoadFull(t *testing.T) {
 	path := writeConfig(t, fullConfig)
 	dir := filepath.Dir(path)
-	c, err := LoadWith(path, testLookup)
+	c, err := config.LoadWith(path, testTypes, testLookup)
 	if err != nil {
 		t.Fatalf("LoadWith: %v", err)
 	}
@@ -61,31 +66,31 @@ func TestLoadFull(t *testing.T) {
 		t.Errorf("paths: File=%q Dir=%q StateDir=%q", c.File, c.Dir, c.StateDir)
 	}
 	cf := c.Providers["cf"]
-	if cf == nil || cf.Type != TypeCloudflare || cf.Cloudflare == nil || cf.Line != 3 || cf.Route53 != nil {
+	if cf == nil || cf.Type != "cloudflare" || cf.Spec == nil || cf.Spec.Name != "cloudflare" || cf.Line != 3 {
 		t.Fatalf("cf = %+v", cf)
 	}
-	if got := *cf.Cloudflare; got.APIToken.Reveal() != testSecrets["CLOUDFLARE_API_TOKEN"] || got.APIToken.Ref() != "CLOUDFLARE_API_TOKEN" ||
+	if got, _ := cf.Settings.(*cloudflare.Settings); got == nil || got.APIToken.Reveal() != testSecrets["CLOUDFLARE_API_TOKEN"] || got.APIToken.Ref() != "CLOUDFLARE_API_TOKEN" ||
 		got.ZoneID != "abc123" || got.BatchSize != 1000 || got.Endpoint != "http://127.0.0.1:8080/client/v4" {
 		t.Errorf("cloudflare = %+v", got)
 	}
-	r53 := c.Providers["aws"].Route53
+	r53, _ := c.Providers["aws"].Settings.(*route53.Settings)
 	if r53 == nil || r53.HostedZoneID != "Z0123456789" || r53.Region != "eu-west-1" ||
 		r53.AccessKeyID.Reveal() != testSecrets["AWS_ACCESS_KEY_ID"] || r53.SecretAccessKey.Reveal() != testSecrets["AWS_SECRET_ACCESS_KEY"] {
 		t.Errorf("route53 = %+v", r53)
 	}
-	lab := c.Providers["lab"].RFC2136
+	lab, _ := c.Providers["lab"].Settings.(*rfc2136.Settings)
 	if lab == nil || lab.Server != "127.0.0.1:5301" || lab.KeyName != "twinzone." || lab.KeyAlg != "hmac-sha512" ||
 		lab.Key.Reveal() != testSecrets["TSIG_KEY"] || lab.Chunk != 250 {
 		t.Errorf("rfc2136 = %+v", lab)
 	}
-	nsd := c.Providers["nsd"].Zonefile
+	nsd, _ := c.Providers["nsd"].Settings.(*zonefile.Settings)
 	if nsd == nil || nsd.Path != filepath.Join(dir, "served/example.com.zone") || nsd.Reload != "nsd-control reload example.com" {
 		t.Errorf("zonefile = %+v", nsd)
 	}
-	if r := c.Registrars["domains"]; r.Type != RegistrarRoute53Domains || r.Route53Domains.Profile != "registrar" || r.Route53Domains.Region != DefaultAWSRegion {
+	if r := c.Registrars["domains"]; r.Type != config.RegistrarRoute53Domains || r.Route53Domains.Profile != "registrar" || r.Route53Domains.Region != config.DefaultAWSRegion {
 		t.Errorf("route53domains = %+v", r.Route53Domains)
 	}
-	if r := c.Registrars["parent"].RFC2136; r.Server != "127.0.0.1:53" || r.Zone != "com." || r.KeyAlg != DefaultTSIGAlgorithm || r.KeyName != "twinzone." {
+	if r := c.Registrars["parent"].RFC2136; r.Server != "127.0.0.1:53" || r.Zone != "com." || r.KeyAlg != config.DefaultTSIGAlgorithm || r.KeyName != "twinzone." {
 		t.Errorf("rfc2136 registrar = %+v", r)
 	}
 	if r := c.Registrars["gandi"].Gandi; r.APIToken.Reveal() != testSecrets["GANDI_API_TOKEN"] {
@@ -97,14 +102,14 @@ func TestLoadFull(t *testing.T) {
 	if r := c.Registrars["script"].Exec; !reflect.DeepEqual(r.Command, []string{"/usr/local/bin/set-ns", "--verbose"}) || !reflect.DeepEqual(r.Env, []string{"REGISTRAR_TOKEN"}) {
 		t.Errorf("exec = %+v", r)
 	}
-	if r := c.Registrars["human"]; r.Manual == nil || r.Type != RegistrarManual {
+	if r := c.Registrars["human"]; r.Manual == nil || r.Type != config.RegistrarManual {
 		t.Errorf("manual = %+v", r)
 	}
 	wantTargets := []netip.AddrPort{netip.MustParseAddrPort("9.9.9.9:53"), netip.MustParseAddrPort("[2620:fe::fe]:53"), netip.MustParseAddrPort("127.0.0.1:5399")}
 	if c.Controller.Listen != "127.0.0.1:9999" || c.Controller.Webhook.Reveal() != testSecrets["WEBHOOK_URL"] || !reflect.DeepEqual(c.Controller.ControlTargets, wantTargets) {
 		t.Errorf("controller = %+v %v", c.Controller, c.Controller.ControlTargets)
 	}
-	if c.Log != (Log{Level: "debug", Format: "json"}) {
+	if c.Log != (config.Log{Level: "debug", Format: "json"}) {
 		t.Errorf("log = %+v", c.Log)
 	}
 	if got := c.ZoneNames(); !reflect.DeepEqual(got, []string{"example.com.", "example.org."}) {
@@ -114,22 +119,22 @@ func TestLoadFull(t *testing.T) {
 	if !ok {
 		t.Fatal("Zone(EXAMPLE.com) not found")
 	}
-	want := &Zone{
+	want := &config.Zone{
 		Name: "example.com.",
 		File: filepath.Join(dir, "zones/example.com.zone"),
 		Line: 20,
-		Primary: ProviderRef{Provider: "cf", Nameservers: nameserver.Set{
+		Primary: config.ProviderRef{Provider: "cf", Nameservers: nameserver.Set{
 			{Name: "ada.ns.cloudflare.com."}, {Name: "bob.ns.cloudflare.com."}}},
-		Secondary: ProviderRef{Provider: "aws", Nameservers: nameserver.Set{
+		Secondary: config.ProviderRef{Provider: "aws", Nameservers: nameserver.Set{
 			{Name: "ns-1.awsdns-01.org.", Addrs: []netip.AddrPort{netip.MustParseAddrPort("205.251.192.1:53")}},
 			{Name: "ns-2.awsdns-02.net.", Addrs: []netip.AddrPort{netip.MustParseAddrPort("205.251.193.2:5353"), netip.MustParseAddrPort("[2600:9000:5302::1]:53")}}}},
 		Registrar:    "domains",
-		Mode:         ModeSwitch,
+		Mode:         config.ModeSwitch,
 		ManageApexNS: true,
-		Ignore:       []IgnoreRule{{Name: "_acme-challenge.*.example.com.", Type: "TXT"}, {Name: "legacy.example.com."}},
-		Safety:       Safety{MaxChangeFraction: 0.5, MinExisting: 20},
-		Probe:        Probe{Interval: 15 * time.Second, Timeout: 3 * time.Second, FailAfter: 4, RecoverAfter: 40, Quorum: "majority", TCPEvery: 0},
-		Failover:     Failover{Auto: false, Cooldown: 2 * time.Hour, MaxPerDay: 1, Failback: FailbackAuto, RequireInSync: false, PropagationTimeout: 20 * time.Minute},
+		Ignore:       []config.IgnoreRule{{Name: "_acme-challenge.*.example.com.", Type: "TXT"}, {Name: "legacy.example.com."}},
+		Safety:       config.Safety{MaxChangeFraction: 0.5, MinExisting: 20},
+		Probe:        config.Probe{Interval: 15 * time.Second, Timeout: 3 * time.Second, FailAfter: 4, RecoverAfter: 40, Quorum: "majority", TCPEvery: 0},
+		Failover:     config.Failover{Auto: false, Cooldown: 2 * time.Hour, MaxPerDay: 1, Failback: config.FailbackAuto, RequireInSync: false, PropagationTimeout: 20 * time.Minute},
 	}
 	got := *z
 	if !reflect.DeepEqual(&got, want) {
@@ -137,8 +142,8 @@ func TestLoadFull(t *testing.T) {
 	}
 	// The second zone takes every default.
 	org, _ := c.Zone("example.org.")
-	def := defaultZone()
-	if org.Mode != ModeActiveActive || org.Safety != def.Safety || org.Probe != def.Probe || org.Failover != def.Failover ||
+	def := config.DefaultZone()
+	if org.Mode != config.ModeActiveActive || org.Safety != def.Safety || org.Probe != def.Probe || org.Failover != def.Failover ||
 		org.Registrar != "" || len(org.Primary.Nameservers) != 0 {
 		t.Errorf("zone example.org. defaults: %+v", org)
 	}
@@ -165,15 +170,15 @@ zones:
 `
 
 func TestDefaults(t *testing.T) {
-	c, err := LoadWith(writeConfig(t, minimal), testLookup)
+	c, err := config.LoadWith(writeConfig(t, minimal), testTypes, testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if c.Controller.Listen != DefaultListen || c.Log.Level != "info" || c.Log.Format != "text" || filepath.Base(c.StateDir) != ".twinzone" {
+	if c.Controller.Listen != config.DefaultListen || c.Log.Level != "info" || c.Log.Format != "text" || filepath.Base(c.StateDir) != ".twinzone" {
 		t.Errorf("defaults: %+v %+v %q", c.Controller, c.Log, c.StateDir)
 	}
 	z := c.Zones[0]
-	if !reflect.DeepEqual(z.Probe, defaultZone().Probe) || z.Mode != ModeActiveActive {
+	if !reflect.DeepEqual(z.Probe, config.DefaultZone().Probe) || z.Mode != config.ModeActiveActive {
 		t.Errorf("zone defaults: %+v", z)
 	}
 }
@@ -186,12 +191,12 @@ func TestMergeKeys(t *testing.T) {
     secondary: {provider: b}
     probe: {<<: *p, fail_after: 7}
 `
-	c, err := LoadWith(writeConfig(t, body), testLookup)
+	c, err := config.LoadWith(writeConfig(t, body), testTypes, testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
 	p := c.Zones[1].Probe
-	if p.Interval != 30*time.Second || p.FailAfter != 7 || p.Timeout != DefaultProbeTimeout {
+	if p.Interval != 30*time.Second || p.FailAfter != 7 || p.Timeout != config.DefaultProbeTimeout {
 		t.Errorf("merged probe = %+v", p)
 	}
 }
@@ -201,7 +206,7 @@ func TestModeWarning(t *testing.T) {
 	if err := os.Chmod(path, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	c, err := LoadWith(path, testLookup)
+	c, err := config.LoadWith(path, testTypes, testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -213,14 +218,14 @@ func TestModeWarning(t *testing.T) {
 	if err := os.Chmod(path, 0o666); err != nil {
 		t.Fatal(err)
 	}
-	if c, err = LoadWith(path, testLookup); err != nil || len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "writable by other users") {
+	if c, err = config.LoadWith(path, testTypes, testLookup); err != nil || len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "writable by other users") {
 		t.Errorf("warnings = %q, %v", c.Warnings, err)
 	}
 	withHook := writeConfig(t, "controller: {webhook: \"https://hooks.example.net/T0/secret-token\"}\n"+minimal)
 	if err := os.Chmod(withHook, 0o644); err != nil {
 		t.Fatal(err)
 	}
-	if c, err = LoadWith(withHook, testLookup); err != nil || len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "readable") || !strings.Contains(c.Warnings[0], "0644") {
+	if c, err = config.LoadWith(withHook, testTypes, testLookup); err != nil || len(c.Warnings) == 0 || !strings.Contains(c.Warnings[0], "readable") || !strings.Contains(c.Warnings[0], "0644") {
 		t.Errorf("clear-text webhook, mode 0644: warnings = %q, %v", c.Warnings, err)
 	}
 	for _, w := range c.Warnings {
@@ -232,8 +237,8 @@ func TestModeWarning(t *testing.T) {
 
 func TestLoadMissingFile(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "nope.yaml")
-	_, err := Load(path)
-	var e *Error
+	_, err := config.Load(path, testTypes)
+	var e *config.Error
 	if !errors.As(err, &e) || e.File != path || !strings.Contains(err.Error(), "no such file") {
 		t.Errorf("err = %v", err)
 	}
@@ -242,17 +247,17 @@ func TestLoadMissingFile(t *testing.T) {
 func TestLoadUsesEnvironment(t *testing.T) {
 	t.Setenv("TZ_TEST_TOKEN", "env-token-value")
 	body := strings.Replace(minimal, "  a: {type: zonefile, path: a.zone}", `  a: {type: cloudflare, api_token: "${TZ_TEST_TOKEN}"}`, 1)
-	c, err := Load(writeConfig(t, body))
+	c, err := config.Load(writeConfig(t, body), testTypes)
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := c.Providers["a"].Cloudflare.APIToken.Reveal(); got != "env-token-value" {
+	if got := c.Providers["a"].Settings.(*cloudflare.Settings).APIToken.Reveal(); got != "env-token-value" {
 		t.Errorf("token = %q", got)
 	}
 }
 
 func TestMergeFanOut(t *testing.T) {
-	_, err := LoadWith(writeConfig(t, mergeBomb()), testLookup)
+	_, err := config.LoadWith(writeConfig(t, mergeBomb()), testTypes, testLookup)
 	// x0..x6 are unknown top-level keys; the zone's probe gets interval 5s from x0.
 	if err == nil || !strings.Contains(err.Error(), `unknown key "x0"`) || strings.Contains(err.Error(), "probe") {
 		t.Errorf("err = %v", err)

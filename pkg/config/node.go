@@ -19,6 +19,7 @@ type decoder struct {
 	*collector
 	dir    string // absolute folder of the config file, base of relative paths
 	lookup LookupFunc
+	types  Types
 	// declared holds "providers.<name>" and "registrars.<name>" for every entry, valid or not,
 	// so that a reference to a broken entry is not reported as undefined as well.
 	declared map[string]bool

@@ -14,63 +14,69 @@ import (
 	"go.yaml.in/yaml/v3"
 )
 
-// Provider types.
-const (
-	TypeCloudflare = "cloudflare"
-	TypeRoute53    = "route53"
-	TypeRFC2136    = "rfc2136"
-	TypeZonefile   = "zonefile"
-)
+// Types are the provider types a config may name: the table providers/dns builds (the config
+// package knows no provider itself, so adding one touches only its folder and that table).
+type Types struct {
+	Providers []ProviderType
+}
 
-// ProviderTypes lists the provider types twinzone knows.
-var ProviderTypes = []string{TypeCloudflare, TypeRFC2136, TypeRoute53, TypeZonefile}
+// ProviderType is one DNS provider type: how its keys decode and the facts `check` uses.
+type ProviderType struct {
+	Name string // the value of type:, lower-case
+	// Decode declares the type's keys on f and returns the settings they fill (a pointer to the
+	// type's struct, e.g. *cloudflare.Settings). It runs once per provider block; the values
+	// are in place after Load returns, and the checks registered on f have run.
+	Decode func(f *Fields) any
+	// Company runs the provider's nameservers ("" when self-hosted): `check` compares it with
+	// the registrar's company.
+	Company string
+	// CredentialHint tells a user how to fix a provider whose records cannot be read.
+	CredentialHint string
+}
 
-// Provider is a named DNS provider. Exactly one of the typed fields is set, the one matching
-// Type.
+// names returns the type names, sorted.
+func (t Types) names() []string {
+	out := make([]string, 0, len(t.Providers))
+	for _, p := range t.Providers {
+		out = append(out, p.Name)
+	}
+	slices.Sort(out)
+	return out
+}
+
+func (t Types) provider(name string) *ProviderType {
+	for i := range t.Providers {
+		if t.Providers[i].Name == name {
+			return &t.Providers[i]
+		}
+	}
+	return nil
+}
+
+// Provider is a named DNS provider.
 type Provider struct {
 	Name   string
 	Type   string
 	Line   int // position of the provider's name in the config file
 	Column int
-
-	Cloudflare *CloudflareProvider
-	Route53    *Route53Provider
-	RFC2136    *RFC2136Provider
-	Zonefile   *ZonefileProvider
+	// Settings are the decoded keys, of the type its ProviderType.Decode returns.
+	Settings any
+	// Spec is the provider's type (its row of the table), never nil after Load.
+	Spec *ProviderType `json:"-" yaml:"-"`
 }
 
-// CloudflareProvider is a Cloudflare account's DNS.
-type CloudflareProvider struct {
-	APIToken  Secret // required; needs Zone.DNS edit (and Zone read) permission
-	ZoneID    string // optional; looked up by name when empty
-	BatchSize int    // records per batch request; default 200 (Free plan), at most 3500
-	Endpoint  string // API base URL override (emulators); empty = Cloudflare
+// LocalFile is implemented by the settings of a provider that writes a file on this machine
+// (zonefile): Load refuses a file that is a zone's source or another provider's.
+type LocalFile interface {
+	LocalFile() string
 }
 
-// Route53Provider is an Amazon Route 53 hosted zone. Without static keys the AWS SDK's default
-// credential chain (environment, shared config, instance role) is used.
-type Route53Provider struct {
-	HostedZoneID    string // optional; looked up by name when empty (one extra call per operation)
-	Region          string // default us-east-1
-	Profile         string // shared-config profile; exclusive with static keys
-	AccessKeyID     Secret
-	SecretAccessKey Secret
-	Endpoint        string // API base URL override (emulators)
-}
-
-// RFC2136Provider is a server accepting dynamic updates (BIND, Knot, PowerDNS) and AXFR.
-type RFC2136Provider struct {
-	Server  string // host:port (port defaults to 53)
-	KeyName string // TSIG key name, absolute lower-case; empty = no TSIG
-	KeyAlg  string // hmac-sha1, hmac-sha224, hmac-sha256 (default), hmac-sha384, hmac-sha512
-	Key     Secret // TSIG secret, base64
-	Chunk   int    // records per UPDATE message; default 500
-}
-
-// ZonefileProvider serves the zone from a file on disk.
-type ZonefileProvider struct {
-	Path   string // absolute; the file may not exist yet (the first sync creates it)
-	Reload string // shell command run after each write; optional
+// LocalFile returns the file the provider writes, or "".
+func (p *Provider) LocalFile() string {
+	if lf, ok := p.Settings.(LocalFile); ok {
+		return lf.LocalFile()
+	}
+	return ""
 }
 
 var nameRE = regexp.MustCompile(`^[A-Za-z0-9][A-Za-z0-9_.-]{0,62}$`)
@@ -94,61 +100,22 @@ func (d *decoder) providers(n *yaml.Node, path string) map[string]*Provider {
 			continue
 		}
 		pr.Type = typ
-		h := map[string]func(string, *yaml.Node){"type": func(string, *yaml.Node) {}}
-		switch typ {
-		case TypeCloudflare:
-			c := &CloudflareProvider{BatchSize: DefaultCloudflareBatch}
-			pr.Cloudflare = c
-			h["api_token"] = d.secretField(&c.APIToken, "api_token", "CLOUDFLARE_API_TOKEN")
-			h["zone_id"] = d.strField(&c.ZoneID)
-			h["batch_size"] = func(path string, v *yaml.Node) {
-				d.integer(v, path, 1, &c.BatchSize)
-				if c.BatchSize > MaxCloudflareBatch {
-					d.errorf(resolve(v), path, "%d is out of range: Cloudflare accepts at most %d records per batch", c.BatchSize, MaxCloudflareBatch)
-				}
-			}
-			h["endpoint"] = d.urlField(&c.Endpoint)
-		case TypeRoute53:
-			c := &Route53Provider{Region: DefaultAWSRegion}
-			pr.Route53 = c
-			d.awsFields(h, &c.Region, &c.Profile, &c.AccessKeyID, &c.SecretAccessKey, &c.Endpoint)
-			h["hosted_zone_id"] = d.strField(&c.HostedZoneID)
-		case TypeRFC2136:
-			c := &RFC2136Provider{KeyAlg: DefaultTSIGAlgorithm, Chunk: DefaultRFC2136Chunk}
-			pr.RFC2136 = c
-			d.tsigFields(h, &c.Server, &c.KeyName, &c.KeyAlg, &c.Key)
-			h["chunk"] = func(path string, v *yaml.Node) { d.integer(v, path, 1, &c.Chunk) }
-		case TypeZonefile:
-			c := &ZonefileProvider{}
-			pr.Zonefile = c
-			h["path"] = func(path string, v *yaml.Node) { d.path(v, path, &c.Path) }
-			h["reload"] = d.strField(&c.Reload)
-		default:
-			d.errorf(tnode, join(ppath, "type"), "unknown provider type %q (known: %s)", typ, strings.Join(ProviderTypes, ", "))
+		spec := d.types.provider(typ)
+		if spec == nil || spec.Decode == nil {
+			d.errorf(tnode, join(ppath, "type"), "unknown provider type %q (known: %s)", typ, strings.Join(d.types.names(), ", "))
 			continue
 		}
-		d.fields(p.val, ppath, h)
-		d.checkProvider(pr, p.val, ppath)
+		pr.Spec = spec
+		f := &Fields{d: d, node: resolve(p.val), path: ppath,
+			h: map[string]func(string, *yaml.Node){"type": func(string, *yaml.Node) {}}}
+		pr.Settings = spec.Decode(f)
+		d.fields(p.val, ppath, f.h)
+		for _, c := range f.checks {
+			c()
+		}
 		out[p.name] = pr
 	}
 	return out
-}
-
-// checkProvider reports missing required fields and inconsistent combinations.
-func (d *decoder) checkProvider(p *Provider, n *yaml.Node, path string) {
-	n = resolve(n)
-	switch {
-	case p.Cloudflare != nil:
-		d.require(n, path, "api_token", "CLOUDFLARE_API_TOKEN", &p.Cloudflare.APIToken)
-	case p.Route53 != nil:
-		d.checkAWS(n, path, p.Route53.Profile, p.Route53.AccessKeyID, p.Route53.SecretAccessKey)
-	case p.RFC2136 != nil:
-		d.checkTSIG(n, path, p.RFC2136.Server, p.RFC2136.KeyName, p.RFC2136.Key)
-	case p.Zonefile != nil:
-		if p.Zonefile.Path == "" {
-			d.errorf(n, path, "zonefile needs path")
-		}
-	}
 }
 
 // typeOf reads the mandatory "type" key of a provider or registrar mapping.

@@ -1,4 +1,4 @@
-package config
+package config_test
 
 import (
 	"bytes"
@@ -9,10 +9,15 @@ import (
 	"testing"
 
 	"go.yaml.in/yaml/v3"
+
+	"github.com/twinzone/twinzone/pkg/config"
+	"github.com/twinzone/twinzone/providers/dns/cloudflare"
+	"github.com/twinzone/twinzone/providers/dns/rfc2136"
+	"github.com/twinzone/twinzone/providers/dns/route53"
 )
 
 func TestSecretRedaction(t *testing.T) {
-	c, err := LoadWith(writeConfig(t, fullConfig), testLookup)
+	c, err := config.LoadWith(writeConfig(t, fullConfig), testTypes, testLookup)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -22,12 +27,12 @@ func TestSecretRedaction(t *testing.T) {
 			fmt.Sprintf(format, c),
 			fmt.Sprintf(format, *c),
 			fmt.Sprintf(format, c.Controller),
-			fmt.Sprintf(format, *c.Providers["cf"].Cloudflare),
-			fmt.Sprintf(format, *c.Providers["aws"].Route53),
-			fmt.Sprintf(format, *c.Providers["lab"].RFC2136),
+			fmt.Sprintf(format, *c.Providers["cf"].Settings.(*cloudflare.Settings)),
+			fmt.Sprintf(format, *c.Providers["aws"].Settings.(*route53.Settings)),
+			fmt.Sprintf(format, *c.Providers["lab"].Settings.(*rfc2136.Settings)),
 			fmt.Sprintf(format, *c.Registrars["pb"].Porkbun),
 			fmt.Sprintf(format, *c.Registrars["gandi"].Gandi),
-			fmt.Sprintf(format, c.Providers["cf"].Cloudflare.APIToken),
+			fmt.Sprintf(format, c.Providers["cf"].Settings.(*cloudflare.Settings).APIToken),
 		)
 	}
 	whole, err := json.Marshal(c)
@@ -50,7 +55,7 @@ func TestSecretRedaction(t *testing.T) {
 	var logs bytes.Buffer
 	for _, h := range []slog.Handler{slog.NewTextHandler(&logs, nil), slog.NewJSONHandler(&logs, nil)} {
 		l := slog.New(h)
-		l.Info("loaded", "token", c.Providers["cf"].Cloudflare.APIToken, "cf", c.Providers["cf"].Cloudflare, "controller", c.Controller)
+		l.Info("loaded", "token", c.Providers["cf"].Settings.(*cloudflare.Settings).APIToken, "cf", c.Providers["cf"].Settings, "controller", c.Controller)
 	}
 	outputs = append(outputs, logs.String())
 
@@ -64,30 +69,30 @@ func TestSecretRedaction(t *testing.T) {
 	if !strings.Contains(string(whole), `"APIToken":"[redacted]"`) || !strings.Contains(logs.String(), "token=[redacted]") {
 		t.Errorf("redaction marker missing:\n%s\n%s", whole, logs.String())
 	}
-	if got := fmt.Sprintf("%v|%s|%q", Secret{}, Secret{}, Secret{}); got != `||""` {
+	if got := fmt.Sprintf("%v|%s|%q", config.Secret{}, config.Secret{}, config.Secret{}); got != `||""` {
 		t.Errorf("unset secret prints %q", got)
 	}
 }
 
 func TestSecretAccessors(t *testing.T) {
-	s := NewSecret("value", "VAR")
+	s := config.NewSecret("value", "VAR")
 	if s.Reveal() != "value" || s.Ref() != "VAR" || !s.IsSet() || s.String() != "[redacted]" {
 		t.Errorf("secret accessors: %q %q %v %q", s.Reveal(), s.Ref(), s.IsSet(), s.String())
 	}
-	// A Secret in an unexported field is out of Format's reach; it still must not print.
+	// A config.Secret in an unexported field is out of Format's reach; it still must not print.
 	type holder struct {
-		tok  Secret
-		toks []Secret
-		m    map[string]Secret
+		tok  config.Secret
+		toks []config.Secret
+		m    map[string]config.Secret
 	}
-	hidden := NewSecret("s3cr3t-v4lue", "VAR")
-	h := holder{tok: hidden, toks: []Secret{hidden}, m: map[string]Secret{"k": hidden}}
+	hidden := config.NewSecret("s3cr3t-v4lue", "VAR")
+	h := holder{tok: hidden, toks: []config.Secret{hidden}, m: map[string]config.Secret{"k": hidden}}
 	for _, f := range []string{"%v", "%+v", "%#v"} {
 		if out := fmt.Sprintf(f, h); strings.Contains(out, "s3cr3t-v4lue") {
 			t.Errorf("%s of an unexported Secret field shows the value: %s", f, out)
 		}
 	}
-	if (Secret{}).IsSet() || (Secret{}).Reveal() != "" || (Secret{}).Ref() != "" {
+	if (config.Secret{}).IsSet() || (config.Secret{}).Reveal() != "" || (config.Secret{}).Ref() != "" {
 		t.Error("zero secret is set")
 	}
 }

@@ -30,7 +30,7 @@ func (d *drill) load() error {
 	if err := os.WriteFile(path, []byte(configText(d.o, d.lab.Key.Name)), 0o600); err != nil {
 		return err
 	}
-	cfg, err := config.LoadWith(path, func(name string) (string, bool) {
+	cfg, err := config.LoadWith(path, dnsproviders.Types(), func(name string) (string, bool) {
 		if name == "TZ_DRILL_TSIG" {
 			return d.lab.Key.Secret, true
 		}

@@ -135,7 +135,7 @@ func New(cfg Config) (*Provider, error) {
 		return nil, errors.New("cloudflare: api_token is required")
 	}
 	if cfg.BatchSize <= 0 {
-		cfg.BatchSize = 200
+		cfg.BatchSize = DefaultBatchSize
 	}
 	if cfg.MinTTL == 0 {
 		cfg.MinTTL = 60
