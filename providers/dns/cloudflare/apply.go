@@ -24,12 +24,12 @@ import (
 // each re-read round also takes one retry from the call's budget.
 const maxRounds = 3
 
-// group is the work for one RRset change: the exact record IDs to delete, records whose TTL
-// only changes, and new records.
+// group is the work for one RRset change: the exact record IDs to delete, records patched in
+// place (a TTL, or a value that replaces an old one), and new records.
 type group struct {
 	key     zone.Key
 	deletes []string
-	patches []record // ID + TTL
+	patches []record // ID + what changes
 	posts   []record
 }
 
@@ -163,6 +163,14 @@ func (p *Provider) groups(changes []plan.Change, cur *current) ([]group, error) 
 				if proxied && (k.Type == dns.TypeA || k.Type == dns.TypeAAAA || k.Type == dns.TypeCNAME) {
 					t := true
 					rec.Proxied, rec.TTL = &t, 1
+				}
+				if len(g.deletes) > 0 {
+					// A changed value patches an old record in place, so that what was set on
+					// it outside twinzone (comment, tags) survives; a patch keeps the fields
+					// it does not name.
+					rec.ID, g.deletes = g.deletes[0], g.deletes[1:]
+					g.patches = append(g.patches, rec)
+					continue
 				}
 				g.posts = append(g.posts, rec)
 			}
@@ -313,26 +321,22 @@ func describeKeys(keys []zone.Key) string {
 // converts them correctly (MX is not among them: it omits a preference of 0).
 var libdnsTypes = map[uint16]bool{dns.TypeA: true, dns.TypeAAAA: true, dns.TypeCNAME: true, dns.TypeNS: true}
 
-// sendSingle applies each group with one request per record: old records are changed in
-// place (PUT) to new values, then TTLs patched, extra values created, surplus deleted.
+// sendSingle applies each group with one request per record: old records are patched in place
+// to new values (and TTLs), then extra values created, surplus deleted.
 func (p *Provider) sendSingle(ctx context.Context, z zoneInfo, origin string, groups []group) error {
 	lib := &libcf.Provider{APIToken: p.cfg.APIToken, HTTPClient: p.c}
 	recs := "/zones/" + url.PathEscape(z.ID) + "/dns_records"
 	groups = deletesFirst(groups)
 	for _, g := range groups {
 		fail := func(err error) error { return fmt.Errorf("cloudflare: %s: %w", g.key, err) }
-		n := min(len(g.deletes), len(g.posts))
-		for i := range n {
-			if _, err := p.c.do(ctx, http.MethodPut, recs+"/"+url.PathEscape(g.deletes[i]), nil, g.posts[i], nil); err != nil {
-				return fail(err)
-			}
-		}
 		for _, r := range g.patches {
-			if _, err := p.c.do(ctx, http.MethodPatch, recs+"/"+url.PathEscape(r.ID), nil, record{TTL: r.TTL}, nil); err != nil {
+			body := r
+			body.ID = ""
+			if _, err := p.c.do(ctx, http.MethodPatch, recs+"/"+url.PathEscape(r.ID), nil, body, nil); err != nil {
 				return fail(err)
 			}
 		}
-		for _, r := range g.posts[n:] {
+		for _, r := range g.posts {
 			// libdns/cloudflare looks the zone up by name; use it only when this provider
 			// did so too (no ZoneID), so a token without Zone:Read never trips over it.
 			if libdnsTypes[g.key.Type] && r.Proxied == nil && p.cfg.ZoneID == "" {
@@ -349,7 +353,7 @@ func (p *Provider) sendSingle(ctx context.Context, z zoneInfo, origin string, gr
 				return fail(err)
 			}
 		}
-		for _, id := range g.deletes[n:] {
+		for _, id := range g.deletes {
 			if _, err := p.c.do(ctx, http.MethodDelete, recs+"/"+url.PathEscape(id), nil, nil, nil); err != nil {
 				return fail(err)
 			}

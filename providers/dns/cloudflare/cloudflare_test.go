@@ -117,7 +117,8 @@ func TestRequestBodies(t *testing.T) {
 		t.Fatalf("batch body\n got %s\nwant %s", reqs[2].Body, want)
 	}
 
-	// Shrink and grow: exactly the old IDs go, the kept value stays untouched, in one batch.
+	// A value replaced: the old record is patched in place (its comment and tags survive), the
+	// kept value stays untouched, in one batch.
 	var ids = map[string]string{}
 	for _, r := range f.emu.Records(f.zoneID) {
 		ids[r.Content] = r.ID
@@ -130,7 +131,7 @@ func TestRequestBodies(t *testing.T) {
 	if len(reqs) != 2 {
 		t.Fatalf("update requests: %+v", reqs)
 	}
-	want = `{"deletes":[{"id":"` + ids["192.0.2.1"] + `"}],"posts":[{"name":"www.example.com","type":"A","content":"192.0.2.7","ttl":300}]}`
+	want = `{"patches":[{"id":"` + ids["192.0.2.1"] + `","name":"www.example.com","type":"A","content":"192.0.2.7","ttl":300}]}`
 	if reqs[1].Body != want {
 		t.Fatalf("update body\n got %s\nwant %s", reqs[1].Body, want)
 	}

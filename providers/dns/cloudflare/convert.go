@@ -1,6 +1,7 @@
 package cloudflare
 
 import (
+	"encoding/json"
 	"fmt"
 	"strings"
 
@@ -9,30 +10,60 @@ import (
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
-// record is a DNS record as the Cloudflare API sends and takes it.
+// record is a DNS record as the Cloudflare API sends and takes it (field names from
+// cloudflare-go v6 dns.RecordResponse, generated from Cloudflare's OpenAPI spec). Comment and
+// Tags are never sent by twinzone: a patch leaves them as they are.
 type record struct {
-	ID       string  `json:"id,omitempty"`
-	Name     string  `json:"name,omitempty"`
-	Type     string  `json:"type,omitempty"`
-	Content  string  `json:"content,omitempty"`
-	TTL      int     `json:"ttl,omitempty"`
-	Priority *int    `json:"priority,omitempty"`
-	Proxied  *bool   `json:"proxied,omitempty"`
-	Data     *cfData `json:"data,omitempty"`
-	Meta     *struct {
-		ReadOnly bool   `json:"read_only,omitempty"`
-		Source   string `json:"source,omitempty"`
-	} `json:"meta,omitempty"`
+	ID       string   `json:"id,omitempty"`
+	Name     string   `json:"name,omitempty"`
+	Type     string   `json:"type,omitempty"`
+	Content  string   `json:"content,omitempty"`
+	TTL      int      `json:"ttl,omitempty"`
+	Priority *int     `json:"priority,omitempty"`
+	Proxied  *bool    `json:"proxied,omitempty"`
+	Data     *cfData  `json:"data,omitempty"`
+	Comment  string   `json:"comment,omitempty"`
+	Tags     []string `json:"tags,omitempty"`
+	Meta     *cfMeta  `json:"meta,omitempty"`
+	// Locked marks a record Cloudflare does not let the API change (older API versions).
+	Locked bool `json:"locked,omitempty"`
 }
 
+// cfMeta is the part of a record's meta that says who manages it. The v6 SDK types meta as
+// free-form; read_only is what Cloudflare documents for records it manages (Email Routing,
+// for one), managed_by_apps and managed_by_argo_tunnel mark records an app or a tunnel owns.
+type cfMeta struct {
+	ReadOnly            bool   `json:"read_only,omitempty"`
+	ManagedByApps       bool   `json:"managed_by_apps,omitempty"`
+	ManagedByArgoTunnel bool   `json:"managed_by_argo_tunnel,omitempty"`
+	Source              string `json:"source,omitempty"`
+}
+
+// managed says why Cloudflare (or an app or tunnel) owns r, "" when twinzone may change it.
+func (r record) managed() string {
+	switch {
+	case r.Meta != nil && r.Meta.ReadOnly:
+		return "managed by Cloudflare (meta.read_only)"
+	case r.Meta != nil && r.Meta.ManagedByApps:
+		return "managed by a Cloudflare app (meta.managed_by_apps)"
+	case r.Meta != nil && r.Meta.ManagedByArgoTunnel:
+		return "managed by a Cloudflare Tunnel (meta.managed_by_argo_tunnel)"
+	case r.Locked:
+		return "locked by Cloudflare"
+	}
+	return ""
+}
+
+// cfData is the structured content of a record (cloudflare-go v6 <TYPE>RecordData). Flags is
+// a number for CAA and DNSKEY and a string for NAPTR, so it is kept raw.
 type cfData struct {
-	Flags    *int   `json:"flags,omitempty"`
-	Tag      string `json:"tag,omitempty"`
-	Value    string `json:"value,omitempty"`
-	Priority *int   `json:"priority,omitempty"`
-	Weight   *int   `json:"weight,omitempty"`
-	Port     *int   `json:"port,omitempty"`
-	Target   string `json:"target,omitempty"`
+	Flags    json.RawMessage `json:"flags,omitempty"`
+	Tag      string          `json:"tag,omitempty"`
+	Value    string          `json:"value,omitempty"`
+	Priority *int            `json:"priority,omitempty"`
+	Weight   *int            `json:"weight,omitempty"`
+	Port     *int            `json:"port,omitempty"`
+	Target   string          `json:"target,omitempty"`
 
 	KeyTag       *int   `json:"key_tag,omitempty"`
 	Algorithm    *int   `json:"algorithm,omitempty"`
@@ -42,13 +73,40 @@ type cfData struct {
 	Selector     *int   `json:"selector,omitempty"`
 	MatchingType *int   `json:"matching_type,omitempty"`
 	Certificate  string `json:"certificate,omitempty"`
+
+	DataType    *int   `json:"type,omitempty"` // SSHFP fingerprint type, CERT type
+	Fingerprint string `json:"fingerprint,omitempty"`
+	Protocol    *int   `json:"protocol,omitempty"`
+	PublicKey   string `json:"public_key,omitempty"`
+
+	Order       *int   `json:"order,omitempty"` // NAPTR
+	Preference  *int   `json:"preference,omitempty"`
+	Service     string `json:"service,omitempty"`
+	Regex       string `json:"regex,omitempty"`
+	Replacement string `json:"replacement,omitempty"`
+
+	LatDegrees    *float64 `json:"lat_degrees,omitempty"` // LOC
+	LatMinutes    *float64 `json:"lat_minutes,omitempty"`
+	LatSeconds    *float64 `json:"lat_seconds,omitempty"`
+	LatDirection  string   `json:"lat_direction,omitempty"`
+	LongDegrees   *float64 `json:"long_degrees,omitempty"`
+	LongMinutes   *float64 `json:"long_minutes,omitempty"`
+	LongSeconds   *float64 `json:"long_seconds,omitempty"`
+	LongDirection string   `json:"long_direction,omitempty"`
+	Altitude      *float64 `json:"altitude,omitempty"`
+	Size          *float64 `json:"size,omitempty"`
+	PrecisionHorz *float64 `json:"precision_horz,omitempty"`
+	PrecisionVert *float64 `json:"precision_vert,omitempty"`
 }
 
-// supported are the record types this adapter reads and writes.
+// supported are the record types this adapter reads and writes: every type Cloudflare's
+// API takes (cloudflare-go v6 dns.RecordResponseType) but apex NS, which is Cloudflare's own.
 var supported = map[uint16]bool{
 	dns.TypeA: true, dns.TypeAAAA: true, dns.TypeCNAME: true, dns.TypeMX: true, dns.TypeTXT: true,
 	dns.TypeSRV: true, dns.TypeCAA: true, dns.TypeHTTPS: true, dns.TypeSVCB: true, dns.TypeNS: true,
 	dns.TypePTR: true, dns.TypeDS: true, dns.TypeTLSA: true,
+	dns.TypeSSHFP: true, dns.TypeNAPTR: true, dns.TypeURI: true, dns.TypeCERT: true, dns.TypeSMIMEA: true,
+	dns.TypeLOC: true, dns.TypeOPENPGPKEY: true, dns.TypeDNSKEY: true,
 }
 
 func intp(v int) *int { return &v }
@@ -93,7 +151,7 @@ func (r record) parse() (zone.Key, string, error) {
 		if r.Data == nil {
 			return zone.Key{}, "", fmt.Errorf("CAA record %s without data", r.ID)
 		}
-		caa := &dns.CAA{Hdr: dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET}, Flag: uint8(deref(r.Data.Flags)), Tag: r.Data.Tag, Value: r.Data.Value}
+		caa := &dns.CAA{Hdr: dns.RR_Header{Name: name, Rrtype: t, Class: dns.ClassINET}, Flag: uint8(flagsInt(r.Data.Flags)), Tag: r.Data.Tag, Value: r.Data.Value}
 		return zone.Key{Name: name, Type: t}, zone.CanonicalValue(caa), nil
 	case dns.TypeDS:
 		if r.Data == nil {
@@ -111,6 +169,13 @@ func (r record) parse() (zone.Key, string, error) {
 		} else {
 			v = r.Content
 		}
+	case dns.TypeOPENPGPKEY:
+		v = r.Content
+	default:
+		if r.Data == nil {
+			return zone.Key{}, "", fmt.Errorf("%s record %s without data", r.Type, r.ID)
+		}
+		v = dataValue(t, r)
 	}
 	rr, err := zone.NewRR(name, 300, t, v)
 	if err != nil {
@@ -170,7 +235,7 @@ func toRecord(name string, t uint16, ttl uint32, value string) (record, error) {
 	case *dns.SRV:
 		r.Data = &cfData{Priority: intp(int(v.Priority)), Weight: intp(int(v.Weight)), Port: intp(int(v.Port)), Target: host(v.Target)}
 	case *dns.CAA:
-		r.Data = &cfData{Flags: intp(int(v.Flag)), Tag: v.Tag, Value: v.Value}
+		r.Data = &cfData{Flags: rawInt(int(v.Flag)), Tag: v.Tag, Value: v.Value}
 	case *dns.DS:
 		r.Data = &cfData{KeyTag: intp(int(v.KeyTag)), Algorithm: intp(int(v.Algorithm)), DigestType: intp(int(v.DigestType)), Digest: v.Digest}
 	case *dns.TLSA:
@@ -179,8 +244,16 @@ func toRecord(name string, t uint16, ttl uint32, value string) (record, error) {
 		r.Data = svcbData(zone.CanonicalValue(v))
 	case *dns.SVCB:
 		r.Data = svcbData(zone.CanonicalValue(v))
+	case *dns.OPENPGPKEY:
+		r.Content = v.PublicKey
+	case *dns.URI:
+		r.Priority, r.Data = intp(int(v.Priority)), &cfData{Weight: intp(int(v.Weight)), Target: v.Target}
 	default:
-		return r, fmt.Errorf("type %s is not supported by Cloudflare adapter", r.Type)
+		d, ok := toData(rr)
+		if !ok {
+			return r, fmt.Errorf("type %s is not supported by Cloudflare adapter", r.Type)
+		}
+		r.Data = d
 	}
 	return r, nil
 }

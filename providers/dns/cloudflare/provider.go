@@ -12,13 +12,15 @@
 //
 //   - Records lists the zone with this package's own REST client, 5,000 records per page
 //     (Cloudflare's documented maximum), and converts records itself.
-//   - Apply computes, per changed RRset, the exact record IDs to delete, the records whose
-//     TTL only must be patched and the values to post, and sends them through
+//   - Apply computes, per changed RRset, the exact record IDs to delete, the records to patch
+//     (a new TTL, or a new value in place of an old one, so that a record's comment and tags
+//     set in Cloudflare's dashboard survive the change) and the values to post, and sends
+//     them through
 //     POST /zones/{id}/dns_records/batch, up to Config.BatchSize operations per request, an
 //     RRset never split across requests unless it alone exceeds BatchSize. A batch is one
 //     transaction, so each RRset is old or new, never half-written.
 //   - When the batch endpoint is refused (404 or 403), Apply falls back to one request per
-//     record: an old record is changed in place (PUT) to a new value where possible, so the
+//     record: an old record is patched in place to a new value where possible, so the
 //     RRset never disappears; extra values are created, then surplus records deleted. In this
 //     mode, new records of the types libdns/cloudflare converts correctly (A, AAAA, CNAME,
 //     NS; not MX, whose preference 0 it omits) are created through its AppendRecords when
@@ -303,8 +305,8 @@ func (p *Provider) current(ctx context.Context, origin string) (zoneInfo, *curre
 			}
 			continue
 		}
-		if r.Meta != nil && r.Meta.ReadOnly {
-			cur.readOnly[k] = "managed by Cloudflare (read-only)"
+		if why := r.managed(); why != "" {
+			cur.readOnly[k] = why
 			continue
 		}
 		cur.sets[k] = append(cur.sets[k], curRecord{v, r})

@@ -2,9 +2,11 @@ package cfemu
 
 import (
 	"encoding/hex"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"net/netip"
+	"slices"
 	"strconv"
 	"strings"
 	"time"
@@ -27,50 +29,79 @@ type Record struct {
 	TTL        int       `json:"ttl"`
 	Data       *Data     `json:"data,omitempty"`
 	Comment    string    `json:"comment,omitempty"`
+	Tags       []string  `json:"tags"`
 	Meta       Meta      `json:"meta"`
 	CreatedOn  time.Time `json:"created_on"`
 	ModifiedOn time.Time `json:"modified_on"`
 }
 
-// Data holds the structured fields of SRV, CAA, HTTPS and SVCB records.
+// Data holds the structured fields of the types Cloudflare takes as data (cloudflare-go v6
+// <TYPE>RecordData). Flags is a number for CAA and DNSKEY and a string for NAPTR.
 type Data struct {
-	Flags    *int   `json:"flags,omitempty"`    // CAA
-	Tag      string `json:"tag,omitempty"`      // CAA
-	Value    string `json:"value,omitempty"`    // CAA value; HTTPS/SVCB parameters
-	Priority *int   `json:"priority,omitempty"` // SRV, HTTPS, SVCB
-	Weight   *int   `json:"weight,omitempty"`   // SRV
-	Port     *int   `json:"port,omitempty"`     // SRV
-	Target   string `json:"target,omitempty"`   // SRV, HTTPS, SVCB
+	Flags    json.RawMessage `json:"flags,omitempty"`    // CAA, DNSKEY (number), NAPTR (string)
+	Tag      string          `json:"tag,omitempty"`      // CAA
+	Value    string          `json:"value,omitempty"`    // CAA value; HTTPS/SVCB parameters
+	Priority *int            `json:"priority,omitempty"` // SRV, HTTPS, SVCB
+	Weight   *int            `json:"weight,omitempty"`   // SRV, URI
+	Port     *int            `json:"port,omitempty"`     // SRV
+	Target   string          `json:"target,omitempty"`   // SRV, HTTPS, SVCB, URI
 
-	KeyTag       *int   `json:"key_tag,omitempty"`       // DS
-	Algorithm    *int   `json:"algorithm,omitempty"`     // DS
+	KeyTag       *int   `json:"key_tag,omitempty"`       // DS, CERT
+	Algorithm    *int   `json:"algorithm,omitempty"`     // DS, SSHFP, CERT, DNSKEY
 	DigestType   *int   `json:"digest_type,omitempty"`   // DS
 	Digest       string `json:"digest,omitempty"`        // DS
-	Usage        *int   `json:"usage,omitempty"`         // TLSA
-	Selector     *int   `json:"selector,omitempty"`      // TLSA
-	MatchingType *int   `json:"matching_type,omitempty"` // TLSA
-	Certificate  string `json:"certificate,omitempty"`   // TLSA
+	Usage        *int   `json:"usage,omitempty"`         // TLSA, SMIMEA
+	Selector     *int   `json:"selector,omitempty"`      // TLSA, SMIMEA
+	MatchingType *int   `json:"matching_type,omitempty"` // TLSA, SMIMEA
+	Certificate  string `json:"certificate,omitempty"`   // TLSA, SMIMEA (hex), CERT (base64)
+
+	Type        *int   `json:"type,omitempty"`        // SSHFP fingerprint type, CERT type
+	Fingerprint string `json:"fingerprint,omitempty"` // SSHFP
+	Protocol    *int   `json:"protocol,omitempty"`    // DNSKEY
+	PublicKey   string `json:"public_key,omitempty"`  // DNSKEY
+
+	Order       *int   `json:"order,omitempty"` // NAPTR
+	Preference  *int   `json:"preference,omitempty"`
+	Service     string `json:"service,omitempty"`
+	Regex       string `json:"regex,omitempty"`
+	Replacement string `json:"replacement,omitempty"`
+
+	LatDegrees    *float64 `json:"lat_degrees,omitempty"` // LOC
+	LatMinutes    *float64 `json:"lat_minutes,omitempty"`
+	LatSeconds    *float64 `json:"lat_seconds,omitempty"`
+	LatDirection  string   `json:"lat_direction,omitempty"`
+	LongDegrees   *float64 `json:"long_degrees,omitempty"`
+	LongMinutes   *float64 `json:"long_minutes,omitempty"`
+	LongSeconds   *float64 `json:"long_seconds,omitempty"`
+	LongDirection string   `json:"long_direction,omitempty"`
+	Altitude      *float64 `json:"altitude,omitempty"`
+	Size          *float64 `json:"size,omitempty"`
+	PrecisionHorz *float64 `json:"precision_horz,omitempty"`
+	PrecisionVert *float64 `json:"precision_vert,omitempty"`
 }
 
 // Meta is Cloudflare's record metadata. ReadOnly records are managed by Cloudflare itself
 // (for example Email Routing) and refuse writes.
 type Meta struct {
-	AutoAdded bool   `json:"auto_added"`
-	ReadOnly  bool   `json:"read_only,omitempty"`
-	Source    string `json:"source,omitempty"`
+	AutoAdded           bool   `json:"auto_added"`
+	ReadOnly            bool   `json:"read_only,omitempty"`
+	ManagedByApps       bool   `json:"managed_by_apps,omitempty"`
+	ManagedByArgoTunnel bool   `json:"managed_by_argo_tunnel,omitempty"`
+	Source              string `json:"source,omitempty"`
 }
 
 // recordInput is a record in a request body; nil fields are absent (PATCH keeps them).
 type recordInput struct {
-	ID       string  `json:"id"`
-	Name     *string `json:"name"`
-	Type     *string `json:"type"`
-	Content  *string `json:"content"`
-	TTL      *int    `json:"ttl"`
-	Priority *int    `json:"priority"`
-	Proxied  *bool   `json:"proxied"`
-	Data     *Data   `json:"data"`
-	Comment  *string `json:"comment"`
+	ID       string    `json:"id"`
+	Name     *string   `json:"name"`
+	Type     *string   `json:"type"`
+	Content  *string   `json:"content"`
+	TTL      *int      `json:"ttl"`
+	Priority *int      `json:"priority"`
+	Proxied  *bool     `json:"proxied"`
+	Data     *Data     `json:"data"`
+	Comment  *string   `json:"comment"`
+	Tags     *[]string `json:"tags"`
 }
 
 // cfError is a Cloudflare API error with its HTTP status.
@@ -89,7 +120,10 @@ func badRequest(code int, format string, a ...any) *cfError {
 func merge(base Record, in recordInput, full bool) Record {
 	r := base
 	if full {
-		r.Name, r.Type, r.Content, r.TTL, r.Priority, r.Proxied, r.Data, r.Comment = "", "", "", 1, nil, false, nil, ""
+		r.Name, r.Type, r.Content, r.TTL, r.Priority, r.Proxied, r.Data, r.Comment, r.Tags = "", "", "", 1, nil, false, nil, "", []string{}
+	}
+	if in.Tags != nil {
+		r.Tags = slices.Clone(*in.Tags)
 	}
 	if in.Name != nil {
 		r.Name = *in.Name
@@ -179,8 +213,11 @@ func (s *Server) normalize(z *zoneData, r *Record) *cfError {
 			return badRequest(9007, "Content for MX record is invalid.")
 		}
 	case "TXT":
-		if r.Content == "" || len(r.Content) > 2048 {
-			return badRequest(9009, "Content for TXT record is invalid: length must be 1..2048.")
+		if r.Content == "" {
+			return badRequest(9009, "Content for TXT record is invalid.")
+		}
+		if e := wireSize(r); e != nil {
+			return e
 		}
 	case "SRV":
 		return s.normalizeSRV(r)
@@ -204,10 +241,31 @@ func (s *Server) normalize(z *zoneData, r *Record) *cfError {
 		r.Data = &Data{Usage: d.Usage, Selector: d.Selector, MatchingType: d.MatchingType, Certificate: strings.ToLower(d.Certificate)}
 		r.Content = fmt.Sprintf("%d %d %d %s", *d.Usage, *d.Selector, *d.MatchingType, r.Data.Certificate)
 		return nil
+	case "SSHFP", "NAPTR", "URI", "CERT", "SMIMEA", "LOC", "DNSKEY":
+		return normalizeData(r)
+	case "OPENPGPKEY":
+		if _, err := dns.NewRR(". 1 IN OPENPGPKEY " + r.Content); err != nil || strings.TrimSpace(r.Content) == "" {
+			return badRequest(9101, "Content for OPENPGPKEY record must be a base64 public key.")
+		}
+		r.Data = nil
+		return wireSize(r)
 	default:
 		return badRequest(9000, "DNS record type %q is invalid or not supported.", r.Type)
 	}
 	r.Data = nil
+	return nil
+}
+
+// wireSize refuses a record over 4,096 bytes in wire format (Cloudflare's "DNS record types"
+// reference: "Each DNS record has a maximum wire format size of 4,096 bytes").
+func wireSize(r *Record) *cfError {
+	rr, err := dns.NewRR(r.Name + ". 1 IN " + r.Type + " " + r.Content)
+	if err != nil || rr == nil {
+		return badRequest(9009, "Content for %s record is invalid.", r.Type)
+	}
+	if n := dns.Len(rr); n > 4096 {
+		return badRequest(9009, "Content for %s record is invalid: %d bytes in wire format, more than 4096.", r.Type, n)
+	}
 	return nil
 }
 
@@ -265,11 +323,8 @@ func normalizeCAA(r *Record) *cfError {
 	if d == nil {
 		return badRequest(9101, "CAA records require data {flags, tag, value}.")
 	}
-	if d.Flags == nil {
-		zero := 0
-		d.Flags = &zero
-	}
-	if !intIn(d.Flags, 0, 255) {
+	flags, ok := rawNumber(d.Flags, 0)
+	if !ok || flags < 0 || flags > 255 {
 		return badRequest(9101, "CAA flags must be between 0 and 255.")
 	}
 	switch d.Tag {
@@ -277,8 +332,8 @@ func normalizeCAA(r *Record) *cfError {
 	default:
 		return badRequest(9101, "CAA tag %q is invalid.", d.Tag)
 	}
-	r.Data = &Data{Flags: d.Flags, Tag: d.Tag, Value: d.Value}
-	r.Content = fmt.Sprintf("%d %s %s", *d.Flags, d.Tag, strconv.Quote(d.Value))
+	r.Data = &Data{Flags: json.RawMessage(strconv.Itoa(flags)), Tag: d.Tag, Value: d.Value}
+	r.Content = fmt.Sprintf("%d %s %s", flags, d.Tag, strconv.Quote(d.Value))
 	return nil
 }
 
@@ -316,9 +371,23 @@ func identity(r *Record) string {
 	return r.Name + "|" + r.Type + "|" + p + "|" + r.Content
 }
 
+// MaxContentPerName is the combined content length of the records with one name and type
+// (Cloudflare's "DNS record types" reference: "their combined content length must not exceed
+// 8,192 characters").
+const MaxContentPerName = 8192
+
 // conflicts checks r against the other records of the zone.
 func conflicts(recs *store, r *Record) *cfError {
 	id := identity(r)
+	total := len(r.Content)
+	for _, o := range recs.atName(r.Name) {
+		if o.ID != r.ID && o.Type == r.Type {
+			total += len(o.Content)
+		}
+	}
+	if total > MaxContentPerName {
+		return badRequest(9009, "The combined content of the %s records at %s is %d characters, more than %d.", r.Type, r.Name, total, MaxContentPerName)
+	}
 	for _, o := range recs.atName(r.Name) {
 		if o.ID == r.ID {
 			continue

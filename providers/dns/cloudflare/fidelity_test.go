@@ -1,0 +1,118 @@
+package cloudflare
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"testing"
+
+	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/plan"
+	tzsync "github.com/twinzone/twinzone/pkg/sync"
+	"github.com/twinzone/twinzone/pkg/zone"
+	"github.com/twinzone/twinzone/providers/dns/cloudflare/cfemu"
+)
+
+// parseZone reads a zone file text.
+func parseZone(t *testing.T, text string) []zone.RRset {
+	t.Helper()
+	z, err := zone.Parse(strings.NewReader(text), origin, "test.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z.RRsets
+}
+
+const typesZone = `$TTL 300
+@        IN SOA ns1 hostmaster 1 7200 3600 1209600 300
+host     IN SSHFP 4 2 123456789abcdef67890123456789abcdef67890123456789abcdef123456789
+host     IN SSHFP 1 1 0123456789abcdef0123456789abcdef01234567
+sip      IN NAPTR 100 10 "S" "SIP+D2U" "" _sip._udp.example.com.
+enum     IN NAPTR 10 100 "u" "E2U+sip" "!^.*$!sip:info@example.com!" .
+_ftp._tcp IN URI 10 1 "ftp://ftp.example.com/public"
+cert     IN CERT PGP 0 0 mQINBFxyz0BEADAjFqIaCKIbYdfSoN7u2tw4m3CijFeBBmq7yJEoStLP1wM=
+_443._tcp.mail IN SMIMEA 3 1 1 0c72ac70b745ac19998811b131d662c9ac69dbdbe7cb23e5b514b56664c5d3d6
+geo      IN LOC 52 22 23.000 N 4 53 32.000 E -2.00m 0.00m 10000m 10m
+pgp      IN OPENPGPKEY mQINBFxyz0BEADAjFqIaCKIbYdfSoN7u2tw4m3CijFeBBmq7yJEoStLP1wM=
+sub      IN DNSKEY 257 3 13 mdsswUyr3DPW132mOi8V9xESWE8jTo0dxCjjnopKl+GqJxpVXckHAeF+KkxLbxILfDLUT0rAK9iUzy1L53eKGQ==
+`
+
+// A zone with SSHFP, NAPTR, URI and every other type Cloudflare holds syncs into the emulator
+// and re-plans empty.
+func TestTypesSyncAndReplanEmpty(t *testing.T) {
+	f := newFixture(t, cfemu.Options{}, nil)
+	desired := parseZone(t, typesZone)
+	s := &tzsync.Syncer{}
+	res := s.Sync(context.Background(), []tzsync.Target{{Name: "cf", Provider: f.p, Options: plan.Options{Origin: origin}}}, desired, tzsync.Options{Force: true})
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	types := map[string]bool{}
+	for _, r := range f.emu.Records(f.zoneID) {
+		types[r.Type] = true
+	}
+	for _, typ := range []string{"SSHFP", "NAPTR", "URI", "CERT", "SMIMEA", "LOC", "OPENPGPKEY", "DNSKEY"} {
+		if !types[typ] {
+			t.Errorf("no %s record stored", typ)
+		}
+	}
+	if p := f.plan(desired); !p.Empty() {
+		t.Errorf("second plan not empty: %+v", p.Changes)
+	}
+}
+
+// A value change patches the record in place: the comment and tags set in the dashboard survive.
+func TestCommentAndTagsSurviveValueChange(t *testing.T) {
+	f := newFixture(t, cfemu.Options{}, nil)
+	id, err := f.emu.Seed(f.zoneID, cfemu.Record{Name: "www", Type: "A", Content: "192.0.2.1", TTL: 300,
+		Comment: "web frontend, ask ops", Tags: []string{"team:web", "env:prod"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := f.sync([]zone.RRset{set("www.example.com.", dns.TypeA, 600, "192.0.2.9")}); err != nil {
+		t.Fatal(err)
+	}
+	recs := f.emu.Records(f.zoneID)
+	if len(recs) != 1 || recs[0].ID != id || recs[0].Content != "192.0.2.9" || recs[0].TTL != 600 ||
+		recs[0].Comment != "web frontend, ask ops" || !slices.Equal(recs[0].Tags, []string{"team:web", "env:prod"}) {
+		t.Fatalf("after the change: %+v", recs)
+	}
+}
+
+// Records Cloudflare, an app or a tunnel manage are reported unmanaged and never deleted, even
+// when the zone file has nothing at their names.
+func TestManagedRecordsNeverDeleted(t *testing.T) {
+	f := newFixture(t, cfemu.Options{}, nil)
+	for _, r := range []cfemu.Record{
+		{Name: "@", Type: "MX", Content: "route1.mx.cloudflare.net", Priority: new(int), TTL: 1, Meta: cfemu.Meta{ReadOnly: true, Source: "email_routing"}},
+		{Name: "tunnel", Type: "CNAME", Content: "abc.cfargotunnel.com", TTL: 1, Meta: cfemu.Meta{ManagedByArgoTunnel: true}},
+		{Name: "old", Type: "A", Content: "192.0.2.50", TTL: 300},
+	} {
+		if _, err := f.emu.Seed(f.zoneID, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	res := (&tzsync.Syncer{}).Sync(context.Background(), []tzsync.Target{{Name: "cf", Provider: f.p, Options: plan.Options{Origin: origin}}},
+		parseZone(t, "@ 300 IN SOA ns1 hostmaster 1 7200 3600 1209600 300\nwww 300 IN A 192.0.2.1\n"), tzsync.Options{Force: true})
+	if res[0].Err != nil {
+		t.Fatal(res[0].Err)
+	}
+	um, err := f.p.Unmanaged(context.Background(), origin)
+	if err != nil || len(um) != 2 {
+		t.Errorf("unmanaged: %+v %v", um, err)
+	}
+	for _, c := range res[0].Plan.Changes {
+		if c.Action == plan.Delete && (c.Key().Type == dns.TypeMX || c.Key().Name == "tunnel.example.com.") {
+			t.Errorf("planned %v", c)
+		}
+	}
+	var names []string
+	for _, r := range f.emu.Records(f.zoneID) {
+		names = append(names, r.Type+" "+r.Name)
+	}
+	slices.Sort(names)
+	if strings.Join(names, ",") != "A www.example.com,CNAME tunnel.example.com,MX example.com,TXT _twinzone.example.com" {
+		t.Errorf("records now %v", names)
+	}
+}
