@@ -137,6 +137,60 @@ func TestCompletionCandidates(t *testing.T) {
 	}
 }
 
+// recorderLab is a zone whose providers are fake authoritative servers (both healthy, serving
+// the current stamp; their APIs point at a closed port) and whose registrar is an `exec`
+// command that appends every call to a file; a built twinzone binary; the environment for it.
+type recorderLab struct {
+	tb                    *testing.T
+	dir, conf, calls, bin string
+	env                   []string
+	pri, sec              *probetest.Server
+	hash                  string
+}
+
+// startRecorderLab starts the lab; script (sh) runs after the call is recorded ("" = accept).
+func startRecorderLab(t *testing.T, script string) *recorderLab {
+	t.Helper()
+	lab := &recorderLab{tb: t, dir: t.TempDir(), bin: buildTwinzone(t)}
+	lab.pri, lab.sec = probetest.Start(t, e2eOrigin), probetest.Start(t, e2eOrigin)
+	lab.calls = filepath.Join(lab.dir, "registrar-calls")
+	lab.conf = filepath.Join(lab.dir, "twinzone.yaml")
+	cfg := fmt.Sprintf(`providers:
+  pri: {type: rfc2136, server: "127.0.0.1:1"}
+  sec: {type: rfc2136, server: "127.0.0.1:1"}
+registrars:
+  recorder: {type: exec, command: [/bin/sh, -c, 'echo "$@" >> %s; %s', recorder]}
+zones:
+  - name: example.test.
+    file: example.test.zone
+    primary:   {provider: pri, nameservers: ["ns1.pri.example.=%s"]}
+    secondary: {provider: sec, nameservers: ["ns1.sec.example.=%s"]}
+    registrar: recorder
+    mode: switch
+    probe: {interval: 5s, timeout: 2s}
+    failover: {propagation_timeout: 1s}
+`, lab.calls, script, lab.pri.Addr, lab.sec.Addr)
+	writeFiles(t, lab.dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})
+	z, err := zone.ParseFile(filepath.Join(lab.dir, "example.test.zone"), e2eOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	lab.hash = plan.StampHash(z.RRsets)
+	lab.pri.SetStamp(lab.hash)
+	lab.sec.SetStamp(lab.hash)
+	lab.env = []string{"PATH=" + lab.bin + ":" + os.Getenv("PATH"), "HOME=" + lab.dir, "TERM=xterm", "PS1=$ ", "PROMPT=%% ",
+		"TWINZONE_CONFIG=" + lab.conf, "LANG=C.UTF-8", "HISTFILE="} // HISTFILE: no history written at exit
+	return lab
+}
+
+// noCalls fails the test when the registrar has been called.
+func (lab *recorderLab) noCalls(when string) {
+	lab.tb.Helper()
+	if b, err := os.ReadFile(lab.calls); !errors.Is(err, os.ErrNotExist) {
+		lab.tb.Fatalf("%s: the registrar was called: %q (%v)", when, b, err)
+	}
+}
+
 // buildTwinzone builds the binary into a temporary directory and returns that directory.
 func buildTwinzone(t *testing.T) string {
 	t.Helper()
@@ -170,9 +224,12 @@ func startTmuxShell(t *testing.T, tmux string, env []string, shell ...string) *t
 	t.Helper()
 	s := &tmuxShell{t: t, sock: filepath.Join(t.TempDir(), "tmux.sock"), env: env}
 	s.run(append([]string{"-f", "/dev/null", "new-session", "-d", "-x", "200", "-y", "60", "--"}, shell...)...)
-	t.Cleanup(func() { _ = s.cmd("kill-server").Run() })
+	t.Cleanup(s.stop)
 	return s
 }
+
+// stop ends the tmux server and the shell in it.
+func (s *tmuxShell) stop() { _ = s.cmd("kill-server").Run() }
 
 func (s *tmuxShell) cmd(args ...string) *exec.Cmd {
 	c := exec.Command("tmux", append([]string{"-S", s.sock}, args...)...)
@@ -197,6 +254,16 @@ func (s *tmuxShell) typeText(text string, keys ...string) {
 	}
 	if len(keys) > 0 {
 		s.run(append([]string{"send-keys"}, keys...)...)
+	}
+}
+
+// settle waits until the shell is back at its prompt with nothing running: what it types is
+// read only when the command before it has exited.
+func (s *tmuxShell) settle() {
+	s.t.Helper()
+	s.typeText(`echo SETT""LED`, "Enter")
+	if screen, missing := s.waitFor("\nSETTLED"); missing != "" {
+		s.t.Fatalf("the shell never came back to its prompt:\n%s", screen)
 	}
 }
 
@@ -226,42 +293,8 @@ func (s *tmuxShell) waitFor(wants ...string) (screen, missing string) {
 // call; then the same failover run on purpose reaches the registrar (so the recorder works).
 func TestCompletionInRealShells(t *testing.T) {
 	tmux := needBinary(t, "tmux")
-	bin := buildTwinzone(t)
-	pri := probetest.Start(t, e2eOrigin)
-	sec := probetest.Start(t, e2eOrigin)
-	dir := t.TempDir()
-	calls := filepath.Join(dir, "registrar-calls")
-	cfg := fmt.Sprintf(`providers:
-  pri: {type: rfc2136, server: "127.0.0.1:1"}
-  sec: {type: rfc2136, server: "127.0.0.1:1"}
-registrars:
-  recorder: {type: exec, command: [/bin/sh, -c, 'echo "$@" >> %s', recorder]}
-zones:
-  - name: example.test.
-    file: example.test.zone
-    primary:   {provider: pri, nameservers: ["ns1.pri.example.=%s"]}
-    secondary: {provider: sec, nameservers: ["ns1.sec.example.=%s"]}
-    registrar: recorder
-    mode: switch
-    probe: {interval: 5s, timeout: 2s}
-    failover: {propagation_timeout: 1s}
-`, calls, pri.Addr, sec.Addr)
-	writeFiles(t, dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})
-	z, err := zone.ParseFile(filepath.Join(dir, "example.test.zone"), e2eOrigin)
-	if err != nil {
-		t.Fatal(err)
-	}
-	pri.SetStamp(plan.StampHash(z.RRsets))
-	sec.SetStamp(plan.StampHash(z.RRsets))
-
-	env := []string{"PATH=" + bin + ":" + os.Getenv("PATH"), "HOME=" + dir, "TERM=xterm", "PS1=$ ", "PROMPT=%% ",
-		"TWINZONE_CONFIG=" + filepath.Join(dir, "twinzone.yaml"), "LANG=C.UTF-8"}
-	noCalls := func(when string) {
-		t.Helper()
-		if b, err := os.ReadFile(calls); !errors.Is(err, os.ErrNotExist) {
-			t.Fatalf("%s: the registrar was called: %q (%v)", when, b, err)
-		}
-	}
+	lab := startRecorderLab(t, "")
+	env, dir := lab.env, lab.dir
 	lines := []struct{ typed, shows string }{
 		{"twinzone failover --yes --", "--dry-run"},
 		{"twinzone failback --yes --", "--dry-run"},
@@ -276,20 +309,20 @@ zones:
 		{"bash", []string{"bash", "--norc", "--noprofile", "-i"}, `cd ` + dir + `; eval "$(twinzone completion bash)"; echo RE""ADY`},
 		{"zsh", []string{"zsh", "-f", "-i"}, `cd ` + dir + `; autoload -U compinit && compinit -u -D && eval "$(twinzone completion zsh)"; echo RE""ADY`},
 	}
+	// One fresh shell per line: the test never presses Enter on a line that names a command
+	// (a key arriving while completion runs could otherwise submit it).
 	for _, sh := range shells {
 		needBinary(t, sh.argv[0])
-		s := startTmuxShell(t, tmux, env, sh.argv...)
-		s.typeText(sh.setup, "Enter")
-		if screen, missing := s.waitFor("\nREADY"); missing != "" {
-			t.Fatalf("%s setup: %q never appeared:\n%s", sh.name, missing, screen)
-		}
 		for _, l := range lines {
-			s.run("clear-history")
-			s.typeText("clear", "Enter")
+			s := startTmuxShell(t, tmux, env, sh.argv...)
+			s.typeText(sh.setup, "Enter")
+			if screen, missing := s.waitFor("\nREADY"); missing != "" {
+				t.Fatalf("%s setup: %q never appeared:\n%s", sh.name, missing, screen)
+			}
 			s.typeText(l.typed, "Tab", "Tab")
 			screen, missing := s.waitFor(l.shows)
-			s.typeText("", "C-c")
-			noCalls(sh.name + ": " + l.typed + "<TAB>\n" + screen)
+			s.stop()
+			lab.noCalls(sh.name + ": " + l.typed + "<TAB>\n" + screen)
 			if missing != "" {
 				t.Fatalf("%s: %s<TAB>: %q never appeared (no completion):\n%s", sh.name, l.typed, missing, screen)
 			}
@@ -297,10 +330,10 @@ zones:
 	}
 
 	// The control: the same command, run on purpose, calls the recorder.
-	cmd := exec.Command(filepath.Join(bin, "twinzone"), "failover", "--yes")
+	cmd := exec.Command(filepath.Join(lab.bin, "twinzone"), "failover", "--yes")
 	cmd.Env, cmd.Dir = env, dir
 	out, _ := cmd.CombinedOutput()
-	if b, err := os.ReadFile(calls); err != nil || !strings.Contains(string(b), "ns1.sec.example.") {
+	if b, err := os.ReadFile(lab.calls); err != nil || !strings.Contains(string(b), "ns1.sec.example.") {
 		t.Fatalf("twinzone failover --yes did not reach the recording registrar (%v, %q): the test above could not fail\n%s", err, b, out)
 	}
 }

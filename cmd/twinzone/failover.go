@@ -2,6 +2,7 @@ package main
 
 import (
 	"bufio"
+	"context"
 	"errors"
 	"fmt"
 	"io"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/controller"
 	"github.com/twinzone/twinzone/pkg/failover"
 )
@@ -53,7 +55,10 @@ func failbackCommand() *cli.Command {
 	}
 }
 
-// manualChange runs `failover` or `failback` on the one selected zone.
+// manualChange runs `failover` or `failback` on the one selected zone, in the order a person
+// at 3 a.m. needs: the preflight (the controller's dry run: probes only) and a read-only
+// registrar call are printed first; only then is confirmation asked and the change made. A
+// refused or failed change ends with what to do next.
 func manualChange(c *cli.Context, kind string) error {
 	l, err := load(c)
 	if err != nil {
@@ -63,7 +68,8 @@ func manualChange(c *cli.Context, kind string) error {
 	if err != nil {
 		return withCode(exitError, err)
 	}
-	if zc.Registrar == "" && !c.Bool("dry-run") {
+	dry, force := c.Bool("dry-run"), c.Bool("force")
+	if zc.Registrar == "" && !dry {
 		return withCode(exitError, fmt.Errorf("zone %s has no registrar: add `registrar:` to it in %s (or use --dry-run to run the preflight only)", zc.Name, l.cfg.File))
 	}
 	ctrl, err := l.controller(c, controller.Options{})
@@ -92,30 +98,98 @@ func manualChange(c *cli.Context, kind string) error {
 		fmt.Fprintf(w, "%s: nothing to do: %s (current delegation: %v; `twinzone status` shows what the parent publishes)\n", zc.Name, d.Reason, z.Engine().Current())
 		return nil
 	}
-	fmt.Fprintf(w, "%s: %s: delegation %v -> %v\n  new NS set: %s\n", zc.Name, kind, z.Engine().Current(), d.Providers, strings.Join(d.Set.Names(), " "))
-	if !c.Bool("dry-run") && !c.Bool("yes") {
+	names := strings.Join(d.Set.Names(), " ")
+	fmt.Fprintf(w, "%s: %s: delegation %v -> %v\n  new NS set: %s\n", zc.Name, kind, z.Engine().Current(), d.Providers, names)
+	change := func(o controller.ManualOptions) (failover.Outcome, error) {
+		if kind == "failover" {
+			return z.Failover(c.Context, from, o)
+		}
+		return z.Failback(c.Context, o)
+	}
+
+	// 1. Preflight, before anything is asked or changed.
+	pre, err := change(controller.ManualOptions{DryRun: true, Force: force})
+	printPreflight(w, pre)
+	if err != nil {
+		return withCode(exitError, notDone(kind, err, names))
+	}
+	// 2. The registrar, read-only: wrong credentials show now, not after three attempts.
+	if err := checkRegistrar(c, l, zc.Registrar, zc.Name, z); err != nil {
+		if dry {
+			return withCode(exitError, fmt.Errorf("%s --dry-run: the registrar check failed: %w\n  next: fix the registrar's configuration or credentials (`twinzone check` tests them), then run the dry run again", kind, err))
+		}
+		fmt.Fprintf(w, "  registrar: WARNING: the read-only check failed: %v\n    the change below will probably fail too\n", err)
+	}
+	if dry {
+		fmt.Fprintf(w, "  dry run: nothing changed; run `twinzone %s` without --dry-run to make the change\n", kind)
+		return nil
+	}
+	// 3. Confirmation.
+	if !c.Bool("yes") {
 		if !stdinIsTerminal(c) {
-			return withCode(exitError, errors.New("stdin is not a terminal: add --yes to confirm the change (or --dry-run to check first)"))
+			return withCode(exitError, errors.New("stdin is not a terminal: add --yes to confirm the change (or --dry-run to check first); nothing changed"))
 		}
 		if !confirm(c.App.Reader, w, "type yes to ask the registrar for this change: ") {
-			return withCode(exitError, errors.New("not confirmed: nothing changed"))
+			return withCode(exitError, fmt.Errorf("not confirmed: nothing changed\n  next: run `twinzone %s` again and type yes, or add --yes", kind))
 		}
 	}
-	o := controller.ManualOptions{Force: c.Bool("force"), DryRun: c.Bool("dry-run")}
-	var out failover.Outcome
-	if kind == "failover" {
-		out, err = z.Failover(c.Context, from, o)
-	} else {
-		out, err = z.Failback(c.Context, o)
+	// 4. The change (the runner checks the preflight again: the world may have moved).
+	out, err := change(controller.ManualOptions{Force: force})
+	if !out.Preflight.OK && !out.Preflight.Forced {
+		printPreflight(w, out)
 	}
 	printOutcome(w, out)
 	if err != nil {
-		if errors.Is(err, failover.ErrPreflight) {
-			return withCode(exitError, fmt.Errorf("%s not done: preflight refused (problems above)\n  next: fix the target provider (`twinzone probe`, `twinzone sync`), or add --force to go on anyway", kind))
-		}
-		return withCode(exitError, fmt.Errorf("%s not done: %w\n  next: fix the problem above and run it again; `twinzone status` shows the delegation", kind, err))
+		return withCode(exitError, notDone(kind, err, names))
 	}
 	return nil
+}
+
+// checkRegistrar asks the zone's registrar for the current NS set (read-only) and prints it.
+// exec and manual registrars cannot be checked without a change: that is said, not failed.
+func checkRegistrar(c *cli.Context, l *loaded, name, zoneName string, z *controller.Zone) error {
+	w := c.App.Writer
+	if name == "" {
+		fmt.Fprintln(w, "  registrar: none configured (the zone has no `registrar:`)")
+		return nil
+	}
+	if rc := l.cfg.Registrars[name]; rc != nil && (rc.Exec != nil || rc.Manual != nil || rc.Type == config.RegistrarManual) {
+		fmt.Fprintf(w, "  registrar %s (%s): cannot be checked without a change\n", name, rc.Type)
+		return nil
+	}
+	reg, err := z.Registrar()
+	if err != nil {
+		return fmt.Errorf("registrar %s: %w", name, err)
+	}
+	if reg == nil {
+		return fmt.Errorf("registrar %s: not opened", name)
+	}
+	ctx, cancel := context.WithTimeout(c.Context, 30*time.Second)
+	defer cancel()
+	ns, err := reg.Nameservers(ctx, zoneName)
+	if err != nil {
+		return fmt.Errorf("registrar %s: read the NS set of %s: %w", name, zoneName, err)
+	}
+	fmt.Fprintf(w, "  registrar %s: answers; it has %s\n", name, orNone(ns))
+	return nil
+}
+
+func orNone(ns []string) string {
+	if len(ns) == 0 {
+		return "no NS set (not delegated)"
+	}
+	return strings.Join(ns, " ")
+}
+
+// notDone is the error of a refused or failed change, with the next steps.
+func notDone(kind string, err error, names string) error {
+	switch {
+	case errors.Is(err, failover.ErrPreflight):
+		return fmt.Errorf("%s not done: preflight refused (problems above); nothing changed\n  next: fix the target provider (`twinzone probe` shows what it answers, `twinzone sync` brings it up to date), or add --force to go on anyway", kind)
+	case errors.Is(err, context.Canceled):
+		return fmt.Errorf("%s interrupted: %w\n  next: `twinzone status` shows what the parent publishes now; run `twinzone %s` again if it did not change", kind, err, kind)
+	}
+	return fmt.Errorf("%s not done: %w\n  next: fix the registrar (`twinzone check` tests its credentials) and run `twinzone %s` again,\n        or set the nameservers by hand at the registrar: %s\n        (`twinzone status` shows what the parent publishes)", kind, err, kind, names)
 }
 
 func confirm(r io.Reader, w io.Writer, prompt string) bool {
@@ -124,7 +198,8 @@ func confirm(r io.Reader, w io.Writer, prompt string) bool {
 	return strings.TrimSpace(strings.ToLower(line)) == "yes"
 }
 
-func printOutcome(w io.Writer, out failover.Outcome) {
+// printPreflight prints the preflight report of out.
+func printPreflight(w io.Writer, out failover.Outcome) {
 	switch {
 	case out.Preflight.OK:
 		fmt.Fprintf(w, "  preflight: ok (%d addresses answer authoritatively with the current stamp)\n", len(out.Preflight.Results))
@@ -136,9 +211,11 @@ func printOutcome(w io.Writer, out failover.Outcome) {
 	for _, p := range out.Preflight.Problems {
 		fmt.Fprintf(w, "    - %s\n", p)
 	}
+}
+
+// printOutcome prints what the change did.
+func printOutcome(w io.Writer, out failover.Outcome) {
 	switch {
-	case out.DryRun && out.Error == "":
-		fmt.Fprintln(w, "  dry run: the registrar was not called")
 	case out.Applied && out.ParentConfirmed:
 		fmt.Fprintf(w, "  done: the registrar accepted the change and the parent's servers publish it (%s)\n", out.Finished.Sub(out.Started).Round(time.Millisecond))
 	case out.Applied && out.ParentError != "":
