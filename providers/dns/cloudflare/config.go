@@ -20,6 +20,8 @@ type Settings struct {
 	APIToken  config.Secret // required; needs Zone.DNS edit (and Zone read) permission
 	ZoneID    string        // optional; looked up by name when empty
 	BatchSize int           // records per batch request; default DefaultBatchSize
+	// RecordQuota is the zone's record quota (plan-time check); 0: derived from BatchSize.
+	RecordQuota int
 	Endpoint  string        // API base URL override (emulators); empty = Cloudflare
 }
 
@@ -38,6 +40,7 @@ func decode(f *config.Fields) any {
 	f.Secret("api_token", "CLOUDFLARE_API_TOKEN", &s.APIToken)
 	f.String("zone_id", &s.ZoneID)
 	f.IntMax("batch_size", 1, MaxBatchSize, &s.BatchSize, fmt.Sprintf("Cloudflare accepts at most %d records per batch", MaxBatchSize))
+	f.Int("record_quota", 1, &s.RecordQuota)
 	f.URL("endpoint", &s.Endpoint)
 	f.Require("api_token", "CLOUDFLARE_API_TOKEN", &s.APIToken)
 	return s
@@ -45,7 +48,7 @@ func decode(f *config.Fields) any {
 
 // Open builds the adapter for s; it makes no network call.
 func Open(_ context.Context, s *Settings, log *slog.Logger) (provider.Provider, error) {
-	p, err := New(Config{APIToken: s.APIToken.Reveal(), ZoneID: s.ZoneID, BatchSize: s.BatchSize, Endpoint: s.Endpoint, Logger: log})
+	p, err := New(Config{APIToken: s.APIToken.Reveal(), ZoneID: s.ZoneID, BatchSize: s.BatchSize, RecordQuota: s.RecordQuota, Endpoint: s.Endpoint, Logger: log})
 	if err != nil {
 		return nil, err // not a typed nil in the interface
 	}

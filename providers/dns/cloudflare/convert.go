@@ -229,9 +229,6 @@ func toRecord(name string, t uint16, ttl uint32, value string) (record, error) {
 	case *dns.TXT:
 		// Quoted presentation strings: Cloudflare serves each as one character-string.
 		r.Content = zone.CanonicalValue(v)
-		if len(r.Content) > 2048 {
-			return r, fmt.Errorf("TXT content is %d characters, more than Cloudflare's 2048", len(r.Content))
-		}
 	case *dns.SRV:
 		r.Data = &cfData{Priority: intp(int(v.Priority)), Weight: intp(int(v.Weight)), Port: intp(int(v.Port)), Target: host(v.Target)}
 	case *dns.CAA:

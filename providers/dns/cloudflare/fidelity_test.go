@@ -3,6 +3,7 @@ package cloudflare
 import (
 	"context"
 	"slices"
+	"strconv"
 	"strings"
 	"testing"
 
@@ -114,5 +115,66 @@ func TestManagedRecordsNeverDeleted(t *testing.T) {
 	slices.Sort(names)
 	if strings.Join(names, ",") != "A www.example.com,CNAME tunnel.example.com,MX example.com,TXT _twinzone.example.com" {
 		t.Errorf("records now %v", names)
+	}
+}
+
+func txtOf(n, size int) string {
+	var b strings.Builder
+	for i := range n {
+		if i > 0 {
+			b.WriteByte(' ')
+		}
+		b.WriteString(`"` + strings.Repeat("k", size) + `"`)
+	}
+	return b.String()
+}
+
+// Cloudflare's size limits and the record quota are known before writing: a plan that breaks
+// them is refused whole, naming the record, and the emulator refuses the same records.
+func TestValidateLimitsAndQuota(t *testing.T) {
+	f := newFixture(t, cfemu.Options{MaxRecords: 50}, func(c *Config) { c.RecordQuota = 50 })
+	for i := range 4 {
+		if _, err := f.emu.Seed(f.zoneID, cfemu.Record{Name: "n" + string(rune('a'+i)), Type: "A", Content: "192.0.2.1", TTL: 300}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	base := f.records()
+	many := make([]string, 45)
+	ips := make([]string, 47)
+	for i := range ips {
+		ips[i] = "192.0.2." + strconv.Itoa(i+10)
+	}
+	for i := range many {
+		many[i] = `"` + strings.Repeat(string(rune('a'+i%26)), 200) + string(rune('A'+i/26)) + `"`
+	}
+	for _, tc := range []struct {
+		name string
+		add  []zone.RRset
+		want string
+	}{
+		{"record over 4096 bytes", []zone.RRset{set("big.example.com.", dns.TypeTXT, 300, txtOf(17, 250))}, "big.example.com. TXT: a record of 4"},
+		{"RRset over 8192 characters", []zone.RRset{set("set.example.com.", dns.TypeTXT, 300, many...)}, "totals 9135 characters"},
+		{"over the quota", []zone.RRset{set("x.example.com.", dns.TypeA, 300, ips...)}, "51 records in the zone (4 now, +47), over its quota of 50"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			desired := append(slices.Clone(base), tc.add...)
+			pl := f.plan(desired)
+			err := f.p.Validate(context.Background(), origin, pl)
+			if err == nil || !strings.Contains(err.Error(), tc.want) {
+				t.Fatalf("Validate: %v, want %q", err, tc.want)
+			}
+			// Without the check, Cloudflare (the emulator) refuses the batch.
+			if err := f.p.Apply(context.Background(), origin, pl.Changes); err == nil {
+				t.Error("the emulator took what Validate refused")
+			}
+			if got := len(f.emu.Records(f.zoneID)); got != 4 {
+				t.Errorf("%d records after a refused batch", got)
+			}
+		})
+	}
+	// Within the limits: no refusal.
+	ok := append(slices.Clone(base), set("ok.example.com.", dns.TypeTXT, 300, txtOf(15, 250)))
+	if err := f.p.Validate(context.Background(), origin, f.plan(ok)); err != nil {
+		t.Errorf("Validate within limits: %v", err)
 	}
 }

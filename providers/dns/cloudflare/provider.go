@@ -85,6 +85,9 @@ type Config struct {
 	// BatchSize is the most operations per batch request: 200 on the Free plan (the
 	// default), 3,500 on paid plans.
 	BatchSize int
+	// RecordQuota is the zone's record quota that Validate holds plans to; 0: 1,000 (Free)
+	// when BatchSize is the Free plan's 200, else 3,500.
+	RecordQuota int
 	// MinTTL is the smallest TTL other than 1 (automatic): 60 (the default), 30 on Enterprise.
 	MinTTL uint32
 	// Endpoint is the API base URL; default DefaultEndpoint.
@@ -114,8 +117,9 @@ type Provider struct {
 	c       *client
 	noBatch atomic.Bool // the batch endpoint was refused
 
-	mu    sync.Mutex
-	zones map[string]zoneInfo // by origin
+	mu     sync.Mutex
+	zones  map[string]zoneInfo // by origin
+	counts map[string]int      // records in the latest listing, by origin
 }
 
 type zoneInfo struct {
@@ -178,7 +182,7 @@ func New(cfg Config) (*Provider, error) {
 		total: cfg.RetryBudget, backoff: 500 * time.Millisecond, maxWait: cfg.MaxRetryWait, timeout: cfg.RequestTimeout,
 		log: cfg.Logger, sleep: sleepCtx,
 	}
-	return &Provider{cfg: cfg, c: c, zones: map[string]zoneInfo{}}, nil
+	return &Provider{cfg: cfg, c: c, zones: map[string]zoneInfo{}, counts: map[string]int{}}, nil
 }
 
 // Traits: Cloudflare's TTL range and automatic TTL, the supported types, apex NS its own.
@@ -295,6 +299,9 @@ func (p *Provider) current(ctx context.Context, origin string) (zoneInfo, *curre
 	if err != nil {
 		return z, nil, err
 	}
+	p.mu.Lock()
+	p.counts[origin] = len(recs)
+	p.mu.Unlock()
 	cur := &current{sets: map[zone.Key][]curRecord{}, readOnly: map[zone.Key]string{}}
 	for _, r := range recs {
 		k, v, err := r.parse()
