@@ -59,6 +59,8 @@ const (
 	CheckNSTTLChild   = "ns-ttl-child"
 	CheckDNSSEC       = "dnssec"
 	CheckStamp        = "stamp"
+	// CheckRegistrarTraps reports the registrar's documented limits (registrar.Trapper).
+	CheckRegistrarTraps = "registrar-traps"
 )
 
 // MaxSwitchNSTTL is the largest NS TTL that does not draw a warning in switch mode.
@@ -192,6 +194,7 @@ func runZone(ctx context.Context, o *Options, z Zone) []Finding {
 	add(checkCredentials(ctx, o, zc, provs)...)
 	add(checkIndependence(o.Config, zc)...)
 	add(checkGlue(ctx, o, zc)...)
+	add(checkRegistrarTraps(ctx, o, zc)...)
 	add(checkCloudflare(ctx, o, zc, provs)...)
 	targets, tf := zoneTargets(ctx, o, zc)
 	add(tf...)

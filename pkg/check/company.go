@@ -38,6 +38,10 @@ var companyWords = []struct{ word, company string }{
 	{"gandi", "Gandi"},
 	{"dnsimple", "DNSimple"},
 	{"porkbun", "Porkbun"},
+	{"namecheap", "Namecheap"},
+	{"name.com", "Name.com"},
+	{"godaddy", "GoDaddy"},
+	{"ovh", "OVHcloud"},
 }
 
 // registrarCompany is the company behind a registrar ("" when unknown or self-run).
@@ -51,6 +55,14 @@ func registrarCompany(r *config.Registrar) string {
 		return "DNSimple"
 	case config.RegistrarPorkbun:
 		return "Porkbun"
+	case config.RegistrarNameCom:
+		return "Name.com"
+	case config.RegistrarNamecheap:
+		return "Namecheap"
+	case config.RegistrarOVH:
+		return "OVHcloud"
+	case config.RegistrarGoDaddy:
+		return "GoDaddy"
 	case config.RegistrarRFC2136:
 		return ""
 	}

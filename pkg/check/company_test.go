@@ -168,7 +168,7 @@ func TestDocsListEveryCheck(t *testing.T) {
 		t.Fatal(err)
 	}
 	for _, c := range []string{CheckCredentials, CheckIndependence, CheckCloudflare, CheckNameservers,
-		CheckNSTTLParent, CheckDelegation, CheckNSTTLChild, CheckDNSSEC, CheckStamp} {
+		CheckNSTTLParent, CheckDelegation, CheckNSTTLChild, CheckDNSSEC, CheckStamp, CheckRegistrarTraps} {
 		if !strings.Contains(string(b), "| `"+c+"` |") {
 			t.Errorf("docs/check.md has no row for %s", c)
 		}

@@ -1,6 +1,7 @@
 package config
 
 import (
+	"net/netip"
 	"regexp"
 	"strings"
 
@@ -16,10 +17,15 @@ const (
 	RegistrarPorkbun        = "porkbun"
 	RegistrarExec           = "exec"
 	RegistrarManual         = "manual"
+	RegistrarNameCom        = "namecom"
+	RegistrarNamecheap      = "namecheap"
+	RegistrarOVH            = "ovh"
+	RegistrarGoDaddy        = "godaddy"
 )
 
 // RegistrarTypes lists the registrar types twinzone knows.
-var RegistrarTypes = []string{RegistrarDNSimple, RegistrarExec, RegistrarGandi, RegistrarManual, RegistrarPorkbun, RegistrarRFC2136, RegistrarRoute53Domains}
+var RegistrarTypes = []string{RegistrarDNSimple, RegistrarExec, RegistrarGandi, RegistrarGoDaddy, RegistrarManual,
+	RegistrarNamecheap, RegistrarNameCom, RegistrarOVH, RegistrarPorkbun, RegistrarRFC2136, RegistrarRoute53Domains}
 
 // Registrar is a named place holding delegations. Exactly one typed field is set, the one
 // matching Type (none for manual).
@@ -36,6 +42,42 @@ type Registrar struct {
 	Porkbun        *PorkbunRegistrar
 	Exec           *ExecRegistrar
 	Manual         *ManualRegistrar
+	NameCom        *NameComRegistrar
+	Namecheap      *NamecheapRegistrar
+	OVH            *OVHRegistrar
+	GoDaddy        *GoDaddyRegistrar
+}
+
+// NameComRegistrar is Name.com's v4 API (HTTP Basic: username and API token).
+type NameComRegistrar struct {
+	Username string
+	APIToken Secret
+	Endpoint string // default https://api.name.com; test: https://api.dev.name.com
+}
+
+// NamecheapRegistrar is Namecheap's XML API; calls come only from allow-listed IPv4 addresses.
+type NamecheapRegistrar struct {
+	APIUser  string
+	APIKey   Secret
+	UserName string // default APIUser
+	ClientIP string // the allow-listed public IPv4 address twinzone calls from
+	Endpoint string // default https://api.namecheap.com/xml.response
+}
+
+// OVHRegistrar is the OVHcloud API v1 (signed requests).
+type OVHRegistrar struct {
+	ApplicationKey    string
+	ApplicationSecret Secret
+	ConsumerKey       Secret
+	Endpoint          string // default https://eu.api.ovh.com/1.0
+}
+
+// GoDaddyRegistrar is GoDaddy's Domains API v1 (sso-key; restricted accounts, see README).
+type GoDaddyRegistrar struct {
+	APIKey    Secret
+	APISecret Secret
+	ShopperID string
+	Endpoint  string // default https://api.godaddy.com; OTE: https://api.ote-godaddy.com
 }
 
 // Route53DomainsRegistrar is Amazon Route 53 Domains (served from us-east-1).
@@ -162,6 +204,58 @@ func (d *decoder) registrars(n *yaml.Node, path string) map[string]*Registrar {
 			h["endpoint"] = d.urlField(&c.Endpoint)
 			checks = append(checks, func() { d.require(val, rpath, "api_key", "PORKBUN_API_KEY", &c.APIKey) })
 			checks = append(checks, func() { d.require(val, rpath, "secret_api_key", "PORKBUN_SECRET_API_KEY", &c.SecretAPIKey) })
+		case RegistrarNameCom:
+			c := &NameComRegistrar{}
+			r.NameCom = c
+			h["username"] = d.strField(&c.Username)
+			h["api_token"] = d.secretField(&c.APIToken, "api_token", "NAMECOM_API_TOKEN")
+			h["endpoint"] = d.urlField(&c.Endpoint)
+			checks = append(checks, func() { d.require(val, rpath, "api_token", "NAMECOM_API_TOKEN", &c.APIToken) },
+				func() { d.requireString(val, rpath, "username", c.Username, "the Name.com account name") })
+		case RegistrarNamecheap:
+			c := &NamecheapRegistrar{}
+			r.Namecheap = c
+			h["api_user"] = d.strField(&c.APIUser)
+			h["api_key"] = d.secretField(&c.APIKey, "api_key", "NAMECHEAP_API_KEY")
+			h["username"] = d.strField(&c.UserName)
+			h["client_ip"] = func(path string, v *yaml.Node) {
+				var s string
+				if !d.str(v, path, &s) || s == "" {
+					return
+				}
+				if ip, err := netip.ParseAddr(s); err != nil || !ip.Is4() {
+					d.errorf(resolve(v), path, "%q is not an IPv4 address (Namecheap allow-lists IPv4 only)", s)
+					return
+				}
+				c.ClientIP = s
+			}
+			h["endpoint"] = d.urlField(&c.Endpoint)
+			checks = append(checks, func() { d.require(val, rpath, "api_key", "NAMECHEAP_API_KEY", &c.APIKey) },
+				func() { d.requireString(val, rpath, "api_user", c.APIUser, "the Namecheap API user") },
+				func() {
+					if !d.reportedAt(rpath + ".client_ip") {
+						d.requireString(val, rpath, "client_ip", c.ClientIP, "this host's public IPv4 address, on the account's API allow-list")
+					}
+				})
+		case RegistrarOVH:
+			c := &OVHRegistrar{}
+			r.OVH = c
+			h["application_key"] = d.strField(&c.ApplicationKey)
+			h["application_secret"] = d.secretField(&c.ApplicationSecret, "application_secret", "OVH_APPLICATION_SECRET")
+			h["consumer_key"] = d.secretField(&c.ConsumerKey, "consumer_key", "OVH_CONSUMER_KEY")
+			h["endpoint"] = d.urlField(&c.Endpoint)
+			checks = append(checks, func() { d.requireString(val, rpath, "application_key", c.ApplicationKey, "the OVH application key") },
+				func() { d.require(val, rpath, "application_secret", "OVH_APPLICATION_SECRET", &c.ApplicationSecret) },
+				func() { d.require(val, rpath, "consumer_key", "OVH_CONSUMER_KEY", &c.ConsumerKey) })
+		case RegistrarGoDaddy:
+			c := &GoDaddyRegistrar{}
+			r.GoDaddy = c
+			h["api_key"] = d.secretField(&c.APIKey, "api_key", "GODADDY_API_KEY")
+			h["api_secret"] = d.secretField(&c.APISecret, "api_secret", "GODADDY_API_SECRET")
+			h["shopper_id"] = d.strField(&c.ShopperID)
+			h["endpoint"] = d.urlField(&c.Endpoint)
+			checks = append(checks, func() { d.require(val, rpath, "api_key", "GODADDY_API_KEY", &c.APIKey) },
+				func() { d.require(val, rpath, "api_secret", "GODADDY_API_SECRET", &c.APISecret) })
 		case RegistrarExec:
 			c := &ExecRegistrar{}
 			r.Exec = c
@@ -204,6 +298,13 @@ func (d *decoder) registrars(n *yaml.Node, path string) map[string]*Registrar {
 		out[p.name] = r
 	}
 	return out
+}
+
+// requireString reports a required plain key that is missing.
+func (d *decoder) requireString(n *yaml.Node, path, key, value, what string) {
+	if value == "" && !d.reportedAt(path+"."+key) {
+		d.errorf(n, path, "missing key %q (%s)", key, what)
+	}
 }
 
 // require reports a required secret that is missing, once its mapping is decoded.

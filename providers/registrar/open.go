@@ -14,7 +14,11 @@ import (
 	"github.com/twinzone/twinzone/providers/registrar/dnsimple"
 	"github.com/twinzone/twinzone/providers/registrar/exec"
 	"github.com/twinzone/twinzone/providers/registrar/gandi"
+	"github.com/twinzone/twinzone/providers/registrar/godaddy"
 	"github.com/twinzone/twinzone/providers/registrar/manual"
+	"github.com/twinzone/twinzone/providers/registrar/namecheap"
+	"github.com/twinzone/twinzone/providers/registrar/namecom"
+	"github.com/twinzone/twinzone/providers/registrar/ovh"
 	"github.com/twinzone/twinzone/providers/registrar/porkbun"
 	"github.com/twinzone/twinzone/providers/registrar/rfc2136"
 	"github.com/twinzone/twinzone/providers/registrar/route53domains"
@@ -63,6 +67,20 @@ func OpenWith(_ context.Context, r *config.Registrar, _ *slog.Logger, opts Optio
 	case r.Porkbun != nil:
 		c := r.Porkbun
 		return wrap(porkbun.New(porkbun.Config{APIKey: c.APIKey.Reveal(), SecretAPIKey: c.SecretAPIKey.Reveal(), Endpoint: c.Endpoint}))
+	case r.NameCom != nil:
+		c := r.NameCom
+		return wrap(namecom.New(namecom.Config{Username: c.Username, Token: c.APIToken.Reveal(), Endpoint: c.Endpoint}))
+	case r.Namecheap != nil:
+		c := r.Namecheap
+		return wrap(namecheap.New(namecheap.Config{APIUser: c.APIUser, APIKey: c.APIKey.Reveal(), UserName: c.UserName,
+			ClientIP: c.ClientIP, Endpoint: c.Endpoint}))
+	case r.OVH != nil:
+		c := r.OVH
+		return wrap(ovh.New(ovh.Config{ApplicationKey: c.ApplicationKey, ApplicationSecret: c.ApplicationSecret.Reveal(),
+			ConsumerKey: c.ConsumerKey.Reveal(), Endpoint: c.Endpoint}))
+	case r.GoDaddy != nil:
+		c := r.GoDaddy
+		return wrap(godaddy.New(godaddy.Config{Key: c.APIKey.Reveal(), Secret: c.APISecret.Reveal(), ShopperID: c.ShopperID, Endpoint: c.Endpoint}))
 	case r.Exec != nil:
 		return wrap(exec.New(exec.Config{Command: r.Exec.Command, PassEnv: r.Exec.Env, Reader: opts.Reader}))
 	case r.Manual != nil || r.Type == config.RegistrarManual:

@@ -26,6 +26,10 @@ func TestOpenEveryType(t *testing.T) {
 		{&config.Registrar{Name: "b", Type: "porkbun", Porkbun: &config.PorkbunRegistrar{APIKey: secret, SecretAPIKey: secret}}, "*porkbun.Registrar"},
 		{&config.Registrar{Name: "e", Type: "exec", Exec: &config.ExecRegistrar{Command: []string{"true"}}}, "*exec.Registrar"},
 		{&config.Registrar{Name: "m", Type: "manual"}, "*manual.Registrar"},
+		{&config.Registrar{Name: "n", Type: "namecom", NameCom: &config.NameComRegistrar{Username: "u", APIToken: secret}}, "*namecom.Registrar"},
+		{&config.Registrar{Name: "c", Type: "namecheap", Namecheap: &config.NamecheapRegistrar{APIUser: "u", APIKey: secret, ClientIP: "192.0.2.1"}}, "*namecheap.Registrar"},
+		{&config.Registrar{Name: "o", Type: "ovh", OVH: &config.OVHRegistrar{ApplicationKey: "ak", ApplicationSecret: secret, ConsumerKey: secret}}, "*ovh.Registrar"},
+		{&config.Registrar{Name: "y", Type: "godaddy", GoDaddy: &config.GoDaddyRegistrar{APIKey: secret, APISecret: secret}}, "*godaddy.Registrar"},
 	}
 	for _, c := range cases {
 		r, err := Open(context.Background(), c.reg, nil)
