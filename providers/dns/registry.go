@@ -12,6 +12,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare"
+	"github.com/twinzone/twinzone/providers/dns/powerdns"
 	"github.com/twinzone/twinzone/providers/dns/rfc2136"
 	"github.com/twinzone/twinzone/providers/dns/route53"
 	"github.com/twinzone/twinzone/providers/dns/zonefile"
@@ -30,6 +31,7 @@ func Table() []Type {
 		row(route53.ConfigType(), route53.Open),
 		row(rfc2136.ConfigType(), rfc2136.Open),
 		row(zonefile.ConfigType(), zonefile.Open),
+		row(powerdns.ConfigType(), powerdns.Open),
 	}
 }
 
@@ -53,8 +55,8 @@ func Types() config.Types {
 	return t
 }
 
-// Open returns the adapter for p. It makes no network call for cloudflare, rfc2136 and
-// zonefile; route53 loads and checks the AWS configuration.
+// Open returns the adapter for p. It makes no network call; route53 loads and checks the
+// AWS configuration.
 func Open(ctx context.Context, p *config.Provider, log *slog.Logger) (provider.Provider, error) {
 	for _, r := range Table() {
 		if r.Config.Name == p.Type {

@@ -1,6 +1,7 @@
 package dnsserver
 
 import (
+	"net/http"
 	"testing"
 	"time"
 
@@ -107,5 +108,39 @@ func TestUnboundStub(t *testing.T) {
 	r := query(t, res.Addr, "www.example.test.", dns.TypeA, true)
 	if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
 		t.Fatalf("resolver answer: %v\n%s", r, res.Logs())
+	}
+}
+
+func TestPowerDNS(t *testing.T) {
+	t.Parallel()
+	testAuth(t, func(t testing.TB, o Options) *Server { return StartPowerDNS(t, o).Server })
+}
+
+// The API of a started PowerDNS answers with the key and refuses without it.
+func TestPowerDNSAPI(t *testing.T) {
+	t.Parallel()
+	pd := StartPowerDNS(t, Options{Zones: []Zone{{Origin: "example.test.", Text: testZone}}})
+	get := func(key string) int {
+		req, _ := http.NewRequest(http.MethodGet, pd.APIURL+"/api/v1/servers/localhost/zones/example.test.", nil)
+		if key != "" {
+			req.Header.Set("X-API-Key", key)
+		}
+		resp, err := http.DefaultClient.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		resp.Body.Close()
+		return resp.StatusCode
+	}
+	if c := get(pd.APIKey); c != http.StatusOK {
+		t.Errorf("with the key: %d", c)
+	}
+	if c := get("wrong"); c != http.StatusUnauthorized {
+		t.Errorf("with a wrong key: %d", c)
+	}
+	// Updates from loopback without TSIG are allowed when no key is configured.
+	update(t, pd.Addr, nil, "new.example.test. 300 IN A 192.0.2.7")
+	if r := query(t, pd.Addr, "new.example.test.", dns.TypeA, false); len(r.Answer) != 1 {
+		t.Errorf("update not served: %v", r)
 	}
 }
