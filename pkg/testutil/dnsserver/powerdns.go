@@ -125,7 +125,9 @@ func pdnsInit(dir string, opts Options) error {
 	if err := writeZones(dir, opts.Zones); err != nil {
 		return err
 	}
-	util := func(args ...string) error { return run(dir, nil, "pdnsutil", append([]string{"--config-dir=" + dir}, args...)...) }
+	util := func(args ...string) error {
+		return run(dir, nil, "pdnsutil", append([]string{"--config-dir=" + dir}, args...)...)
+	}
 	if opts.Key != nil {
 		if err := util("import-tsig-key", strings.TrimSuffix(opts.Key.Name, "."), algName(opts.Key.Alg), opts.Key.Secret); err != nil {
 			return err

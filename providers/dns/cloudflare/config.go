@@ -22,7 +22,7 @@ type Settings struct {
 	BatchSize int           // records per batch request; default DefaultBatchSize
 	// RecordQuota is the zone's record quota (plan-time check); 0: derived from BatchSize.
 	RecordQuota int
-	Endpoint  string        // API base URL override (emulators); empty = Cloudflare
+	Endpoint    string // API base URL override (emulators); empty = Cloudflare
 }
 
 // ConfigType is the cloudflare row of the provider table (providers/dns).

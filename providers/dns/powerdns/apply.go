@@ -25,6 +25,7 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 		return nil
 	}
 	origin = strings.ToLower(dns.Fqdn(origin))
+	ctx = p.budget(ctx)
 	id, err := p.zoneID(ctx, origin)
 	if err != nil {
 		return err

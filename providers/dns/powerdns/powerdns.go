@@ -10,9 +10,11 @@
 //     written). A change set larger than MaxBody bytes is split into several PATCHes, each
 //     atomic; an RRset is never split.
 //   - The zone's id comes from a lookup by name (GET /zones?zone=), once per zone.
-//   - Errors: 5xx, 429 and network errors are provider.ErrTransient (this adapter has no retry
-//     layer of its own: pkg/sync retries, and REPLACE/DELETE are idempotent); 401/403/404/422
-//     are permanent. No error carries the API key.
+//   - Errors: 5xx, 429 and network errors are retried here, within one retry.Budget per
+//     provider call (REPLACE and DELETE are idempotent; PowerDNS's sqlite3 backend answers a
+//     write while another is running, such as one whose client gave up, with a 500 "database
+//     is locked"); a spent budget is provider.ErrGaveUp, which no caller retries again.
+//     401/403/404/422 are permanent. No error carries the API key.
 package powerdns
 
 import (
@@ -31,6 +33,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/provider/retry"
 )
 
 // Defaults.
@@ -39,6 +42,10 @@ const (
 	// DefaultMaxBody keeps one PATCH under PowerDNS's default webserver-max-bodysize (2 MB).
 	DefaultMaxBody = 1 << 20
 	DefaultTimeout = 60 * time.Second
+	// Retries of one provider call (all its requests together), within RetryBudget.
+	DefaultRetries     = 5
+	DefaultRetryBudget = 2 * time.Minute
+	DefaultRetryWait   = 200 * time.Millisecond
 )
 
 // Config configures a PowerDNS provider.
@@ -48,9 +55,15 @@ type Config struct {
 	ServerID string // default "localhost"
 	MaxBody  int    // most bytes per PATCH body; default DefaultMaxBody
 	// Timeout bounds each HTTP request; default 60 s.
-	Timeout    time.Duration
-	HTTPClient *http.Client // nil: a default client
-	Logger     *slog.Logger
+	Timeout time.Duration
+	// Retries, RetryBudget and RetryWait (the first wait, doubled each time up to 5 s) bound
+	// the retries of one provider call; defaults DefaultRetries, DefaultRetryBudget,
+	// DefaultRetryWait.
+	Retries     int
+	RetryBudget time.Duration
+	RetryWait   time.Duration
+	HTTPClient  *http.Client // nil: a default client
+	Logger      *slog.Logger
 }
 
 // Provider is one PowerDNS server's zones. It is safe for concurrent use.
@@ -94,6 +107,15 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Timeout <= 0 {
 		cfg.Timeout = DefaultTimeout
 	}
+	if cfg.Retries <= 0 {
+		cfg.Retries = DefaultRetries
+	}
+	if cfg.RetryBudget <= 0 {
+		cfg.RetryBudget = DefaultRetryBudget
+	}
+	if cfg.RetryWait <= 0 {
+		cfg.RetryWait = DefaultRetryWait
+	}
 	hc := cfg.HTTPClient
 	if hc == nil {
 		hc = &http.Client{}
@@ -122,8 +144,41 @@ func (e *apiError) Error() string {
 	return fmt.Sprintf("HTTP %d: %s", e.Status, e.Msg)
 }
 
-// do sends one request and decodes a JSON reply into out (when not nil).
-func (p *Provider) do(parent context.Context, method, path string, body []byte, out any) error {
+// do sends one request and decodes a JSON reply into out (when not nil), retrying 5xx, 429
+// and network errors within the call's retry budget (REPLACE and DELETE are idempotent).
+func (p *Provider) do(ctx context.Context, method, path string, body []byte, out any) error {
+	b := retry.From(ctx)
+	for attempt := 0; ; attempt++ {
+		err, again := p.once(ctx, method, path, body, out)
+		if !again {
+			return err
+		}
+		wait := min(p.cfg.RetryWait<<min(attempt, 6), 5*time.Second)
+		if b == nil {
+			return provider.MarkTransient(err)
+		}
+		if berr := b.Take(wait); berr != nil {
+			return provider.MarkGaveUp(fmt.Errorf("%w; %v", err, berr))
+		}
+		p.log.Debug("powerdns: retrying", "method", method, "path", path, "err", err, "wait", wait)
+		t := time.NewTimer(wait)
+		select {
+		case <-ctx.Done():
+			t.Stop()
+			return fmt.Errorf("%w (while waiting to retry: %v)", ctx.Err(), err)
+		case <-t.C:
+		}
+	}
+}
+
+// budget attaches the retry budget of one provider call to ctx (the outermost call makes it).
+func (p *Provider) budget(ctx context.Context) context.Context {
+	ctx, _ = retry.Ensure(ctx, func() *retry.Budget { return retry.New(p.cfg.Retries, p.cfg.RetryBudget, nil) })
+	return ctx
+}
+
+// once sends one request; again reports an error worth retrying.
+func (p *Provider) once(parent context.Context, method, path string, body []byte, out any) (err error, again bool) {
 	ctx, cancel := context.WithTimeout(parent, p.cfg.Timeout)
 	defer cancel()
 	var rd io.Reader
@@ -132,7 +187,7 @@ func (p *Provider) do(parent context.Context, method, path string, body []byte, 
 	}
 	req, err := http.NewRequestWithContext(ctx, method, p.base+path, rd)
 	if err != nil {
-		return err
+		return err, false
 	}
 	req.Header.Set("X-API-Key", p.cfg.APIKey)
 	req.Header.Set("Accept", "application/json")
@@ -142,14 +197,14 @@ func (p *Provider) do(parent context.Context, method, path string, body []byte, 
 	resp, err := p.hc.Do(req)
 	if err != nil {
 		if perr := parent.Err(); perr != nil { // the caller gave up: not worth a retry
-			return fmt.Errorf("%s %s: %w", method, path, perr)
+			return fmt.Errorf("%s %s: %w", method, path, perr), false
 		}
-		return provider.MarkTransient(fmt.Errorf("%s %s: %w", method, path, scrub(err)))
+		return fmt.Errorf("%s %s: %w", method, path, scrub(err)), true
 	}
 	defer resp.Body.Close()
 	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
 	if err != nil {
-		return provider.MarkTransient(fmt.Errorf("%s %s: reading the reply: %w", method, path, err))
+		return fmt.Errorf("%s %s: reading the reply: %w", method, path, err), parent.Err() == nil
 	}
 	if resp.StatusCode/100 != 2 {
 		e := &apiError{Status: resp.StatusCode}
@@ -161,19 +216,15 @@ func (p *Provider) do(parent context.Context, method, path string, body []byte, 
 		} else {
 			e.Msg = strings.TrimSpace(string(data[:min(len(data), 200)]))
 		}
-		err := fmt.Errorf("%s %s: %w", method, path, e)
-		if resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests {
-			return provider.MarkTransient(err)
-		}
-		return err
+		return fmt.Errorf("%s %s: %w", method, path, e), resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
 	}
 	if out == nil || len(data) == 0 {
-		return nil
+		return nil, false
 	}
 	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s %s: decoding the reply: %w", method, path, err)
+		return fmt.Errorf("%s %s: decoding the reply: %w", method, path, err), false
 	}
-	return nil
+	return nil, false
 }
 
 // scrub drops the URL from a transport error (it holds no key, but keeps messages short).

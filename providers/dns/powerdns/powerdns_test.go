@@ -7,7 +7,9 @@ import (
 	"net/http/httptest"
 	"strconv"
 	"strings"
+	"sync/atomic"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -131,20 +133,33 @@ func TestErrors(t *testing.T) {
 	}
 }
 
-// 5xx and 429 are transient (pkg/sync retries them); a cancelled context is not.
-func TestTransient(t *testing.T) {
+// 5xx and 429 are retried within the call's budget, then given up (provider.ErrGaveUp, not
+// transient: no caller retries again); a cancelled context is not retried.
+func TestRetries(t *testing.T) {
+	var calls atomic.Int32
 	code := http.StatusServiceUnavailable
 	srv := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		calls.Add(1)
 		w.WriteHeader(code)
 		_, _ = w.Write([]byte(`{"error": "busy"}`))
 	}))
 	defer srv.Close()
-	p, _ := New(Config{APIURL: srv.URL, APIKey: "k"})
+	p, _ := New(Config{APIURL: srv.URL, APIKey: "k", Retries: 3, RetryWait: time.Millisecond})
 	for _, c := range []int{http.StatusServiceUnavailable, http.StatusTooManyRequests} {
 		code = c
-		if _, err := p.Records(context.Background(), testOrigin); !errors.Is(err, provider.ErrTransient) || !strings.Contains(err.Error(), "busy") {
+		calls.Store(0)
+		_, err := p.Records(context.Background(), testOrigin)
+		if !errors.Is(err, provider.ErrGaveUp) || errors.Is(err, provider.ErrTransient) || !strings.Contains(err.Error(), "busy") {
 			t.Errorf("%d: %v", c, err)
 		}
+		if n := calls.Load(); n != 4 {
+			t.Errorf("%d: %d requests, want 1 + 3 retries", c, n)
+		}
+	}
+	code = http.StatusUnauthorized
+	calls.Store(0)
+	if _, err := p.Records(context.Background(), testOrigin); err == nil || errors.Is(err, provider.ErrGaveUp) || calls.Load() != 1 {
+		t.Errorf("401 retried or not an error: %v, %d requests", err, calls.Load())
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()

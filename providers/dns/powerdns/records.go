@@ -30,6 +30,7 @@ type record struct {
 // read returns the zone's RRsets: the ones twinzone can manage, and the others with a reason.
 func (p *Provider) read(ctx context.Context, origin string) ([]zone.RRset, []provider.UnmanagedRRset, error) {
 	origin = strings.ToLower(dns.Fqdn(origin))
+	ctx = p.budget(ctx)
 	id, err := p.zoneID(ctx, origin)
 	if err != nil {
 		return nil, nil, err
