@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"slices"
 
 	"github.com/urfave/cli/v2"
 
@@ -69,7 +70,7 @@ func (l *loaded) run(c *cli.Context, opts tzsync.Options) ([]*plan.Plan, []error
 	var plans []*plan.Plan
 	var errs []error
 	for _, zd := range l.zones {
-		syncer := &tzsync.Syncer{Logger: l.log}
+		syncer := &tzsync.Syncer{Logger: l.log.With("zone", zd.cfg.Name)}
 		if l.progress != nil {
 			syncer.Progress = l.progress.update
 			if !l.hasZonefile(zd) { // a zone file is rewritten whole on every Apply call
@@ -78,6 +79,10 @@ func (l *loaded) run(c *cli.Context, opts tzsync.Options) ([]*plan.Plan, []error
 		}
 		targets, openErrs := l.zoneTargets(c.Context, zd)
 		errs = append(errs, openErrs...)
+		// A provider that could not be opened or read is a row of the report too.
+		for i, name := range unopened(zd, targets) {
+			plans = append(plans, plan.Failed(zd.cfg.Name, name, openErrs[i]))
+		}
 		o := opts
 		o.Policies = []plan.Policy{
 			plan.MaxChangeFraction{Fraction: zd.cfg.Safety.MaxChangeFraction, MinExisting: zd.cfg.Safety.MinExisting},
@@ -87,6 +92,8 @@ func (l *loaded) run(c *cli.Context, opts tzsync.Options) ([]*plan.Plan, []error
 		for _, r := range results {
 			if r.Plan != nil {
 				plans = append(plans, r.Plan)
+			} else if r.Err != nil {
+				plans = append(plans, plan.Failed(zd.cfg.Name, r.Target, r.Err))
 			}
 			if r.Err != nil {
 				errs = append(errs, fmt.Errorf("%s: %w", zd.cfg.Name, r.Err))
@@ -97,4 +104,15 @@ func (l *loaded) run(c *cli.Context, opts tzsync.Options) ([]*plan.Plan, []error
 		}
 	}
 	return plans, errs
+}
+
+// unopened lists the zone's providers that zoneTargets could not open, in its order.
+func unopened(zd zoneData, targets []tzsync.Target) []string {
+	var out []string
+	for _, name := range zd.cfg.Providers() {
+		if !slices.ContainsFunc(targets, func(t tzsync.Target) bool { return t.Name == name }) {
+			out = append(out, name)
+		}
+	}
+	return out
 }

@@ -49,6 +49,15 @@ type Plan struct {
 	// Ignored counts RRsets (desired or current) that matched an ignore rule.
 	Ignored int
 	Counts  Counts
+	// Error is set when the provider could not be read or planned (see Failed): the plan then
+	// has no changes, and every renderer shows it as an error row, so a report never shows
+	// only the provider that worked.
+	Error string
+}
+
+// Failed is the plan of a provider that could not be read or planned.
+func Failed(origin, provider string, err error) *Plan {
+	return &Plan{Origin: origin, Provider: provider, Error: err.Error()}
 }
 
 // Counts sums a plan's changes by action.

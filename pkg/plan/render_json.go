@@ -31,22 +31,28 @@ const JSONVersion = 1
 //	      "unmanaged": [                        // RRsets left alone; [] when none
 //	        {"name": "alias.example.com.", "type": "A", "reason": "..."}
 //	      ],
-//	      "summary": {"create": 1, "update": 0, "delete": 0, "existing": 42, "ignored": 0}
+//	      "summary": {"create": 1, "update": 0, "delete": 0, "existing": 42, "ignored": 0,
+//	                  "stamp": true},           // counts without the sync stamp; stamp: it changes
+//	      "error": "..."                        // only when the provider could not be planned
 //	    }
 //	  ]
 //	}
 //
 // Values are RDATA in presentation format, as in a zone file (TXT quoted). The sync stamp
-// ("_twinzone.<zone>" TXT) appears as an ordinary change when it differs.
+// ("_twinzone.<zone>" TXT) appears in "changes" when it differs, but is not counted in
+// "summary" (it is twinzone's record, not a user change): "summary.stamp" tells. A provider
+// that could not be read has "error" set, no changes and a zero summary; consumers must treat
+// such an entry as a failure, as the exit status (1) does.
 func RenderJSON(w io.Writer, plans []*Plan) error {
 	doc := jsonDoc{Version: JSONVersion, Zones: make([]jsonZone, 0, len(plans))}
 	for _, p := range plans {
+		counts, stamp := recordCounts(p)
 		z := jsonZone{
-			Zone: p.Origin, Provider: p.Provider,
+			Zone: p.Origin, Provider: p.Provider, Error: p.Error,
 			Changes:   make([]jsonChange, 0, len(p.Changes)),
 			Unmanaged: make([]jsonSkipped, 0, len(p.Unmanaged)),
-			Summary: jsonSummary{Create: p.Counts.Create, Update: p.Counts.Update, Delete: p.Counts.Delete,
-				Existing: p.Existing, Ignored: p.Ignored},
+			Summary: jsonSummary{Create: counts.Create, Update: counts.Update, Delete: counts.Delete,
+				Existing: p.Existing, Ignored: p.Ignored, Stamp: stamp},
 		}
 		for _, c := range p.Changes {
 			k := c.Key()
@@ -75,6 +81,7 @@ type jsonZone struct {
 	Changes   []jsonChange  `json:"changes"`
 	Unmanaged []jsonSkipped `json:"unmanaged"`
 	Summary   jsonSummary   `json:"summary"`
+	Error     string        `json:"error,omitempty"`
 }
 
 type jsonChange struct {
@@ -97,11 +104,12 @@ type jsonSkipped struct {
 }
 
 type jsonSummary struct {
-	Create   int `json:"create"`
-	Update   int `json:"update"`
-	Delete   int `json:"delete"`
-	Existing int `json:"existing"`
-	Ignored  int `json:"ignored"`
+	Create   int  `json:"create"`
+	Update   int  `json:"update"`
+	Delete   int  `json:"delete"`
+	Existing int  `json:"existing"`
+	Ignored  int  `json:"ignored"`
+	Stamp    bool `json:"stamp"`
 }
 
 func jsonSet(s *zone.RRset) *jsonRRData {

@@ -15,7 +15,8 @@ const MarkdownCollapseAfter = 50
 
 // RenderMarkdown writes plans as GitHub-flavoured markdown for a pull-request comment: a
 // heading and summary per provider and a table of changes (action, name, type, old, new),
-// folded into <details> when there are more than MarkdownCollapseAfter changes.
+// folded into <details> when there are more than MarkdownCollapseAfter changes. A provider
+// that could not be planned gets a caution block with the error instead.
 func RenderMarkdown(w io.Writer, plans []*Plan) error {
 	bw := bufio.NewWriter(w)
 	fmt.Fprintf(bw, "## twinzone plan\n\n")
@@ -25,6 +26,10 @@ func RenderMarkdown(w io.Writer, plans []*Plan) error {
 			provider = "provider"
 		}
 		fmt.Fprintf(bw, "### %s on %s\n\n", mdCode(p.Origin), mdCode(provider))
+		if p.Error != "" {
+			fmt.Fprintf(bw, "> [!CAUTION]\n> **Error: this provider could not be planned.** %s\n\n", mdText(p.Error))
+			continue
+		}
 		fmt.Fprintf(bw, "%s\n\n", strings.ToUpper(summary(p)[:1])+summary(p)[1:])
 		if !p.Empty() {
 			fold := len(p.Changes) > MarkdownCollapseAfter

@@ -3,6 +3,7 @@ package plan
 import (
 	"bytes"
 	"encoding/json"
+	"errors"
 	"flag"
 	"fmt"
 	"os"
@@ -39,7 +40,7 @@ func samplePlans(t *testing.T) []*Plan {
 	if err != nil {
 		t.Fatal(err)
 	}
-	return []*Plan{a, b}
+	return []*Plan{a, b, Failed("example.com.", "knot", errors.New("read: dial tcp 127.0.0.1:1: connection refused"))}
 }
 
 func (p *Plan) apply(current []zone.RRset) []zone.RRset {
@@ -137,11 +138,17 @@ func TestJSONSchema(t *testing.T) {
 		t.Fatalf("top level: %v", doc)
 	}
 	zones := doc["zones"].([]any)
-	if len(zones) != 2 {
+	if len(zones) != 3 {
 		t.Fatalf("zones: %d", len(zones))
 	}
 	for zi, zv := range zones {
 		z := zv.(map[string]any)
+		if plans[zi].Error != "" {
+			if keysOf(z) != "changes,error,provider,summary,unmanaged,zone" || z["error"] != plans[zi].Error {
+				t.Fatalf("failed zone: %v", z)
+			}
+			continue
+		}
 		if keysOf(z) != "changes,provider,summary,unmanaged,zone" {
 			t.Fatalf("zone keys: %s", keysOf(z))
 		}
@@ -149,7 +156,7 @@ func TestJSONSchema(t *testing.T) {
 			t.Errorf("zone %v provider %v", z["zone"], z["provider"])
 		}
 		s := z["summary"].(map[string]any)
-		if keysOf(s) != "create,delete,existing,ignored,update" {
+		if keysOf(s) != "create,delete,existing,ignored,stamp,update" {
 			t.Errorf("summary keys %s", keysOf(s))
 		}
 		changes := z["changes"].([]any)
@@ -160,7 +167,13 @@ func TestJSONSchema(t *testing.T) {
 		for _, cv := range changes {
 			c := cv.(map[string]any)
 			act := c["action"].(string)
-			n[act]++
+			if c["name"] == "_twinzone.example.com." {
+				if s["stamp"] != true {
+					t.Errorf("the stamp changes, summary.stamp = %v", s["stamp"])
+				}
+			} else {
+				n[act]++ // the summary does not count the stamp
+			}
 			want := map[string]string{"create": "action,name,new,type", "update": "action,name,new,old,type", "delete": "action,name,old,type"}[act]
 			if keysOf(c) != want {
 				t.Errorf("%s change keys %s", act, keysOf(c))
@@ -190,6 +203,48 @@ func TestJSONSchema(t *testing.T) {
 	}
 	if len(zones[0].(map[string]any)["unmanaged"].([]any)) != 1 {
 		t.Error("unmanaged entry missing")
+	}
+}
+
+// TestFailedPlanInEveryFormat: a provider that could not be read is an error row in text,
+// JSON and markdown, next to the provider that worked.
+func TestFailedPlanInEveryFormat(t *testing.T) {
+	plans := samplePlans(t)
+	for name, render := range map[string]func(*bytes.Buffer) error{
+		"text":     func(b *bytes.Buffer) error { return RenderText(b, plans, false) },
+		"json":     func(b *bytes.Buffer) error { return RenderJSON(b, plans) },
+		"markdown": func(b *bytes.Buffer) error { return RenderMarkdown(b, plans) },
+	} {
+		var b bytes.Buffer
+		if err := render(&b); err != nil {
+			t.Fatal(err)
+		}
+		out := b.String()
+		if !strings.Contains(out, "knot") || !strings.Contains(out, "connection refused") || !strings.Contains(strings.ToLower(out), "error") {
+			t.Errorf("%s: the failed provider is missing:\n%s", name, out)
+		}
+	}
+}
+
+// TestSummaryStamp: the sync stamp is named, never counted as a change.
+func TestSummaryStamp(t *testing.T) {
+	desired := []zone.RRset{rr(t, "www.example.com.", "A", 300, "192.0.2.1")}
+	p, err := Calculate(desired, desired, Options{Origin: "example.com.", Provider: "lab", StampHash: strings.Repeat("1", 64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(p.Changes) != 1 || !p.IsStamp(p.Changes[0]) {
+		t.Fatalf("want a stamp-only plan: %+v", p.Changes)
+	}
+	if got := summary(p); !strings.HasPrefix(got, "no changes (") || !strings.Contains(got, "sync stamp") {
+		t.Errorf("stamp-only summary: %q", got)
+	}
+	p2, err := Calculate(append(desired, rr(t, "x.example.com.", "A", 300, "192.0.2.2")), desired, Options{Origin: "example.com.", Provider: "lab", StampHash: strings.Repeat("1", 64)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if got := summary(p2); !strings.HasPrefix(got, "1 to create, 0 to update, 0 to delete") {
+		t.Errorf("one record and the stamp: %q", got)
 	}
 }
 

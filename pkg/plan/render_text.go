@@ -30,6 +30,10 @@ func RenderText(w io.Writer, plans []*Plan, color bool) error {
 	}
 	for _, p := range plans {
 		fmt.Fprintf(bw, "%s\n", p.label())
+		if p.Error != "" {
+			fmt.Fprintf(bw, "  %s %s\n\n", paint(ansiRed, "ERROR:"), p.Error)
+			continue
+		}
 		for _, c := range p.Changes {
 			k := c.Key()
 			name, typ := k.Name, zone.TypeString(k.Type)
@@ -75,8 +79,33 @@ func writeValues(w io.Writer, sign, name, typ string, s *zone.RRset, paint func(
 	}
 }
 
-// summary is the one-line account of a plan.
+// recordCounts counts the plan's changes without the sync stamp (twinzone's own record, not
+// a change the user made), and reports whether the stamp changes.
+func recordCounts(p *Plan) (Counts, bool) {
+	var c Counts
+	stamp := false
+	for _, ch := range p.Changes {
+		if p.IsStamp(ch) {
+			stamp = true
+			continue
+		}
+		switch ch.Action {
+		case Create:
+			c.Create++
+		case Update:
+			c.Update++
+		case Delete:
+			c.Delete++
+		}
+	}
+	return c, stamp
+}
+
+// summary is the one-line account of a plan; the sync stamp is named apart, never counted.
 func summary(p *Plan) string {
+	if p.Error != "" {
+		return "ERROR: " + p.Error
+	}
 	extra := strconv.Itoa(p.Existing) + " existing"
 	if p.Ignored > 0 {
 		extra += ", " + strconv.Itoa(p.Ignored) + " ignored"
@@ -84,10 +113,14 @@ func summary(p *Plan) string {
 	if len(p.Unmanaged) > 0 {
 		extra += ", " + strconv.Itoa(len(p.Unmanaged)) + " unmanaged"
 	}
-	if p.Empty() {
+	c, stamp := recordCounts(p)
+	if stamp {
+		extra += "; sync stamp to update"
+	}
+	if c.Total() == 0 {
 		return "no changes (" + extra + ")"
 	}
-	return fmt.Sprintf("%d to create, %d to update, %d to delete (%s)", p.Counts.Create, p.Counts.Update, p.Counts.Delete, extra)
+	return fmt.Sprintf("%d to create, %d to update, %d to delete (%s)", c.Create, c.Update, c.Delete, extra)
 }
 
 type valueDiff struct {
