@@ -50,6 +50,9 @@ func load(c *cli.Context) (*loaded, error) {
 			errs = append(errs, err)
 			continue
 		}
+		for _, w := range z.Warnings {
+			l.log.Warn("zone file: "+w.Error(), "zone", zc.Name)
+		}
 		l.zones = append(l.zones, zoneData{cfg: zc, file: z, hash: plan.StampHash(z.RRsets)})
 	}
 	if len(errs) > 0 {

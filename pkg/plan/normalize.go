@@ -16,18 +16,18 @@ func compareKeys(a, b *zone.RRset) int {
 	return cmp.Compare(a.Type, b.Type)
 }
 
-// normName returns name lower-cased and absolute, allocating only when it changes.
+// normName returns name as zone.CanonicalName does, allocating only when it changes.
 func normName(name string) string {
 	ok := strings.HasSuffix(name, ".")
 	for i := 0; ok && i < len(name); i++ {
-		if 'A' <= name[i] && name[i] <= 'Z' {
+		if c := name[i]; 'A' <= c && c <= 'Z' || c == '\\' || c > '~' {
 			ok = false
 		}
 	}
 	if ok {
 		return name
 	}
-	return dns.Fqdn(strings.ToLower(name))
+	return zone.CanonicalName(name)
 }
 
 // canonicalSet returns s with its name and values in canonical form (names lower-case and

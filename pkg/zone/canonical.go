@@ -48,6 +48,9 @@ func CanonicalValue(rr dns.RR) string {
 			return l
 		}
 	}
+	if needsWire(rr) {
+		rr = wireForm(rr)
+	}
 	switch v := rr.(type) {
 	case *dns.NS:
 		if l := strings.ToLower(v.Ns); l != v.Ns {
@@ -105,10 +108,53 @@ func CanonicalValue(rr dns.RR) string {
 			rr = &c
 		}
 	case *dns.TLSA:
-		// miekg prints DS digests upper-case but TLSA data as given; providers differ.
+		// Hex fields upper-case, as BIND and Knot print them (miekg prints DS digests
+		// upper-case but these as given, and lower-case after reading the wire).
 		if u := strings.ToUpper(v.Certificate); u != v.Certificate {
 			c := *v
 			c.Certificate = u
+			rr = &c
+		}
+	case *dns.SMIMEA:
+		if u := strings.ToUpper(v.Certificate); u != v.Certificate {
+			c := *v
+			c.Certificate = u
+			rr = &c
+		}
+	case *dns.SSHFP:
+		if u := strings.ToUpper(v.FingerPrint); u != v.FingerPrint {
+			c := *v
+			c.FingerPrint = u
+			rr = &c
+		}
+	case *dns.ZONEMD:
+		if u := strings.ToUpper(v.Digest); u != v.Digest {
+			c := *v
+			c.Digest = u
+			rr = &c
+		}
+	case *dns.NSEC3PARAM:
+		if u := strings.ToUpper(v.Salt); u != v.Salt {
+			c := *v
+			c.Salt = u
+			rr = &c
+		}
+	case *dns.NSEC3:
+		if s, n := strings.ToUpper(v.Salt), strings.ToUpper(v.NextDomain); s != v.Salt || n != v.NextDomain {
+			c := *v
+			c.Salt, c.NextDomain = s, n
+			rr = &c
+		}
+	case *dns.HIP:
+		if u := strings.ToUpper(v.Hit); u != v.Hit {
+			c := *v
+			c.Hit = u
+			rr = &c
+		}
+	case *dns.RFC3597:
+		if u := strings.ToUpper(v.Rdata); u != v.Rdata {
+			c := *v
+			c.Rdata = u
 			rr = &c
 		}
 	case *dns.NAPTR:
@@ -173,9 +219,15 @@ func rdataString(rr dns.RR) string {
 	return strings.TrimSpace(s[i:])
 }
 
-// svcbSorted reports whether SvcParams are in key order, the order RFC 9460 requires on the
-// wire; presentation may list them in any order, and libdns returns them from a map.
+// svcbSorted reports whether SvcParams, and the keys of mandatory=, are in key order, the
+// order RFC 9460 requires on the wire and BIND and Knot print; presentation may list them in
+// any order, and libdns returns them from a map.
 func svcbSorted(kv []dns.SVCBKeyValue) bool {
+	for _, p := range kv {
+		if m, ok := p.(*dns.SVCBMandatory); ok && !slices.IsSorted(m.Code) {
+			return false
+		}
+	}
 	return slices.IsSortedFunc(kv, func(a, b dns.SVCBKeyValue) int { return cmp.Compare(a.Key(), b.Key()) })
 }
 
@@ -185,5 +237,74 @@ func sortedSVCB(kv []dns.SVCBKeyValue) []dns.SVCBKeyValue {
 	}
 	out := slices.Clone(kv)
 	slices.SortStableFunc(out, func(a, b dns.SVCBKeyValue) int { return cmp.Compare(a.Key(), b.Key()) })
+	for i, p := range out {
+		if m, ok := p.(*dns.SVCBMandatory); ok && !slices.IsSorted(m.Code) {
+			out[i] = &dns.SVCBMandatory{Code: slices.Sorted(slices.Values(m.Code))}
+		}
+	}
+	return out
+}
+
+// CanonicalName is an owner or target name as twinzone compares it: absolute, ASCII
+// lower-case, and escaped the way miekg/dns prints a name read from the wire, which is how
+// BIND and Knot print it: "\\065bc" is "abc", "space\\032label" is "space\\ label", bytes
+// outside printable ASCII are \\DDD. A name that does not pack (too long) is only lower-cased.
+func CanonicalName(name string) string {
+	name = dns.Fqdn(name)
+	if !plainName(name) {
+		buf := make([]byte, 256)
+		if off, err := dns.PackDomainName(name, buf, 0, nil, false); err == nil {
+			if n, _, err := dns.UnpackDomainName(buf[:off], 0); err == nil {
+				name = n
+			}
+		}
+	}
+	return lowerASCII(name)
+}
+
+// lowerASCII lower-cases ASCII letters only (strings.ToLower would change UTF-8 bytes too),
+// allocating only when something changes.
+func lowerASCII(s string) string {
+	for i := 0; i < len(s); i++ {
+		if 'A' <= s[i] && s[i] <= 'Z' {
+			b := []byte(s)
+			for j := i; j < len(b); j++ {
+				if 'A' <= b[j] && b[j] <= 'Z' {
+					b[j] += 'a' - 'A'
+				}
+			}
+			return string(b)
+		}
+	}
+	return s
+}
+
+// needsWire reports whether rr's presentation may hold escapes or bytes that miekg/dns prints
+// differently once the record went through the wire (as every record a server returns has).
+func needsWire(rr dns.RR) bool {
+	switch rr.(type) {
+	case *dns.TXT, *dns.SPF, *dns.RFC3597:
+		return false // TXT has its own encoding (txt.go); RFC 3597 data is hex
+	}
+	s := rr.String()
+	for i := 0; i < len(s); i++ {
+		if c := s[i]; c == '\\' || c > '~' {
+			return true
+		}
+	}
+	return false
+}
+
+// wireForm returns rr packed and unpacked again, or rr when that fails.
+func wireForm(rr dns.RR) dns.RR {
+	buf := make([]byte, dns.Len(rr)+16)
+	off, err := dns.PackRR(rr, buf, 0, nil, false)
+	if err != nil {
+		return rr
+	}
+	out, _, err := dns.UnpackRR(buf[:off], 0)
+	if err != nil || out == nil {
+		return rr
+	}
 	return out
 }

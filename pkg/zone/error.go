@@ -45,17 +45,23 @@ func (l *errorList) add(p Pos, format string, args ...any) {
 	l.errs = append(l.errs, &Error{File: p.File, Line: p.Line, Msg: fmt.Sprintf(format, args...)})
 }
 
-// err returns nil or all problems sorted by file and line, joined, at most MaxErrors of them.
-func (l *errorList) err() error {
-	if len(l.errs) == 0 {
-		return nil
-	}
+// sorted returns the problems sorted by file and line.
+func (l *errorList) sorted() []*Error {
 	slices.SortStableFunc(l.errs, func(a, b *Error) int {
 		if c := cmp.Compare(a.File, b.File); c != 0 {
 			return c
 		}
 		return cmp.Compare(a.Line, b.Line)
 	})
+	return l.errs
+}
+
+// err returns nil or all problems sorted by file and line, joined, at most MaxErrors of them.
+func (l *errorList) err() error {
+	if len(l.errs) == 0 {
+		return nil
+	}
+	l.sorted()
 	n := min(len(l.errs), MaxErrors)
 	out := make([]error, 0, n+1)
 	for _, e := range l.errs[:n] {

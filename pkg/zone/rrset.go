@@ -6,7 +6,6 @@ import (
 	"cmp"
 	"slices"
 	"strconv"
-	"strings"
 
 	"github.com/miekg/dns"
 )
@@ -17,7 +16,7 @@ type Key struct {
 	Type uint16
 }
 
-func (k Key) String() string { return k.Name + " " + dns.TypeToString[k.Type] }
+func (k Key) String() string { return k.Name + " " + TypeString(k.Type) }
 
 // Compare orders keys canonically: by owner (DNSSEC canonical name order), then by type.
 func (k Key) Compare(o Key) int {
@@ -76,7 +75,7 @@ func NewRR(name string, ttl uint32, t uint16, value string) (dns.RR, error) {
 // FromRR returns the key, TTL and canonical value of a parsed record.
 func FromRR(rr dns.RR) (Key, uint32, string) {
 	h := rr.Header()
-	return Key{Name: strings.ToLower(dns.Fqdn(h.Name)), Type: h.Rrtype}, h.Ttl, CanonicalValue(rr)
+	return Key{Name: CanonicalName(h.Name), Type: h.Rrtype}, h.Ttl, CanonicalValue(rr)
 }
 
 func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
@@ -86,6 +85,9 @@ func itoa(n uint32) string { return strconv.FormatUint(uint64(n), 10) }
 type Zone struct {
 	Origin string // absolute, lower-case
 	RRsets []RRset
+	// Warnings are what Parse accepted but a user should know (a TTL taken from the SOA
+	// minimum, occluded data), in file order.
+	Warnings []*Error
 
 	lines *lineIndex // where each RRset was read; set by Parse, ignored by Equal
 }

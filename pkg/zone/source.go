@@ -29,8 +29,27 @@ const (
 
 // trackers is the state shared by the trackers of one parse (the zone file and its includes).
 type trackers struct {
-	cur *tracker // the tracker that read the latest byte
+	cur   *tracker // the tracker that read the latest byte
+	total int64    // bytes read from every file of the parse
+	limit *limitError
 }
+
+// MaxLineBytes and MaxZoneBytes bound what Parse reads, so that a runaway file (a 1 GB line,
+// an endless $INCLUDE chain) is a clear error instead of gigabytes of memory. The longest
+// legal record (65,535 bytes of RDATA, each byte written as a 4-byte \DDD escape) fits a line.
+const (
+	MaxLineBytes = 1 << 20
+	MaxZoneBytes = 2 << 30 // the zone file and its $INCLUDE files together
+)
+
+// limitError is a bound of the input that was exceeded; the parse stops there.
+type limitError struct {
+	file string
+	line int
+	msg  string
+}
+
+func (e *limitError) Error() string { return e.msg }
 
 type tracker struct {
 	r      io.Reader
@@ -46,6 +65,10 @@ type tracker struct {
 	dir    []byte // the directive being read, when directives are captured
 	origin string // the first $ORIGIN of this file, when captured
 	keep   bool   // capture $ORIGIN
+
+	lineLen  int    // bytes since the last newline
+	raw      []byte // the text of the record being read (from its first significant byte)
+	generate bool   // the record being read is a $GENERATE line
 }
 
 func newTracker(r io.Reader, file string, shared *trackers) *tracker {
@@ -77,14 +100,44 @@ func (t *tracker) ReadByte() (byte, error) {
 	if t.shared.cur != t {
 		t.shared.cur = t
 	}
+	if err := t.count(c); err != nil {
+		return 0, err
+	}
 	if t.state == stFound {
 		if c == '\n' {
 			t.line++
 		}
+		if len(t.raw) < 4*MaxLineBytes { // a record in parentheses may span lines
+			t.raw = append(t.raw, c)
+		}
 		return c, nil
 	}
 	t.scan(c)
+	if t.state == stFound {
+		t.raw = append(t.raw[:0], c)
+	}
 	return c, nil
+}
+
+// count enforces MaxLineBytes and MaxZoneBytes.
+func (t *tracker) count(c byte) error {
+	t.shared.total++
+	if c == '\n' {
+		t.lineLen = 0
+	} else {
+		t.lineLen++
+	}
+	switch {
+	case t.lineLen > MaxLineBytes:
+		t.err = &limitError{t.file, t.line, fmt.Sprintf("line longer than %d bytes", MaxLineBytes)}
+	case t.shared.total > MaxZoneBytes:
+		t.err = &limitError{t.file, t.line, fmt.Sprintf("zone larger than %d bytes (with its $INCLUDE files)", int64(MaxZoneBytes))}
+	default:
+		return nil
+	}
+	t.rd = t.wr
+	t.shared.limit = t.err.(*limitError)
+	return t.err
 }
 
 // Read lets a tracker stand in for an io.Reader too.
@@ -132,6 +185,7 @@ func (t *tracker) scan(c byte) {
 	case stDollar:
 		if c == 'G' || c == 'g' { // $GENERATE makes records
 			t.found()
+			t.generate = true
 			return
 		}
 		t.state = stDirective
@@ -160,6 +214,7 @@ func (t *tracker) scan(c byte) {
 func (t *tracker) found() {
 	t.start = t.line
 	t.state = stFound
+	t.generate = false
 }
 
 // directive remembers the first $ORIGIN (used when the caller gives no origin).
@@ -175,15 +230,20 @@ func (t *tracker) directive() {
 	}
 }
 
-// next returns where the record the parser just returned started and resets for the next
-// one. Records made by one $GENERATE line share its line.
-func (t *tracker) next(last int) int {
-	line := last
+// next returns where the record the parser just returned started and its text ("" for the
+// second and later records of a $GENERATE line, which share its line), and resets for the
+// next one. The text is valid until the next read.
+func (t *tracker) next(last int) (int, []byte) {
+	line, raw := last, []byte(nil)
 	if t.state == stFound {
 		line = t.start
+		if !t.generate {
+			raw = t.raw
+		}
 	}
 	t.state = stLineStart
-	return line
+	t.raw = t.raw[:0]
+	return line, raw
 }
 
 // includeError is why an $INCLUDE was refused or failed; miekg wraps it in its ParseError.

@@ -14,11 +14,14 @@ func (p *parser) validate(z *Zone) {
 		return
 	}
 	origin := z.Origin
-	delegations := map[string]bool{}
+	delegations, dnames := map[string]bool{}, map[string]bool{}
 	for i := range z.RRsets {
 		s := &z.RRsets[i]
 		if s.Type == dns.TypeNS && s.Name != origin && InZone(s.Name, origin) {
 			delegations[s.Name] = true
+		}
+		if s.Type == dns.TypeDNAME && InZone(s.Name, origin) {
+			dnames[s.Name] = true
 		}
 	}
 	for start := 0; start < len(z.RRsets); {
@@ -46,6 +49,9 @@ func (p *parser) validate(z *Zone) {
 		p.checkCNAME(name, group)
 		if len(delegations) > 0 {
 			p.checkOcclusion(origin, name, group, delegations)
+		}
+		if len(dnames) > 0 {
+			p.checkDNAME(origin, name, group, dnames)
 		}
 	}
 }
@@ -90,7 +96,21 @@ func lessPos(a, b Pos) bool {
 	return a.Line < b.Line
 }
 
-// checkOcclusion reports data that a delegation hides: below a delegation point only glue
+// checkDNAME refuses data below a DNAME, which no query reaches (RFC 6672 2.3): Knot
+// refuses every such zone, BIND one with NS there.
+func (p *parser) checkDNAME(origin, name string, group []RRset, dnames map[string]bool) {
+	for n := parentName(name); len(n) >= len(origin); n = parentName(n) {
+		if dnames[n] {
+			p.errs.add(p.pos(group[0].Key()), "%s is below the DNAME at %s: nothing below a DNAME can be reached (RFC 6672 2.3)", name, n)
+			return
+		}
+		if n == origin {
+			return
+		}
+	}
+}
+
+// checkOcclusion warns about data that a delegation hides: below a delegation point only glue
 // (A, AAAA) is allowed; at it only NS, DS, RRSIG, NSEC and glue.
 func (p *parser) checkOcclusion(origin, name string, group []RRset, delegations map[string]bool) {
 	at := ""
@@ -114,7 +134,7 @@ func (p *parser) checkOcclusion(origin, name string, group []RRset, delegations 
 		case at == name && (t == dns.TypeNS || t == dns.TypeDS || t == dns.TypeRRSIG || t == dns.TypeNSEC):
 			continue
 		}
-		p.errs.add(p.pos(s.Key()), "%s %s is occluded by delegation at %s", name, TypeString(t), at)
+		p.warns.add(p.pos(s.Key()), "%s %s is occluded by delegation at %s: servers load it but do not answer with it", name, TypeString(t), at)
 	}
 }
 

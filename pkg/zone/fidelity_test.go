@@ -1,0 +1,77 @@
+package zone
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+)
+
+// TestOccludedDataIsAWarning: BIND and Knot load data below or at a delegation (they do not
+// answer with it), so twinzone accepts it and warns, naming the line.
+func TestOccludedDataIsAWarning(t *testing.T) {
+	const head = "$ORIGIN example.com.\n$TTL 300\n@ SOA ns1.example.net. h.example.net. 1 2 3 4 5\n" // lines 1-3
+	for _, tc := range []struct{ text, want string }{
+		{head + "sub NS ns1.sub\nns1.sub A 192.0.2.1\nwww.sub TXT hidden\n", "bad.zone:6: www.sub.example.com. TXT is occluded by delegation at sub.example.com."},
+		{head + "sub NS ns.example.net.\nsub MX 10 mail.example.com.\n", "bad.zone:5: sub.example.com. MX is occluded by delegation at sub.example.com."},
+		{head + "sub NS ns.example.net.\ndeep.sub NS ns.example.net.\n", "bad.zone:5: deep.sub.example.com. NS is occluded by delegation at sub.example.com."},
+	} {
+		z, err := Parse(strings.NewReader(tc.text), "", "bad.zone")
+		if err != nil {
+			t.Fatalf("%q: %v", tc.text, err)
+		}
+		if len(z.Warnings) != 1 || !strings.Contains(z.Warnings[0].Error(), tc.want) {
+			t.Errorf("warnings %v, want %q", z.Warnings, tc.want)
+		}
+	}
+}
+
+// TestSignedZoneLoads: the RRSIGs of one owner carry the TTLs of the RRsets they cover, as in
+// every signed zone (BIND's crashzone.db test zone).
+func TestSignedZoneLoads(t *testing.T) {
+	text := `$ORIGIN example.com.
+@ 3600 SOA ns1.example.net. h.example.net. 1 2 3 4 5
+@ 3600 RRSIG SOA 13 2 3600 20300101000000 20200101000000 12345 example.com. dGVzdA==
+www 300 A 192.0.2.1
+www 300 RRSIG A 13 3 300 20300101000000 20200101000000 12345 example.com. dGVzdA==
+www 7200 TXT "x"
+www 7200 RRSIG TXT 13 3 7200 20300101000000 20200101000000 12345 example.com. dGVzdA==
+`
+	z, err := Parse(strings.NewReader(text), "", "signed.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range z.RRsets {
+		if s.Type == 46 && s.Name == "www.example.com." && (len(s.Values) != 2 || s.TTL != 300) {
+			t.Errorf("RRSIG RRset %v, want both signatures at the lowest TTL 300", s)
+		}
+	}
+}
+
+// endless is a reader of one endless line; it counts what was read.
+type endless struct{ n int64 }
+
+func (e *endless) Read(p []byte) (int, error) {
+	for i := range p {
+		p[i] = 'a'
+	}
+	e.n += int64(len(p))
+	if e.n > 1<<30 {
+		return 0, io.EOF
+	}
+	return len(p), nil
+}
+
+// TestLongLineIsBounded: a 1 GB line is refused after MaxLineBytes, naming the line, instead
+// of being read into memory.
+func TestLongLineIsBounded(t *testing.T) {
+	r := &endless{}
+	_, err := Parse(io.MultiReader(strings.NewReader("$ORIGIN example.com.\n$TTL 300\nwww TXT "), r), "", "long.zone")
+	var ze *Error
+	if !errors.As(err, &ze) || ze.Line != 3 || !strings.Contains(ze.Msg, "line longer than 1048576 bytes") {
+		t.Fatalf("error %v, want long.zone:3: line longer than ...", err)
+	}
+	if r.n > 2*MaxLineBytes {
+		t.Errorf("read %d bytes of the long line, want about %d", r.n, MaxLineBytes)
+	}
+}
