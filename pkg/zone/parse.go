@@ -37,13 +37,22 @@ func ParseFile(path, origin string) (*Zone, error) {
 // Validation (each problem is a *Error naming file:line; all of them, up to MaxErrors, are
 // returned joined): syntax errors; class other than IN; TTL over 2^31-1 (RFC 2181 8);
 // meta types (ANY, OPT, TSIG...); records without RDATA (which miekg accepts for dynamic
-// updates); records that miekg prints in a form it cannot read back; owners outside the zone; SOA other than one record at the
-// apex; CNAME at the apex, beside other data (RRSIG and NSEC aside; RFC 1034 3.6.2, RFC
-// 4035 2.5) or with two values; one RRset with different TTLs (RFC 2181 5.2); data below a
-// delegation other than glue A/AAAA, and data at a delegation other than NS, DS, RRSIG, NSEC
-// and glue ("occluded by delegation"); a zone with no records. A missing SOA is allowed:
-// every provider owns its own SOA. Identical records are merged silently. A record without a
-// TTL takes the last $TTL, else the previous record's TTL; the first record needs one.
+// updates); records that miekg prints in a form it cannot read back; what BIND and Knot
+// refuse although miekg reads it (TXT character-strings over 255 bytes, which miekg splits
+// silently; RDATA over 65,535 bytes; SVCB/HTTPS AliasMode with mandatory=; AMTRELAY relay
+// types over 3); owners outside the zone; data below a DNAME; SOA other than one record at
+// the apex; CNAME at the apex, beside other data (RRSIG and NSEC aside; RFC 1034 3.6.2, RFC
+// 4035 2.5) or with two values; one RRset with different TTLs (RFC 2181 5.2; RRSIGs aside,
+// which carry the TTLs of the RRsets they cover: the RRset keeps the lowest); a line over
+// MaxLineBytes or input over MaxZoneBytes; a zone with no records. A missing SOA is
+// allowed: every provider owns its own SOA. Identical records are merged silently.
+//
+// Accepted with a warning (Zone.Warnings), as BIND and Knot load them: data occluded by a
+// delegation; a record without TTL before any $TTL or TTL, which takes the SOA minimum (BIND's
+// rule; Knot would use its default-ttl, 3600); miekg/dns alone would give it TTL 0 when its
+// line carries a class. A record without TTL after a TTL takes the last $TTL, else the
+// previous record's TTL. Owner names and names in values are kept in the form servers print
+// (see CanonicalName and CanonicalValue).
 func Parse(r io.Reader, origin, filename string) (*Zone, error) {
 	p := newParser(origin, filename, sizeOf(r))
 	return p.parse(r)
