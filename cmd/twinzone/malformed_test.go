@@ -58,7 +58,8 @@ func TestMalformedInputsWriteNothing(t *testing.T) {
 		{name: "include outside the zone folder", zone: goodZone + "$INCLUDE /etc/passwd\n", want: []string{"example.com.zone:7", "INCLUDE"}},
 		{name: "include escaping with ..", zone: goodZone + "$INCLUDE ../secret.zone\n", want: []string{"example.com.zone:7", "INCLUDE"}},
 		{name: "bad MX preference", zone: goodZone + "@ IN MX x mail\n", want: []string{"example.com.zone:7"}},
-		{name: "record below a delegation", zone: goodZone + "sub IN NS ns.example.net.\nhost.sub IN TXT \"hidden\"\n", want: []string{"example.com.zone:8", "delegation"}},
+		{name: "record below a DNAME", zone: goodZone + "sub IN DNAME example.net.\nhost.sub IN TXT \"hidden\"\n", want: []string{"example.com.zone:8", "DNAME"}},
+		{name: "TXT string over 255 bytes", zone: goodZone + "t IN TXT \"" + strings.Repeat("x", 300) + "\"\n", want: []string{"example.com.zone:7", "255"}},
 		// Configs.
 		{name: "unknown top-level key", config: "providerz: {}\n" + goodConfig, want: []string{"twinzone.yaml:1", "providerz"}},
 		{name: "unknown zone key", config: strings.Replace(goodConfig, "    file: example.com.zone\n", "    file: example.com.zone\n    mdoe: switch\n", 1), want: []string{"twinzone.yaml:7", "mdoe"}},
