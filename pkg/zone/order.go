@@ -13,6 +13,13 @@ func CompareNames(a, b string) int {
 	if a == b {
 		return 0
 	}
+	// Fast path for the common case of sorting and merging large zones: names that differ
+	// only in their first label ("host1.example." and "host2.example."). When neither first
+	// label holds a backslash, the first dot ends it, and identical rests hold identical labels.
+	if i, j := strings.IndexByte(a, '.'), strings.IndexByte(b, '.'); i > 0 && j > 0 && a[i:] == b[j:] &&
+		strings.IndexByte(a[:i], '\\') < 0 && strings.IndexByte(b[:j], '\\') < 0 {
+		return compareFold(a[:i], b[:j])
+	}
 	ea, eb := trimRootDot(a), trimRootDot(b)
 	for {
 		if ea == 0 || eb == 0 {
