@@ -53,7 +53,12 @@ func load(c *cli.Context) (*loaded, error) {
 		for _, w := range z.Warnings {
 			l.log.Warn("zone file: "+w.Error(), "zone", zc.Name)
 		}
-		l.zones = append(l.zones, zoneData{cfg: zc, file: z, hash: plan.StampHash(z.RRsets)})
+		zd := zoneData{cfg: zc, file: z, hash: plan.StampHash(z.RRsets)}
+		if err := checkProxied(zd); err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		l.zones = append(l.zones, zd)
 	}
 	if len(errs) > 0 {
 		return nil, joinErrors(errs)

@@ -25,7 +25,8 @@ func (l *loaded) zoneTargets(ctx context.Context, zd zoneData) (targets []tzsync
 		}
 		targets = append(targets, tzsync.Target{Name: name, Provider: p, Options: planOptions(zd, name, traits)})
 	}
-	return targets, errs
+	targets, perrs := l.applyProxied(ctx, zd, targets)
+	return targets, append(errs, perrs...)
 }
 
 // openProvider opens a provider once per process; zones sharing a provider share the adapter

@@ -131,6 +131,7 @@ type Zone struct {
 	Mode         Mode
 	ManageApexNS bool
 	Ignore       []IgnoreRule
+	Proxied      []Proxied // names Cloudflare proxies, and what the other provider serves for them
 	Safety       Safety
 	Probe        Probe
 	Failover     Failover

@@ -40,7 +40,7 @@ func (d *decoder) zones(n *yaml.Node, path string, c *Config) {
 		}
 		z := defaultZone()
 		z.Line = item.Line
-		var nameNode, fileNode, primNode, secNode *yaml.Node
+		var nameNode, fileNode, primNode, secNode, proxNode *yaml.Node
 		d.fields(item, zpath, map[string]func(string, *yaml.Node){
 			"name": func(path string, v *yaml.Node) {
 				nameNode = resolve(v)
@@ -74,6 +74,7 @@ func (d *decoder) zones(n *yaml.Node, path string, c *Config) {
 					"min_existing":        func(path string, v *yaml.Node) { d.integer(v, path, 0, &z.Safety.MinExisting) },
 				})
 			},
+			"proxied":  func(path string, v *yaml.Node) { proxNode = v; d.proxied(v, path, z) },
 			"probe":    func(path string, v *yaml.Node) { d.probe(v, path, &z.Probe) },
 			"failover": func(path string, v *yaml.Node) { d.failover(v, path, &z.Failover) },
 		})
@@ -101,6 +102,7 @@ func (d *decoder) zones(n *yaml.Node, path string, c *Config) {
 			d.errorf(secNode, join(zpath, "secondary.provider"), "provider %q is already the primary: the secondary must be a different provider", z.Secondary.Provider)
 		}
 		d.overlap(z, secNode, zpath)
+		d.finishProxied(z, c, proxNode, join(zpath, "proxied"))
 		if z.Registrar == "" && z.Failover.Auto {
 			c.Warnings = append(c.Warnings, d.file+":"+strconv.Itoa(z.Line)+": zone "+z.Name+" has no registrar: automatic failover is disabled until one is configured")
 		}

@@ -52,6 +52,14 @@ type Validator interface {
 	Validate(ctx context.Context, zone string, p *plan.Plan) error
 }
 
+// Shaper is an optional capability: a provider that serves some records otherwise than they
+// are written (Cloudflare's proxied names, whose TTL its edge decides) returns the desired
+// RRsets as it will serve them, so that a plan made after a sync is empty. Shape is called
+// after Records, may use what that listing taught the provider, and must not modify desired.
+type Shaper interface {
+	Shape(zone string, desired []zone.RRset) []zone.RRset
+}
+
 // UnmanagedRRset is an RRset twinzone leaves alone, and why.
 type UnmanagedRRset struct {
 	Key    zone.Key

@@ -51,6 +51,10 @@ type Target struct {
 	// provider reports through provider.Unmanaged are added to Unmanaged. StampHash, when
 	// empty, is set to plan.StampHash(desired) unless Options.NoStamp.
 	Options plan.Options
+	// Desired, when not nil, is what this target serves instead of Sync's desired records (the
+	// other provider of a zone whose Cloudflare names are proxied); the stamp still hashes
+	// Sync's desired, so both providers carry the same generation.
+	Desired []zone.RRset
 }
 
 // Options change what Sync does.
@@ -138,6 +142,9 @@ func (s *Syncer) syncOne(ctx context.Context, t Target, desired []zone.RRset, ha
 	}()
 	if t.Provider == nil {
 		return Result{Err: errors.New("no provider")}
+	}
+	if t.Desired != nil {
+		desired = t.Desired
 	}
 	r := &run{s: s, t: t, opts: t.Options, desired: desired, log: s.logger().With("provider", t.Name)}
 	r.opts.Provider = t.Name
@@ -231,7 +238,11 @@ func (r *run) plan(ctx context.Context) (*plan.Plan, error) {
 	if err != nil {
 		return nil, fmt.Errorf("reading records: %w", err)
 	}
-	p, err := plan.Calculate(r.desired, cur, r.opts)
+	desired := r.desired
+	if sh, ok := r.t.Provider.(provider.Shaper); ok {
+		desired = sh.Shape(r.zone, desired)
+	}
+	p, err := plan.Calculate(desired, cur, r.opts)
 	if err != nil {
 		return nil, err
 	}

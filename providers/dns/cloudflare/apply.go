@@ -134,17 +134,21 @@ func (p *Provider) groups(changes []plan.Change, cur *current) ([]group, error) 
 				want[v] = true
 			}
 		}
-		proxied := false
-		for _, r := range old {
-			proxied = proxied || (r.r.Proxied != nil && *r.r.Proxied)
-		}
+		proxied, configured := p.wantProxied(k, old)
 		g := group{key: k}
 		kept := map[string]bool{}
 		for _, r := range old {
 			if want[r.value] && !kept[r.value] {
 				kept[r.value] = true
-				isProxied := r.r.Proxied != nil && *r.r.Proxied
-				if uint32(r.r.TTL) != ttl && !isProxied {
+				switch {
+				case configured && isProxied(r.r) != proxied:
+					// The config turns the proxy on or off: patched in place.
+					patch := record{ID: r.r.ID, Proxied: &proxied, TTL: int(ttl)}
+					if proxied {
+						patch.TTL = 1
+					}
+					g.patches = append(g.patches, patch)
+				case uint32(r.r.TTL) != ttl && !isProxied(r.r):
 					g.patches = append(g.patches, record{ID: r.r.ID, TTL: int(ttl)})
 				}
 				continue
@@ -160,9 +164,13 @@ func (p *Provider) groups(changes []plan.Change, cur *current) ([]group, error) 
 				if err != nil {
 					return nil, fmt.Errorf("cloudflare: %s: value %q: %w", k, v, err)
 				}
-				if proxied && (k.Type == dns.TypeA || k.Type == dns.TypeAAAA || k.Type == dns.TypeCNAME) {
+				switch {
+				case proxied:
 					t := true
 					rec.Proxied, rec.TTL = &t, 1
+				case configured:
+					f := false
+					rec.Proxied = &f
 				}
 				if len(g.deletes) > 0 {
 					// A changed value patches an old record in place, so that what was set on
@@ -183,14 +191,14 @@ func (p *Provider) groups(changes []plan.Change, cur *current) ([]group, error) 
 }
 
 func (p *Provider) send(ctx context.Context, z zoneInfo, origin string, groups []group) error {
-	if !p.noBatch.Load() {
+	if !p.st.noBatch.Load() {
 		err := p.sendBatches(ctx, z, groups)
 		if !batchRefused(err) {
 			return err
 		}
 		var ae *apiError
 		errors.As(err, &ae)
-		p.noBatch.Store(true)
+		p.st.noBatch.Store(true)
 		p.cfg.Logger.WarnContext(ctx, "cloudflare: batch endpoint refused; falling back to one request per record", "zone", origin, "status", ae.Status)
 	}
 	return p.sendSingle(ctx, z, origin, groups)

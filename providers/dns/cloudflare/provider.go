@@ -113,13 +113,21 @@ type Config struct {
 
 // Provider is a Cloudflare zone. It is safe for concurrent use.
 type Provider struct {
-	cfg     Config
-	c       *client
+	cfg Config
+	c   *client
+	st  *state // shared with the views WithProxied returns
+	// proxied is the config's proxy setting per name (WithProxied); nil: none configured.
+	proxied map[string]bool
+}
+
+// state is what a Provider learns as it works, shared by its views.
+type state struct {
 	noBatch atomic.Bool // the batch endpoint was refused
 
 	mu     sync.Mutex
-	zones  map[string]zoneInfo // by origin
-	counts map[string]int      // records in the latest listing, by origin
+	zones  map[string]zoneInfo              // by origin
+	counts map[string]int                   // records in the latest listing, by origin
+	seen   map[string]map[string]proxyState // proxy status of names in the latest listing, by origin
 }
 
 type zoneInfo struct {
@@ -182,7 +190,7 @@ func New(cfg Config) (*Provider, error) {
 		total: cfg.RetryBudget, backoff: 500 * time.Millisecond, maxWait: cfg.MaxRetryWait, timeout: cfg.RequestTimeout,
 		log: cfg.Logger, sleep: sleepCtx,
 	}
-	return &Provider{cfg: cfg, c: c, zones: map[string]zoneInfo{}, counts: map[string]int{}}, nil
+	return &Provider{cfg: cfg, c: c, st: &state{zones: map[string]zoneInfo{}, counts: map[string]int{}, seen: map[string]map[string]proxyState{}}}, nil
 }
 
 // Traits: Cloudflare's TTL range and automatic TTL, the supported types, apex NS its own.
@@ -204,9 +212,9 @@ func recoverErr(err *error) {
 // zoneFor finds the zone's ID (and nameservers) once.
 func (p *Provider) zoneFor(ctx context.Context, origin string) (zoneInfo, error) {
 	origin = strings.ToLower(dns.Fqdn(origin))
-	p.mu.Lock()
-	z, ok := p.zones[origin]
-	p.mu.Unlock()
+	p.st.mu.Lock()
+	z, ok := p.st.zones[origin]
+	p.st.mu.Unlock()
 	if ok {
 		return z, nil
 	}
@@ -234,9 +242,9 @@ func (p *Provider) zoneFor(ctx context.Context, origin string) (zoneInfo, error)
 		// A Free zone whose nameservers are not Cloudflare's is "moved", then deleted.
 		p.cfg.Logger.WarnContext(ctx, "cloudflare: zone is not active", "zone", origin, "status", z.Status)
 	}
-	p.mu.Lock()
-	p.zones[origin] = z
-	p.mu.Unlock()
+	p.st.mu.Lock()
+	p.st.zones[origin] = z
+	p.st.mu.Unlock()
 	return z, nil
 }
 
@@ -299,9 +307,9 @@ func (p *Provider) current(ctx context.Context, origin string) (zoneInfo, *curre
 	if err != nil {
 		return z, nil, err
 	}
-	p.mu.Lock()
-	p.counts[origin] = len(recs)
-	p.mu.Unlock()
+	p.st.mu.Lock()
+	p.st.counts[origin] = len(recs)
+	p.st.mu.Unlock()
 	cur := &current{sets: map[zone.Key][]curRecord{}, readOnly: map[zone.Key]string{}}
 	for _, r := range recs {
 		k, v, err := r.parse()
@@ -318,6 +326,7 @@ func (p *Provider) current(ctx context.Context, origin string) (zoneInfo, *curre
 		}
 		cur.sets[k] = append(cur.sets[k], curRecord{v, r})
 	}
+	p.noteProxied(origin, cur)
 	return z, cur, nil
 }
 
@@ -335,6 +344,9 @@ func (p *Provider) Records(ctx context.Context, origin string) (out []zone.RRset
 		for _, r := range rs {
 			set.TTL = min(set.TTL, uint32(r.r.TTL))
 			set.Values = append(set.Values, r.value)
+		}
+		if p.proxyDiffers(k, rs) {
+			set.TTL = proxyDiffersTTL
 		}
 		out = append(out, set)
 	}

@@ -67,9 +67,9 @@ func (p *Provider) Validate(_ context.Context, origin string, pl *plan.Plan) err
 			break
 		}
 	}
-	p.mu.Lock()
-	before, listed := p.counts[origin]
-	p.mu.Unlock()
+	p.st.mu.Lock()
+	before, listed := p.st.counts[origin]
+	p.st.mu.Unlock()
 	if q := p.quota(); listed && delta > 0 && before+delta > q {
 		errs = append(errs, fmt.Errorf("cloudflare: %s: the plan would leave %d records in the zone (%d now, %+d), over its quota of %d; raise record_quota if the plan allows more, or remove records",
 			origin, before+delta, before, delta, q))
