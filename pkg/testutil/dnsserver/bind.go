@@ -56,12 +56,12 @@ func bindConf(dir, ip string, port int, opts Options) string {
 	check-dup-records ignore;
 	minimal-responses no;
 	max-journal-size unlimited;
-	max-records-per-type 0;
+	max-records-per-type %d;
 	max-types-per-name 0;
 };
 controls { };
 logging { channel out { stderr; severity info; print-time yes; }; category default { out; }; };
-`, dir, filepath.Join(dir, "named.pid"), filepath.Join(dir, "session.key"), dir, port, ip)
+`, dir, filepath.Join(dir, "named.pid"), filepath.Join(dir, "session.key"), dir, port, ip, opts.MaxRecordsPerType)
 	allow := "any;"
 	if opts.Key != nil {
 		fmt.Fprintf(&b, "key %q { algorithm %s; secret %q; };\n", strings.TrimSuffix(dns.Fqdn(opts.Key.Name), "."), algName(opts.Key.Alg), opts.Key.Secret)

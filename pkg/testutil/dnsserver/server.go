@@ -55,6 +55,9 @@ type Options struct {
 	IP string
 	// Port to listen on (UDP and TCP); 0 picks a free one.
 	Port int
+	// MaxRecordsPerType is BIND's max-records-per-type; 0, the default here, is unlimited
+	// (BIND's own default is 100).
+	MaxRecordsPerType int
 }
 
 // Server is a running (or stopped) server process.

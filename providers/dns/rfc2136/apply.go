@@ -2,6 +2,7 @@ package rfc2136
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -19,18 +20,27 @@ type op struct {
 	del    dns.RR
 	add    []dns.RR
 	post   []dns.RR
-	count  int // records in the message
+	count  int // records added or removed (the RRset deletion is not counted)
 	bytes  int // uncompressed wire size
 	delete bool
+	part   bool        // one of several messages of an RRset too large for one
+	old    *zone.RRset // the RRset the change replaces, if any
+	size   int         // records of the RRset once changed
 }
 
 // Apply sends the changes as UPDATE messages (TSIG-signed when a key is configured). Each
 // change deletes its RRset and adds the new records in the same message, so each message is
 // atomic on the server (the apex NS and SOA, which servers refuse to delete as a whole, are
-// updated record by record; deleting them is an error). Messages hold at most Config.Chunk records and about 48 KiB; all
-// changes at one owner name share a message, deletions first, so a CNAME may replace other
-// data. On error, earlier messages stay applied, later ones are not sent, and the error names
-// the chunk and its RRsets. Network failures and SERVFAIL are transient (provider.ErrTransient).
+// updated record by record; deleting them is an error). Messages are bounded by size (about
+// 63 KiB, under the 64 KiB of a DNS message over TCP) and, when Config.Chunk is set, by the
+// records they add or remove; all changes at one owner name share a message, deletions first,
+// so a CNAME may replace other data. An RRset too large for one message (thousands of
+// records) is changed in several: its new records are added first, then the old ones no
+// longer wanted are removed, so no value is missing in between (a crash in between leaves old
+// and new values together, which the next sync removes). On error, earlier messages stay
+// applied, later ones are not sent, and the error names the chunk and its RRsets. Network
+// failures and SERVFAIL are transient (provider.ErrTransient), except a SERVFAIL for an
+// RRset over BIND's max-records-per-type, which is permanent and says so.
 func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Change) error {
 	origin = strings.ToLower(dns.Fqdn(origin))
 	if len(changes) == 0 {
@@ -91,14 +101,14 @@ func buildOps(origin string, changes []plan.Change) ([]op, error) {
 // and the SOA (RFC 2136 3.4.2.4), so the apex NS is updated by adding the new records and then
 // deleting the old ones that are no longer wanted, one by one; the SOA is replaced by adding it.
 func buildOp(origin string, k zone.Key, ch plan.Change) (op, error) {
-	o := op{key: k, delete: ch.Action == plan.Delete || ch.New == nil}
+	o := op{key: k, delete: ch.Action == plan.Delete || ch.New == nil, old: ch.Old}
 	apex := k.Name == origin && (k.Type == dns.TypeNS || k.Type == dns.TypeSOA)
 	if o.delete && apex {
 		return o, fmt.Errorf("rfc2136: %s: servers do not delete the apex %s RRset", k, zone.TypeString(k.Type))
 	}
 	if !apex {
 		o.del = &dns.ANY{Hdr: dns.RR_Header{Name: k.Name, Rrtype: k.Type, Class: dns.ClassANY}}
-		o.count, o.bytes = 1, dns.Len(o.del)
+		o.bytes = dns.Len(o.del)
 	}
 	if o.delete {
 		return o, nil
@@ -107,7 +117,7 @@ func buildOp(origin string, k zone.Key, ch plan.Change) (op, error) {
 	if err != nil {
 		return o, fmt.Errorf("rfc2136: %s: %w", k, err)
 	}
-	o.add = rrs
+	o.add, o.size = rrs, len(rrs)
 	if apex && k.Type == dns.TypeNS && ch.Old != nil {
 		keep := map[string]bool{}
 		for _, v := range ch.New.Values {
@@ -134,7 +144,7 @@ func buildOp(origin string, k zone.Key, ch plan.Change) (op, error) {
 
 // chunkOps splits ops into messages bounded by p.chunk records and maxMsgBytes, keeping each
 // owner name's ops together; a name too large for one message goes alone (split per RRset if
-// it must, each RRset whole).
+// it must, each RRset whole unless it alone is too large: then see splitOp).
 func (p *Provider) chunkOps(ops []op) [][]op {
 	var out [][]op
 	var cur []op
@@ -160,6 +170,13 @@ func (p *Provider) chunkOps(ops []op) [][]op {
 		if gn > p.chunk || gs > maxMsgBytes {
 			// Too big for one message: each RRset of this name whole, packed greedily.
 			for _, o := range group {
+				if o.count > p.chunk || o.bytes > maxMsgBytes {
+					flush()
+					for _, part := range p.splitOp(o) {
+						out = append(out, []op{part})
+					}
+					continue
+				}
 				if len(cur) > 0 && (n+o.count > p.chunk || size+o.bytes > maxMsgBytes) {
 					flush()
 				}
@@ -173,6 +190,77 @@ func (p *Provider) chunkOps(ops []op) [][]op {
 	}
 	flush()
 	return out
+}
+
+// splitOp cuts the change of one RRset too large for a message into messages that first add
+// every new record (servers merge an added record into the RRset, taking its TTL, and ignore
+// one they hold already) and then remove the old records no longer wanted, one by one (class
+// NONE). The RRset deletion is not sent: it would empty the RRset until the last message.
+func (p *Provider) splitOp(o op) []op {
+	var had map[string]bool // old records, as their additions print; nil if none
+	if o.old != nil && len(o.add) > 0 {
+		had = map[string]bool{}
+		for _, v := range o.old.Values {
+			if rr, err := zone.NewRR(o.key.Name, o.add[0].Header().Ttl, o.key.Type, v); err == nil {
+				had[rr.String()] = true
+			}
+		}
+	}
+	sameTTL := o.old != nil && len(o.add) > 0 && o.old.TTL == o.add[0].Header().Ttl
+	adds := o.add
+	if sameTTL { // a new TTL must reach every record; otherwise add only what is missing
+		adds = nil
+		for _, rr := range o.add {
+			if !had[rr.String()] {
+				adds = append(adds, rr)
+			}
+		}
+	}
+	old := o.post // the apex NS: buildOp listed the removals
+	if o.post == nil && had != nil {
+		keep := map[string]bool{}
+		for _, rr := range o.add {
+			keep[rr.String()] = true
+		}
+		for _, v := range o.old.Values {
+			rr, err := zone.NewRR(o.key.Name, o.add[0].Header().Ttl, o.key.Type, v)
+			if err != nil || keep[rr.String()] {
+				continue
+			}
+			rr.Header().Class, rr.Header().Ttl = dns.ClassNONE, 0
+			old = append(old, rr)
+		}
+	}
+	var parts []op
+	cur := op{key: o.key, part: true, size: o.size}
+	flush := func() {
+		if cur.count > 0 {
+			parts = append(parts, cur)
+		}
+		cur = op{key: o.key, part: true, size: o.size}
+	}
+	push := func(rr dns.RR, post bool) {
+		l := dns.Len(rr)
+		if cur.count > 0 && (cur.count+1 > p.chunk || cur.bytes+l > maxMsgBytes) {
+			flush()
+		}
+		if post {
+			cur.post = append(cur.post, rr)
+		} else {
+			cur.add = append(cur.add, rr)
+		}
+		cur.count++
+		cur.bytes += l
+	}
+	for _, rr := range adds {
+		push(rr, false)
+	}
+	flush()
+	for _, rr := range old {
+		push(rr, true)
+	}
+	flush()
+	return parts
 }
 
 // send delivers one UPDATE message over TCP and checks the reply.
@@ -210,7 +298,34 @@ func (p *Provider) send(ctx context.Context, origin string, ops []op) error {
 		return netError(ctx, "exchange", err)
 	}
 	if r.Rcode != dns.RcodeSuccess {
+		if err := recordLimit(r, ops); err != nil {
+			return err
+		}
 		return rcodeError(r)
+	}
+	return nil
+}
+
+// bindMaxRecords is BIND's default max-records-per-type (9.18.28 and later).
+const bindMaxRecords = 100
+
+// ErrRecordLimit is a server's refusal of an RRset larger than it allows. It is permanent:
+// sending it again gets the same answer.
+var ErrRecordLimit = errors.New("RRset over the server's record limit")
+
+// recordLimit recognises BIND's answer to an UPDATE that would make an RRset larger than its
+// max-records-per-type: SERVFAIL, with no reason in the reply (BIND only logs it). A
+// SERVFAIL for a message that grows an RRset beyond BIND's default limit is taken for that;
+// any other SERVFAIL stays transient.
+func recordLimit(r *dns.Msg, ops []op) error {
+	if r.Rcode != dns.RcodeServerFailure {
+		return nil
+	}
+	for _, o := range ops {
+		if len(o.add) > 0 && o.size > bindMaxRecords {
+			return fmt.Errorf("%w: rcode SERVFAIL for %s of %d records: BIND refuses RRsets over its max-records-per-type "+
+				"(%d by default) this way; raise max-records-per-type in named.conf or keep the RRset smaller", ErrRecordLimit, o.key, o.size, bindMaxRecords)
+		}
 	}
 	return nil
 }

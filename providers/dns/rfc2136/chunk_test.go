@@ -2,6 +2,7 @@ package rfc2136
 
 import (
 	"fmt"
+	"math"
 	"strings"
 	"testing"
 
@@ -47,11 +48,18 @@ func TestChunkOps(t *testing.T) {
 		t.Fatal(err)
 	}
 	chunks := p.chunkOps(ops)
-	seen := 0
+	seen, parts := 0, 0
 	for ci, c := range chunks {
 		n := 0
 		for _, o := range c {
 			n += o.count
+			if o.part {
+				parts++
+				if o.key.Name == "big.example.test." && parts == 1 {
+					seen++ // the parts of one RRset count once
+				}
+				continue
+			}
 			seen++
 		}
 		if n > 10 && len(c) > 1 {
@@ -68,8 +76,8 @@ func TestChunkOps(t *testing.T) {
 			t.Errorf("oversized RRset shares a message: %s", describe(c))
 		}
 	}
-	if seen != len(changes) {
-		t.Errorf("chunks hold %d ops, want %d", seen, len(changes))
+	if seen != len(changes) || parts != 3 {
+		t.Errorf("chunks hold %d ops (%d parts of the 25-record RRset), want %d (3 parts)", seen, parts, len(changes))
 	}
 
 	tops, err := buildOps("example.test.", []plan.Change{{Action: plan.Create, New: mk("t1", dns.TypeTXT, txt...)}, {Action: plan.Create, New: mk("t2", dns.TypeTXT, txt...)}, {Action: plan.Create, New: mk("t3", dns.TypeTXT, txt...)}})
@@ -103,7 +111,7 @@ func TestNewValidates(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p.server != "127.0.0.1:53" || p.keyName != "k." || p.chunk != DefaultChunk {
+	if p.server != "127.0.0.1:53" || p.keyName != "k." || p.chunk != math.MaxInt {
 		t.Errorf("defaults: server %s key %s chunk %d", p.server, p.keyName, p.chunk)
 	}
 	if strings.Contains(p.String(), "c2VjcmV0") {

@@ -12,7 +12,7 @@ import (
 // updates (BIND, Knot, PowerDNS) and AXFR.
 type Settings struct {
 	config.TSIG
-	Chunk int // records per UPDATE message; default DefaultChunk
+	Chunk int // most records added or removed per UPDATE message; default none (bounded by size)
 }
 
 // ConfigType is the rfc2136 row of the provider table (providers/dns).

@@ -15,6 +15,7 @@ import (
 	"errors"
 	"fmt"
 	"log/slog"
+	"math"
 	"net"
 	"strings"
 	"time"
@@ -32,7 +33,8 @@ type Config struct {
 	// KeyName, KeyAlg and Key are the TSIG key (name, algorithm such as "hmac-sha256", base64
 	// secret). All empty means unsigned requests.
 	KeyName, KeyAlg, Key string
-	// Chunk is the most records (deletions and additions) per UPDATE message; 0 means 500.
+	// Chunk, when set, is the most records added or removed per UPDATE message; 0 means
+	// messages are bounded by size only (about 63 KiB).
 	Chunk int
 	// Timeout bounds each network exchange (dial, one UPDATE, each AXFR message); 0 means 10 s.
 	Timeout time.Duration
@@ -40,12 +42,14 @@ type Config struct {
 	Logger *slog.Logger
 }
 
-// DefaultChunk is the default number of records per UPDATE message.
-const DefaultChunk = 500
+// DefaultChunk is the default bound of records per UPDATE message: none, messages are bounded
+// by size. Counting records undercounts small ones and counts each RRset's deletion, which
+// doubled the messages of a first sync.
+const DefaultChunk = 0
 
-// maxMsgBytes bounds the uncompressed size of one UPDATE message, well under the 64 KiB a
-// DNS message over TCP may have.
-const maxMsgBytes = 48 * 1024
+// maxMsgBytes bounds the uncompressed size of one UPDATE message: the 64 KiB a DNS message
+// over TCP may have, less room for the header, the zone section and the TSIG record.
+const maxMsgBytes = 63 * 1024
 
 // Provider reads and writes one server's zones. It is safe for concurrent use.
 type Provider struct {
@@ -77,10 +81,7 @@ func New(cfg Config) (*Provider, error) {
 	}
 	p := &Provider{server: server, chunk: cfg.Chunk, timeout: cfg.Timeout, log: cfg.Logger}
 	if p.chunk <= 0 {
-		p.chunk = DefaultChunk
-	}
-	if p.chunk < 2 {
-		p.chunk = 2
+		p.chunk = math.MaxInt
 	}
 	if p.timeout <= 0 {
 		p.timeout = 10 * time.Second
