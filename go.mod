@@ -9,6 +9,7 @@ require (
 	github.com/aws/aws-sdk-go-v2/service/route53 v1.58.3
 	github.com/aws/aws-sdk-go-v2/service/route53domains v1.35.2
 	github.com/aws/smithy-go v1.26.0
+	github.com/cloudflare/cloudflare-go/v6 v6.10.0
 	github.com/gofrs/flock v0.13.1
 	github.com/libdns/cloudflare v0.2.2
 	github.com/libdns/libdns v1.1.1
@@ -53,6 +54,10 @@ require (
 	github.com/prometheus/procfs v0.22.0 // indirect
 	github.com/rivo/uniseg v0.4.7 // indirect
 	github.com/russross/blackfriday/v2 v2.1.0 // indirect
+	github.com/tidwall/gjson v1.14.4 // indirect
+	github.com/tidwall/match v1.1.1 // indirect
+	github.com/tidwall/pretty v1.2.1 // indirect
+	github.com/tidwall/sjson v1.2.5 // indirect
 	github.com/xrash/smetrics v0.0.0-20240521201337-686a1a2994c1 // indirect
 	go.etcd.io/etcd/api/v3 v3.6.16 // indirect
 	go.etcd.io/etcd/client/pkg/v3 v3.6.16 // indirect

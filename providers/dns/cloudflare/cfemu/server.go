@@ -7,6 +7,28 @@
 // connections, failure after N requests and a seeded random fault rate. Every knob is safe for
 // concurrent use.
 //
+// It is held to Cloudflare's official Go SDK, github.com/cloudflare/cloudflare-go/v6 v6.10.0
+// (types generated from Cloudflare's OpenAPI spec; sdk_test.go drives the emulator with it),
+// and to the DNS record types reference on developers.cloudflare.com. It keeps what Cloudflare
+// keeps (comment, tags, proxied, meta.read_only and other meta flags; a PATCH leaves the fields
+// it does not name, a PUT resets them), stores the structured data of every type the SDK has
+// (SSHFP, NAPTR, URI, CERT, SMIMEA, LOC, DNSKEY, OPENPGPKEY besides A ... TLSA), and refuses:
+// TTLs other than 1 or MinTTL..86400 (9021), proxied non-A/AAAA/CNAME records (9004), a CNAME
+// beside another record (81053), identical records (81058), incomplete or invalid data (9101),
+// a record over 4,096 bytes in wire format or a name and type whose records' content totals
+// over 8,192 characters (9009), writes to meta.read_only records (1046), records past
+// Options.MaxRecords (81045), and batches over BatchLimit (81062); a batch is one transaction.
+//
+// Differences that remain, and why:
+//   - Error codes not quoted by the references (9009 for size, 9101 for data, 1046, 81045,
+//     81062) and all message texts are modelled, not copied; tests match on the codes.
+//   - Data is validated by building the record with miekg/dns, not by Cloudflare's own rules
+//     (for example which CAA tags, SVCB keys or LOC ranges it accepts beyond RFC syntax).
+//   - Proxied records are answered by nothing: the emulator has no DNS side and no edge.
+//   - Content is returned in miekg/dns presentation form (SSHFP fingerprints upper-case, for
+//     one); Cloudflare's own spelling of content for data types is not documented.
+//   - The record quota is a knob: Cloudflare's per-plan quota is not documented in one place.
+//
 // Start one with New, point a client at Server.URL (the equivalent of
 // https://api.cloudflare.com/client/v4) with "Authorization: Bearer <Options.Token>", and
 // inspect the stored records with Records and the request counters with Counts.
