@@ -150,6 +150,7 @@ func (c *Controller) newZone(ctx context.Context, spec ZoneSpec) (*Zone, error) 
 	if len(z.Parents) > 0 {
 		z.ctrl.ParentDS = z.parentDS
 	}
+	c.metrics.InitZone(z.Name, []string{zc.Primary.Provider, zc.Secondary.Provider})
 	c.metrics.SetDelegated(z.Name, []string{zc.Primary.Provider, zc.Secondary.Provider}, z.engine.Current())
 	return z, nil
 }

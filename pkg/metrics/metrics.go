@@ -11,12 +11,18 @@
 //	twinzone_cut_off{zone}                                      1 when the controller found itself cut off
 //	twinzone_sync_last_success_timestamp_seconds{zone,provider} unix time of the last converged sync
 //	twinzone_sync_errors_total{zone,provider}                   failed syncs
+//
+// InitZone exports every zone's series from the start (cut_off 0, no errors, no failovers), so
+// alerts see a value, not an absent series, before the first event. The registry also carries
+// the standard Go (go_*: goroutines, memory, GC) and process (process_*: CPU, resident memory,
+// open file descriptors) collectors, to alert on the controller itself.
 package metrics
 
 import (
 	"net/http"
 
 	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
 	"github.com/prometheus/client_golang/prometheus/promhttp"
 
 	"github.com/twinzone/twinzone/pkg/probe"
@@ -58,8 +64,22 @@ func New() *Metrics {
 			Help: "Syncs of a provider that ended in an error."}, []string{"zone", "provider"}),
 	}
 	m.Registry.MustRegister(m.ProviderUp, m.ProbeResults, m.ProbeLatency, m.Failovers, m.Delegated,
-		m.CutOff, m.SyncLastSuccess, m.SyncErrors)
+		m.CutOff, m.SyncLastSuccess, m.SyncErrors,
+		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
+}
+
+// InitZone exports a zone's series before anything happened: not cut off, providers not up
+// (no verdict yet), no sync errors, no failovers.
+func (m *Metrics) InitZone(zone string, providers []string) {
+	m.CutOff.WithLabelValues(zone).Set(0)
+	for _, p := range providers {
+		m.ProviderUp.WithLabelValues(zone, p)
+		m.SyncErrors.WithLabelValues(zone, p)
+	}
+	for _, kind := range []string{"failover", "failback"} {
+		m.Failovers.WithLabelValues(zone, kind)
+	}
 }
 
 // Handler serves the registry in the Prometheus exposition format.

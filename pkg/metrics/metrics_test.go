@@ -4,6 +4,7 @@ import (
 	"errors"
 	"net/netip"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -25,6 +26,7 @@ var documented = []string{
 
 func TestNamesAndValues(t *testing.T) {
 	m := New()
+	m.InitZone("init.test.", []string{"a", "b"})
 	addr := netip.MustParseAddrPort("127.0.0.1:53")
 	m.ObserveRound("example.test.", probe.Round{Results: []probe.Result{
 		{Target: probe.Target{Provider: "a", Addr: addr}, Reason: probe.OK, Latency: 3 * time.Millisecond},
@@ -44,7 +46,12 @@ func TestNamesAndValues(t *testing.T) {
 	}
 	var names []string
 	values := map[string]float64{}
+	runtime := map[string]bool{}
 	for _, f := range families {
+		if n := f.GetName(); strings.HasPrefix(n, "go_") || strings.HasPrefix(n, "process_") {
+			runtime[n] = true
+			continue
+		}
 		names = append(names, f.GetName())
 		for _, mm := range f.GetMetric() {
 			key := f.GetName()
@@ -73,9 +80,20 @@ func TestNamesAndValues(t *testing.T) {
 		"twinzone_delegated provider=a zone=example.test.":                           1,
 		"twinzone_sync_errors_total provider=b zone=example.test.":                   1,
 		"twinzone_sync_last_success_timestamp_seconds provider=a zone=example.test.": 1e9,
+		// Exported from the start by InitZone.
+		"twinzone_cut_off zone=init.test.":                       0,
+		"twinzone_sync_errors_total provider=b zone=init.test.":  0,
+		"twinzone_failovers_total kind=failover zone=init.test.": 0,
+		"twinzone_provider_up provider=a zone=init.test.":        0,
 	} {
 		if got, ok := values[key]; !ok || got != want {
 			t.Errorf("%s = %v (present %v), want %v", key, got, ok, want)
+		}
+	}
+	// The controller's own health: goroutines, memory, open files.
+	for _, n := range []string{"go_goroutines", "go_memstats_heap_alloc_bytes", "process_open_fds", "process_resident_memory_bytes"} {
+		if !runtime[n] {
+			t.Errorf("%s missing from /metrics", n)
 		}
 	}
 }
