@@ -45,9 +45,13 @@ func statusCommand() *cli.Command {
 			if err != nil {
 				return withCode(exitError, fmt.Errorf("%w (move the state file aside to start afresh)", err))
 			}
+			cs, watched := probeController(c.Context, l.cfg)
 			var reports []zoneStatus
 			for _, z := range ctrl.Zones() {
-				reports = append(reports, statusOf(c.Context, z, saved, st, c.Int("events")))
+				r := statusOf(c.Context, z, saved, st, c.Int("events"))
+				r.Controller = cs
+				r.Controller.Watches = watched[z.Name]
+				reports = append(reports, r)
 			}
 			if format == "json" {
 				enc := json.NewEncoder(c.App.Writer)
@@ -90,6 +94,7 @@ type zoneStatus struct {
 	Events          []state.Event    `json:"events,omitempty"`
 	EventsError     string           `json:"events_error,omitempty"`
 	DelegationKnown []string         `json:"delegated_providers"`
+	Controller      controllerStatus `json:"controller"`
 }
 
 func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *state.Store, events int) zoneStatus {
@@ -167,6 +172,11 @@ func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *s
 
 func printStatus(w io.Writer, r zoneStatus) {
 	fmt.Fprintf(w, "zone %s (mode %s): %s\n", r.Zone, r.Mode, strings.ReplaceAll(r.State, "_", " "))
+	ctl := r.Controller.Detail
+	if r.Controller.Running && !r.Controller.Watches {
+		ctl += "; it does NOT watch this zone (another config?)"
+	}
+	fmt.Fprintf(w, "  controller: %s\n", ctl)
 	if r.ParentError != "" {
 		fmt.Fprintf(w, "  parent:    cannot read: %s\n", r.ParentError)
 	} else {
@@ -201,12 +211,12 @@ func printStatus(w io.Writer, r zoneStatus) {
 		}
 	}
 	if r.LastSync != nil {
-		fmt.Fprintf(w, "  last sync: %s (stamp %s)\n", r.LastSync.Time.UTC().Format(time.RFC3339), shortHash(r.LastSync.Hash))
+		fmt.Fprintf(w, "  last sync: %s\n", syncSummary(r.LastSync))
 	}
 	if len(r.Events) > 0 {
 		fmt.Fprintln(w, "  last events:")
 		for _, e := range r.Events {
-			fmt.Fprintf(w, "    %s  %-9s %s\n", e.Time.UTC().Format(time.RFC3339), e.Kind, e.Message)
+			fmt.Fprintf(w, "    %s\n", eventLine(e))
 		}
 	}
 }
