@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"time"
 
@@ -35,11 +36,19 @@ func (l *loaded) lock(c *cli.Context) (func(), error) {
 	if err != nil {
 		return nil, err
 	}
-	ctx, cancel := context.WithTimeout(c.Context, lockWait)
-	defer cancel()
-	lk, err := st.Lock(ctx)
-	if err != nil {
-		return nil, fmt.Errorf("%w (another twinzone is syncing or failing over; wait, or stop it)", err)
+	lk, err := st.TryLock()
+	if errors.Is(err, state.ErrLocked) {
+		// Say whom we wait for: a stuck holder is then found at once.
+		l.log.Info("waiting for the state lock", "holder", st.Holder(), "dir", l.cfg.StateDir, "max_wait", lockWait.String())
+		ctx, cancel := context.WithTimeout(c.Context, lockWait)
+		defer cancel()
+		lk, err = st.Lock(ctx)
+	}
+	if errors.Is(err, state.ErrLocked) {
+		return nil, fmt.Errorf("%w: another twinzone is syncing or failing over; wait, or stop it", err)
+	}
+	if err != nil { // not contention: the real cause (permission denied, read-only, ...)
+		return nil, fmt.Errorf("state directory %s: %w", l.cfg.StateDir, err)
 	}
 	return func() { _ = lk.Unlock() }, nil
 }

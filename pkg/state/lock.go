@@ -56,18 +56,38 @@ func (s *Store) Lock(ctx context.Context) (*Lock, error) {
 	return s.held(fl), nil
 }
 
-// held writes our pid into the lock file (for error messages) and wraps fl.
+// held writes our pid and command line into the lock file (for the messages of whoever waits)
+// and wraps fl. twinzone's arguments carry no secrets (those come from the environment).
 func (s *Store) held(fl *flock.Flock) *Lock {
-	_ = os.WriteFile(fl.Path(), []byte(strconv.Itoa(os.Getpid())+"\n"), 0o600)
+	cmd := strings.Join(os.Args, " ")
+	if len(cmd) > 200 {
+		cmd = cmd[:200] + "..."
+	}
+	_ = os.WriteFile(fl.Path(), []byte(strconv.Itoa(os.Getpid())+"\n"+strings.ToValidUTF8(cmd, "?")+"\n"), 0o600)
 	return &Lock{fl: fl}
 }
 
-func (s *Store) lockedErr() error {
+// Holder describes who holds (or last held) the lock, from the lock file: "pid 123 (twinzone
+// sync --config x.yaml)", or "" when unknown.
+func (s *Store) Holder() string {
 	b, err := os.ReadFile(filepath.Join(s.dir, LockFile))
-	if pid := strings.TrimSpace(string(b)); err == nil && pid != "" {
-		if _, err := strconv.Atoi(pid); err == nil {
-			return fmt.Errorf("%w (pid %s)", ErrLocked, pid)
-		}
+	if err != nil {
+		return ""
+	}
+	pid, cmd, _ := strings.Cut(string(b), "\n")
+	pid, cmd = strings.TrimSpace(pid), strings.TrimSpace(cmd)
+	if _, err := strconv.Atoi(pid); err != nil {
+		return ""
+	}
+	if cmd == "" {
+		return "pid " + pid
+	}
+	return "pid " + pid + " (" + cmd + ")"
+}
+
+func (s *Store) lockedErr() error {
+	if h := s.Holder(); h != "" {
+		return fmt.Errorf("%w (%s)", ErrLocked, h)
 	}
 	return ErrLocked
 }
