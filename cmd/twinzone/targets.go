@@ -19,6 +19,9 @@ func (l *loaded) zoneTargets(ctx context.Context, zd zoneData) (targets []tzsync
 			errs = append(errs, fmt.Errorf("%s on %s: %w", zd.cfg.Name, name, err))
 			continue
 		}
+		if d, ok := p.(provider.Delegated); ok {
+			d.SetApexNS(zd.cfg.Name, zd.cfg.Ref(name).Nameservers.Names())
+		}
 		var traits plan.Traits
 		if d, ok := p.(provider.Describer); ok {
 			traits = d.Traits()

@@ -144,6 +144,18 @@ type ProviderRef struct {
 	Nameservers nameserver.Set
 }
 
+// Ref returns the zone's use of the named provider (the primary's when both are the same);
+// the zero ProviderRef when the zone does not use it.
+func (z *Zone) Ref(provider string) ProviderRef {
+	switch provider {
+	case z.Primary.Provider:
+		return z.Primary
+	case z.Secondary.Provider:
+		return z.Secondary
+	}
+	return ProviderRef{}
+}
+
 // Providers returns the primary's and the secondary's provider names.
 func (z *Zone) Providers() [2]string { return [2]string{z.Primary.Provider, z.Secondary.Provider} }
 

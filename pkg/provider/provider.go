@@ -60,6 +60,14 @@ type Shaper interface {
 	Shape(zone string, desired []zone.RRset) []zone.RRset
 }
 
+// Delegated is an optional capability: a provider whose served data is the whole zone as
+// written (a zone file a server loads) needs the zone's apex NS, which twinzone does not
+// write unless manage_apex_ns, to serve a loadable zone. Whoever opens the provider for a
+// zone calls SetApexNS with the provider's nameserver names for it (from the zone's config).
+type Delegated interface {
+	SetApexNS(zone string, names []string)
+}
+
 // UnmanagedRRset is an RRset twinzone leaves alone, and why.
 type UnmanagedRRset struct {
 	Key    zone.Key

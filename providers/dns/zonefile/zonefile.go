@@ -46,15 +46,29 @@ type Config struct {
 // Provider serves a zone from a file. It is safe for concurrent use within one process;
 // across processes, twinzone's state lock serialises writers.
 type Provider struct {
-	cfg  Config
-	mu   sync.Mutex
-	last *snapshot // the zone last parsed or written, and its file's hash (snapshot.go)
+	cfg    Config
+	mu     sync.Mutex
+	last   *snapshot           // the zone last parsed or written, and its file's hash (snapshot.go)
+	apexNS map[string][]string // zone -> the provider's nameserver names (SetApexNS)
 }
 
 var (
 	_ provider.Provider  = (*Provider)(nil)
 	_ provider.Describer = (*Provider)(nil)
+	_ provider.Delegated = (*Provider)(nil)
 )
+
+// SetApexNS gives the nameserver names that serve zone from this file. A file written while
+// the zone has no apex NS gets them (BIND and Knot refuse to load a zone without apex NS), and
+// a new file's SOA names the first of them as its primary.
+func (p *Provider) SetApexNS(zone string, names []string) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if p.apexNS == nil {
+		p.apexNS = map[string][]string{}
+	}
+	p.apexNS[strings.ToLower(dns.Fqdn(zone))] = slices.Clone(names)
+}
 
 // New returns a provider for cfg.
 func New(cfg Config) (*Provider, error) {
@@ -112,6 +126,9 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 		z.Origin = origin
 	}
 	p.ensureSOA(z)
+	if ns := p.ensureNS(z); ns != nil {
+		changes = append(slices.Clip(changes), plan.Change{Action: plan.Create, New: ns}) // for readsBack
+	}
 	sum, err := p.write(z)
 	p.last = nil
 	if err != nil {
@@ -144,9 +161,13 @@ func (p *Provider) ensureSOA(z *zone.Zone) {
 		z.RRsets[i].Values = []string{v}
 		return
 	}
+	mname := "ns1." + z.Origin
+	if ns := p.apexNS[z.Origin]; len(ns) > 0 {
+		mname = zone.CanonicalName(ns[0])
+	}
 	soa := &dns.SOA{
 		Hdr:     dns.RR_Header{Name: z.Origin, Rrtype: dns.TypeSOA, Class: dns.ClassINET, Ttl: 3600},
-		Ns:      "ns1." + z.Origin,
+		Ns:      mname,
 		Mbox:    "hostmaster." + z.Origin,
 		Serial:  floor + 1,
 		Refresh: 3600, Retry: 600, Expire: 1209600, Minttl: 300,
@@ -155,6 +176,41 @@ func (p *Provider) ensureSOA(z *zone.Zone) {
 	set := zone.RRset{Name: z.Origin, Type: dns.TypeSOA, TTL: 3600, Values: []string{v}}
 	i, _ := slices.BinarySearchFunc(z.RRsets, set.Key(), func(s zone.RRset, k zone.Key) int { return s.Key().Compare(k) })
 	z.RRsets = slices.Insert(z.RRsets, i, set) // kept in canonical order
+}
+
+// ensureNS adds the apex NS when the zone has none, so that the file is a zone BIND and Knot
+// load (they refuse one that "has no NS records"): the names from SetApexNS, else the SOA's
+// primary name. It returns the RRset it added, or nil.
+func (p *Provider) ensureNS(z *zone.Zone) *zone.RRset {
+	var soa *zone.RRset
+	for i := range z.RRsets {
+		s := &z.RRsets[i]
+		if s.Name == z.Origin && s.Type == dns.TypeNS && len(s.Values) > 0 {
+			return nil
+		}
+		if s.Name == z.Origin && s.Type == dns.TypeSOA && len(s.Values) == 1 {
+			soa = s
+		}
+	}
+	var names []string
+	for _, n := range p.apexNS[z.Origin] {
+		names = append(names, zone.CanonicalName(n))
+	}
+	ttl := uint32(3600)
+	if soa != nil {
+		ttl = soa.TTL
+		if f := strings.Fields(soa.Values[0]); len(names) == 0 && len(f) > 0 {
+			names = []string{zone.CanonicalName(f[0])}
+		}
+	}
+	if len(names) == 0 {
+		return nil
+	}
+	slices.Sort(names)
+	set := zone.RRset{Name: z.Origin, Type: dns.TypeNS, TTL: ttl, Values: slices.Compact(names)}
+	i, _ := slices.BinarySearchFunc(z.RRsets, set.Key(), func(s zone.RRset, k zone.Key) int { return s.Key().Compare(k) })
+	z.RRsets = slices.Insert(z.RRsets, i, set) // kept in canonical order
+	return &z.RRsets[i]
 }
 
 // write renders z to the file atomically and returns the SHA-256 of the bytes written.
