@@ -7,7 +7,10 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/twinzone/twinzone/pkg/config"
+	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/zone"
+	"github.com/twinzone/twinzone/providers/dns/cloudflare"
 )
 
 func importCommand() *cli.Command {
@@ -41,7 +44,19 @@ func importCommand() *cli.Command {
 			if err != nil {
 				return withCode(exitError, fmt.Errorf("import %s from %s: %w", zc.Name, c.Args().First(), err))
 			}
-			z := &zone.Zone{Origin: zc.Name, RRsets: withoutStamp(sets, zc.Name)}
+			sets = withoutStamp(sets, zc.Name)
+			if pc := l.cfg.Providers[c.Args().First()]; pc != nil && pc.Type == "cloudflare" {
+				var ns nameserver.Set
+				for _, ref := range []config.ProviderRef{zc.Primary, zc.Secondary} {
+					if ref.Provider == pc.Name {
+						ns = ref.Nameservers
+					}
+				}
+				if sets, err = cloudflare.FlattenApex(c.Context, zc.Name, sets, cloudflare.DNSEdgeLookup(ns, edgeTimeout)); err != nil {
+					return withCode(exitError, fmt.Errorf("import %s from %s: %w", zc.Name, c.Args().First(), err))
+				}
+			}
+			z := &zone.Zone{Origin: zc.Name, RRsets: sets}
 			return writeZone(c, z)
 		},
 	}

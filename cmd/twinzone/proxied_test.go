@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"net"
+	"os"
 	"path/filepath"
 	"slices"
 	"strings"
@@ -10,6 +11,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare/cfemu"
 	"github.com/twinzone/twinzone/providers/dns/route53/r53emu"
 )
@@ -231,3 +233,122 @@ zones:
 	}
 	mustContain(t, "validate output", out+errs, "twinzone.yaml:10:7: proxied shop.example.test.:", "has no A, AAAA or CNAME record to proxy")
 }
+
+// `import` from Cloudflare of an apex CNAME (which Cloudflare flattens) writes a zone file that
+// loads: the flattened A/AAAA its nameservers answer; without them it refuses, saying why.
+func TestImportFlattensApexCNAME(t *testing.T) {
+	t.Setenv("TZ_CF", "cf-token-proxied")
+	t.Setenv("TZ_AWS_ID", "AKIDPROXIEDTEST")
+	t.Setenv("TZ_AWS_SECRET", "aws-secret-proxied")
+	cf := cfemu.New(cfemu.Options{Token: "cf-token-proxied"})
+	defer cf.Close()
+	cfZone := cf.AddZone("example.test")
+	for _, r := range []cfemu.Record{
+		{Name: "@", Type: "CNAME", Content: "lb.example.net", TTL: 1},
+		{Name: "www", Type: "A", Content: "192.0.2.10", TTL: 300},
+	} {
+		if _, err := cf.Seed(cfZone, r); err != nil {
+			t.Fatal(err)
+		}
+	}
+	edge := edgeServer(t, "example.test.", "203.0.113.5", "2001:db8::5")
+	for _, tc := range []struct {
+		name, ns string
+		code     int
+		want     []string
+	}{
+		{"flattened", `["ada.ns.cloudflare.com.=` + edge + `"]`, 0, []string{"wrote"}},
+		{"refused", `[]`, 1, []string{"apex of example.test.: Cloudflare holds a CNAME there (to lb.example.net.)", "a zone file cannot hold a CNAME beside the SOA and NS"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			dir := t.TempDir()
+			cfgPath := filepath.Join(dir, "twinzone.yaml")
+			writeFiles(t, dir, map[string]string{
+				"example.test.zone": proxiedZone,
+				"twinzone.yaml": fmt.Sprintf(`providers:
+  cf:  {type: cloudflare, api_token: "${TZ_CF}", zone_id: %s, endpoint: "%s"}
+  r53: {type: route53, hosted_zone_id: Z1, access_key_id: "${TZ_AWS_ID}", secret_access_key: "${TZ_AWS_SECRET}", endpoint: "http://127.0.0.1:9"}
+zones:
+  - name: example.test.
+    file: example.test.zone
+    primary:   {provider: cf, nameservers: %s}
+    secondary: {provider: r53}
+`, cfZone, cf.URL, tc.ns),
+			})
+			out := filepath.Join(dir, "imported.zone")
+			code, stdout, stderr := runCLI(t, "import", "--config", cfgPath, "--output", out, "cf")
+			if code != tc.code {
+				t.Fatalf("import exit %d, want %d\n%s\n%s", code, tc.code, stdout, stderr)
+			}
+			mustContain(t, "import output", stdout+stderr, tc.want...)
+			if tc.code != 0 {
+				if _, err := os.Stat(out); err == nil {
+					t.Error("a refused import wrote a file")
+				}
+				return
+			}
+			z, err := zone.ParseFile(out, "example.test.")
+			if err != nil {
+				t.Fatalf("the imported file does not load: %v", err)
+			}
+			got := map[string]string{}
+			for _, s := range z.RRsets {
+				if s.Name == "example.test." {
+					got[s.TypeString()] = strings.Join(s.Values, ",")
+				}
+			}
+			if got["A"] != "203.0.113.5" || got["AAAA"] != "2001:db8::5" || got["CNAME"] != "" {
+				t.Errorf("apex imported as %v", got)
+			}
+		})
+	}
+}
+
+// A type one provider cannot hold (URI and LOC on Route 53) fails that provider's plan, before
+// any write, naming the record; the other provider (Cloudflare, which holds them) is synced.
+func TestTypeOneProviderCannotHold(t *testing.T) {
+	t.Setenv("TZ_CF", "cf-token-proxied")
+	t.Setenv("TZ_AWS_ID", "AKIDPROXIEDTEST")
+	t.Setenv("TZ_AWS_SECRET", "aws-secret-proxied")
+	t.Setenv("AWS_EC2_METADATA_DISABLED", "true")
+	cf := cfemu.New(cfemu.Options{Token: "cf-token-proxied"})
+	defer cf.Close()
+	cfZone := cf.AddZone("example.test")
+	r53, err := r53emu.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r53.Close()
+	r53Zone, _ := r53.AddZone("example.test.", false)
+	dir := t.TempDir()
+	cfgPath := filepath.Join(dir, "twinzone.yaml")
+	writeFiles(t, dir, map[string]string{
+		"example.test.zone": proxiedZone + "_ftp._tcp IN URI 10 1 \"ftp://ftp.example.test/\"\nhost IN SSHFP 1 1 0123456789abcdef0123456789abcdef01234567\n",
+		"twinzone.yaml": fmt.Sprintf(`providers:
+  cf:  {type: cloudflare, api_token: "${TZ_CF}", zone_id: %s, endpoint: "%s"}
+  r53: {type: route53, hosted_zone_id: %s, access_key_id: "${TZ_AWS_ID}", secret_access_key: "${TZ_AWS_SECRET}", endpoint: "%s"}
+zones:
+  - name: example.test.
+    file: example.test.zone
+    primary:   {provider: cf}
+    secondary: {provider: r53}
+`, cfZone, cf.URL, r53Zone, r53.URL()),
+	})
+	code, out, errs := runCLI(t, "sync", "--config", cfgPath)
+	if code != 1 {
+		t.Fatalf("sync exit %d, want 1\n%s\n%s", code, out, errs)
+	}
+	mustContain(t, "sync output", out+errs, "_ftp._tcp.example.test. URI: the provider cannot hold URI records")
+	types := map[string]bool{}
+	for _, r := range cf.Records(cfZone) {
+		types[r.Type] = true
+	}
+	if !types["URI"] || !types["SSHFP"] || !types["A"] {
+		t.Errorf("Cloudflare holds %v", types)
+	}
+	if got := r53emuWrites(r53); got != 0 {
+		t.Errorf("Route 53 got %d change batches", got)
+	}
+}
+
+func r53emuWrites(s *r53emu.Server) int { return s.Stats().ByOp[r53emu.OpChangeResourceRecordSets] }

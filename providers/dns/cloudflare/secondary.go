@@ -159,3 +159,57 @@ func askEdge(ctx context.Context, server netip.AddrPort, name string, timeout ti
 	}
 	return out, nil
 }
+
+// FlattenApex replaces a CNAME at the zone's apex (which Cloudflare holds and answers
+// flattened, but which no zone file can hold beside the SOA and NS) by the A and AAAA records
+// Cloudflare's nameservers answer for the apex, with the CNAME's TTL (Cloudflare's automatic
+// TTL, 300 s, for TTL 1). When those cannot be learnt it refuses, saying why, rather than
+// writing a file twinzone would reject. sets is not modified.
+func FlattenApex(ctx context.Context, origin string, sets []zone.RRset, edge EdgeLookup) ([]zone.RRset, error) {
+	i := slices.IndexFunc(sets, func(s zone.RRset) bool { return s.Name == origin && s.Type == dns.TypeCNAME })
+	if i < 0 {
+		return sets, nil
+	}
+	cname := sets[i]
+	target := ""
+	if len(cname.Values) > 0 {
+		target = cname.Values[0]
+	}
+	var addrs []netip.Addr
+	err := errors.New("no way to ask Cloudflare's nameservers")
+	if edge != nil {
+		addrs, err = edge(ctx, origin)
+		if err == nil && len(addrs) == 0 {
+			err = errors.New("no A or AAAA records in the answer")
+		}
+	}
+	if err != nil {
+		return nil, fmt.Errorf("apex of %s: Cloudflare holds a CNAME there (to %s), which it answers flattened; a zone file cannot hold a CNAME beside the SOA and NS, and the flattened addresses could not be read from Cloudflare's nameservers (%v): list the zone's Cloudflare nameservers with their addresses in the config, or replace the apex CNAME by A/AAAA records in Cloudflare",
+			origin, target, err)
+	}
+	ttl := cname.TTL
+	if ttl <= 1 {
+		ttl = 300
+	}
+	out := slices.Delete(slices.Clone(sets), i, i+1)
+	byType := map[uint16]*zone.RRset{}
+	for _, a := range addrs {
+		t := dns.TypeAAAA
+		if a.Is4() {
+			t = dns.TypeA
+		}
+		if byType[t] == nil {
+			byType[t] = &zone.RRset{Name: origin, Type: t, TTL: ttl}
+		}
+		byType[t].Values = append(byType[t].Values, a.String())
+	}
+	for _, s := range byType {
+		if slices.ContainsFunc(out, func(o zone.RRset) bool { return o.Key() == s.Key() }) {
+			continue // Cloudflare refuses a CNAME beside them, so this does not happen
+		}
+		slices.Sort(s.Values)
+		out = append(out, *s)
+	}
+	zone.Sort(out)
+	return out, nil
+}
