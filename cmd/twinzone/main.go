@@ -107,6 +107,7 @@ func commands() []*cli.Command {
 		runCommand(),
 		demoCommand(),
 		checkCommand(),
+		conformanceCommand(),
 		completionCommand(),
 		docsCommand(),
 	}

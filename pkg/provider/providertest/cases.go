@@ -6,7 +6,6 @@ import (
 	"slices"
 	"strings"
 	"sync"
-	"testing"
 	"time"
 
 	"github.com/miekg/dns"
@@ -69,7 +68,7 @@ func (e *env) remove(keys ...zone.Key) {
 	}
 }
 
-func testMultiValue(t *testing.T, e *env) {
+func testMultiValue(t T, e *env) {
 	vals := []string{"192.0.2.10", "192.0.2.11", "192.0.2.12"}
 	e.add(e.set("multi", dns.TypeA, vals...))
 	e.sync()
@@ -86,7 +85,7 @@ func testMultiValue(t *testing.T, e *env) {
 }
 
 // testApexNS changes the apex NS RRset, for providers that let twinzone write it.
-func testApexNS(t *testing.T, e *env) {
+func testApexNS(t T, e *env) {
 	if !e.traits.ApexNSManaged {
 		t.Skip("provider does not let twinzone write apex NS")
 	}
@@ -104,7 +103,7 @@ func testApexNS(t *testing.T, e *env) {
 	e.sync()
 }
 
-func testTypes(t *testing.T, e *env) {
+func testTypes(t T, e *env) {
 	n := 0
 	for _, s := range TypeFixtures(e.zone) {
 		if !e.supports(s.Type) {
@@ -155,7 +154,7 @@ func (e *env) manySets(prefix string, n int, octet int) []zone.RRset {
 	return append(out, e.set(prefix+"-big", dns.TypeA, big...))
 }
 
-func testMany(t *testing.T, e *env) {
+func testMany(t T, e *env) {
 	sets := e.manySets("h", 1100, 1)
 	e.add(sets...)
 	e.sync()
@@ -173,7 +172,7 @@ func testMany(t *testing.T, e *env) {
 	e.sync()
 }
 
-func testDeleteIsolated(t *testing.T, e *env) {
+func testDeleteIsolated(t T, e *env) {
 	e.add(
 		e.set("del", dns.TypeA, "192.0.2.1"),
 		e.set("del", dns.TypeTXT, `"stays"`),
@@ -209,7 +208,7 @@ func testDeleteIsolated(t *testing.T, e *env) {
 	e.checkConverged()
 }
 
-func testConcurrent(t *testing.T, e *env) {
+func testConcurrent(t T, e *env) {
 	const workers, per = 6, 15
 	var wg sync.WaitGroup
 	errs := make(chan error, workers)
@@ -260,7 +259,7 @@ func testConcurrent(t *testing.T, e *env) {
 	e.checkConverged()
 }
 
-func testCancel(t *testing.T, e *env) {
+func testCancel(t T, e *env) {
 	ctx, cancel := context.WithCancel(context.Background())
 	cancel()
 	if _, err := e.p.Records(ctx, e.zone); err == nil {

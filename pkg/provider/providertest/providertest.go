@@ -25,6 +25,18 @@ import (
 // calling (sub)test; cleanup goes through t.Cleanup.
 type NewFunc func(t *testing.T) (provider.Provider, string)
 
+// T is what the cases need of a test: *testing.T in adapters' tests, a recorder in Check
+// (twinzone conformance). Fatal and Skip end the calling goroutine.
+type T interface {
+	Helper()
+	Error(args ...any)
+	Errorf(format string, args ...any)
+	Fatal(args ...any)
+	Fatalf(format string, args ...any)
+	Logf(format string, args ...any)
+	Skip(args ...any)
+}
+
 // Run runs every conformance subtest against providers made by newProvider.
 func Run(t *testing.T, newProvider NewFunc) { RunWith(t, newProvider, Options{}) }
 
@@ -36,24 +48,45 @@ type Options struct {
 	Fixture func(zone.RRset) (zone.RRset, bool)
 }
 
+// testCase is one subtest.
+type testCase struct {
+	name string
+	run  func(T, *env)
+}
+
+// cases are the subtests, in order.
+var cases = []testCase{
+	{"MultiValue", testMultiValue},
+	{"ApexNS", testApexNS},
+	{"Types", testTypes},
+	{"ManyRecords", testMany},
+	{"DeleteTouchesNothingElse", testDeleteIsolated},
+	{"Concurrent", testConcurrent},
+	{"Cancellation", testCancel},
+}
+
+// CaseNames lists the subtests, in the order they run.
+func CaseNames() []string {
+	out := make([]string, len(cases))
+	for i, c := range cases {
+		out[i] = c.name
+	}
+	return out
+}
+
 // RunWith is Run with options.
 func RunWith(t *testing.T, newProvider NewFunc, opts Options) {
-	t.Run("MultiValue", func(t *testing.T) { testMultiValue(t, newEnv(t, newProvider)) })
-	t.Run("ApexNS", func(t *testing.T) { testApexNS(t, newEnv(t, newProvider)) })
-	t.Run("Types", func(t *testing.T) {
-		e := newEnv(t, newProvider)
-		e.fixture = opts.Fixture
-		testTypes(t, e)
-	})
-	t.Run("ManyRecords", func(t *testing.T) { testMany(t, newEnv(t, newProvider)) })
-	t.Run("DeleteTouchesNothingElse", func(t *testing.T) { testDeleteIsolated(t, newEnv(t, newProvider)) })
-	t.Run("Concurrent", func(t *testing.T) { testConcurrent(t, newEnv(t, newProvider)) })
-	t.Run("Cancellation", func(t *testing.T) { testCancel(t, newEnv(t, newProvider)) })
+	for _, c := range cases {
+		t.Run(c.name, func(t *testing.T) {
+			p, z := newProvider(t)
+			c.run(t, newEnv(t, p, z, opts))
+		})
+	}
 }
 
 // env is one provider and zone under test, with the desired state the suite maintains.
 type env struct {
-	t       *testing.T
+	t       T
 	p       provider.Provider
 	zone    string
 	traits  plan.Traits
@@ -63,11 +96,10 @@ type env struct {
 	fixture func(zone.RRset) (zone.RRset, bool) // nil: every fixture as it is
 }
 
-func newEnv(t *testing.T, newProvider NewFunc) *env {
+func newEnv(t T, p provider.Provider, z string, o Options) *env {
 	t.Helper()
-	p, z := newProvider(t)
 	z = strings.ToLower(dns.Fqdn(z))
-	e := &env{t: t, p: p, zone: z, desired: map[zone.Key]zone.RRset{}}
+	e := &env{t: t, p: p, zone: z, desired: map[zone.Key]zone.RRset{}, fixture: o.Fixture}
 	if d, ok := p.(provider.Describer); ok {
 		e.traits = d.Traits()
 	}
