@@ -39,8 +39,8 @@ func (l *loaded) controller(c *cli.Context, opts controller.Options) (*controlle
 // the controller holds the state lock around it).
 func (l *loaded) syncAll(ctx context.Context) []controller.SyncReport {
 	var out []controller.SyncReport
-	syncer := &tzsync.Syncer{Logger: l.log}
 	for _, zd := range l.zones {
+		syncer := &tzsync.Syncer{Logger: l.log.With("zone", zd.cfg.Name)}
 		targets, errs := l.zoneTargets(ctx, zd)
 		for _, err := range errs {
 			out = append(out, controller.SyncReport{Zone: zd.cfg.Name, Err: err})
@@ -49,7 +49,9 @@ func (l *loaded) syncAll(ctx context.Context) []controller.SyncReport {
 		for _, r := range results {
 			out = append(out, controller.SyncReport{Zone: zd.cfg.Name, Provider: r.Target, Err: r.Err})
 		}
-		l.recordSync(ctx, zd, results)
+		if err := l.recordSync(ctx, zd, results); err != nil {
+			out = append(out, controller.SyncReport{Zone: zd.cfg.Name, Err: err})
+		}
 	}
 	return out
 }

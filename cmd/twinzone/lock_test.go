@@ -82,3 +82,23 @@ func TestLockErrorNamesTheRealCause(t *testing.T) {
 		t.Fatalf("sync with an unusable lock file: exit %d\n%s%s", code, out, stderr)
 	}
 }
+
+// TestSyncThatCannotBeRecorded: when the journal cannot be written (here it is a directory; a
+// full or read-only disk is the same path), sync exits 1 and says the result is not recorded,
+// and status says the state directory cannot record.
+func TestSyncThatCannotBeRecorded(t *testing.T) {
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{"twinzone.yaml": twoFilesConfig, "example.com.zone": goodZone})
+	conf := filepath.Join(dir, "twinzone.yaml")
+	if err := os.MkdirAll(filepath.Join(dir, ".twinzone", state.JournalFile), 0o700); err != nil {
+		t.Fatal(err)
+	}
+	code, out, stderr := runCLI(t, "sync", "--config", conf)
+	if code != exitError || !strings.Contains(stderr, "could not be recorded in the state directory") {
+		t.Fatalf("sync with an unwritable journal: exit %d\n%s%s", code, out, stderr)
+	}
+	code, out, stderr = runCLI(t, "status", "--config", conf)
+	if code != 0 || !strings.Contains(out, "state:     NOT WRITABLE") {
+		t.Fatalf("status with an unwritable journal: exit %d\n%s%s", code, out, stderr)
+	}
+}

@@ -100,7 +100,9 @@ func (l *loaded) run(c *cli.Context, opts tzsync.Options) ([]*plan.Plan, []error
 			}
 		}
 		if !opts.DryRun {
-			l.recordSync(c.Context, zd, results)
+			if err := l.recordSync(c.Context, zd, results); err != nil {
+				errs = append(errs, err)
+			}
 		}
 	}
 	return plans, errs

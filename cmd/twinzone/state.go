@@ -53,19 +53,10 @@ func (l *loaded) lock(c *cli.Context) (func(), error) {
 	return func() { _ = lk.Unlock() }, nil
 }
 
-// journal appends an event; a journal that cannot be written is logged, never fatal.
-func (l *loaded) journal(ctx context.Context, ev state.Event) {
-	st, err := l.store()
-	if err == nil {
-		err = st.Append(ctx, ev)
-	}
-	if err != nil {
-		l.log.Warn("journal not written", "kind", ev.Kind, "err", err)
-	}
-}
-
-// recordSync journals a sync and remembers its outcome in the state file.
-func (l *loaded) recordSync(ctx context.Context, zd zoneData, results []tzsync.Result) {
+// recordSync journals a sync and remembers its outcome in the state file. An error means the
+// sync is not recorded: `status` and the controller would not know of it, so callers report it
+// (exit status 1), never only log it.
+func (l *loaded) recordSync(ctx context.Context, zd zoneData, results []tzsync.Result) error {
 	ok := map[string]bool{}
 	type outcome struct {
 		Provider string `json:"provider"`
@@ -85,15 +76,21 @@ func (l *loaded) recordSync(ctx context.Context, zd zoneData, results []tzsync.R
 		}
 		ev = append(ev, o)
 	}
-	l.journal(ctx, state.Event{Zone: zd.cfg.Name, Kind: state.KindSync, Message: "sync " + zd.hash[:12], Evidence: ev})
 	st, err := l.store()
-	if err == nil {
-		err = st.Update(func(s *state.State) error {
-			s.Zone(zd.cfg.Name).LastSync = &state.Sync{Time: time.Now().UTC(), Hash: zd.hash, Providers: ok}
-			return nil
-		})
-	}
 	if err != nil {
-		l.log.Warn("state not updated", "err", err)
+		return notRecorded(zd, l.cfg.StateDir, err)
 	}
+	jerr := st.Append(ctx, state.Event{Zone: zd.cfg.Name, Kind: state.KindSync, Message: "sync " + zd.hash[:12], Evidence: ev})
+	serr := st.Update(func(s *state.State) error {
+		s.Zone(zd.cfg.Name).LastSync = &state.Sync{Time: time.Now().UTC(), Hash: zd.hash, Providers: ok}
+		return nil
+	})
+	if err := errors.Join(jerr, serr); err != nil {
+		return notRecorded(zd, l.cfg.StateDir, err)
+	}
+	return nil
+}
+
+func notRecorded(zd zoneData, dir string, err error) error {
+	return fmt.Errorf("%s: the sync ran but its result could not be recorded in the state directory %s: %w (`twinzone status` and the controller do not see it; fix the directory)", zd.cfg.Name, dir, err)
 }

@@ -46,11 +46,16 @@ func statusCommand() *cli.Command {
 				return withCode(exitError, fmt.Errorf("%w (move the state file aside to start afresh)", err))
 			}
 			cs, watched := probeController(c.Context, l.cfg)
+			stateErr := ""
+			if err := stateWritable(st.Dir()); err != nil {
+				stateErr = err.Error()
+			}
 			var reports []zoneStatus
 			for _, z := range ctrl.Zones() {
 				r := statusOf(c.Context, z, saved, st, c.Int("events"))
 				r.Controller = cs
 				r.Controller.Watches = watched[z.Name]
+				r.StateError = stateErr
 				reports = append(reports, r)
 			}
 			if format == "json" {
@@ -95,6 +100,7 @@ type zoneStatus struct {
 	EventsError     string           `json:"events_error,omitempty"`
 	DelegationKnown []string         `json:"delegated_providers"`
 	Controller      controllerStatus `json:"controller"`
+	StateError      string           `json:"state_error,omitempty"` // the state directory cannot record
 }
 
 func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *state.Store, events int) zoneStatus {
@@ -210,8 +216,14 @@ func printStatus(w io.Writer, r zoneStatus) {
 			fmt.Fprintf(w, "      %s\n", pr)
 		}
 	}
+	if r.StateError != "" {
+		fmt.Fprintf(w, "  state:     NOT WRITABLE: %s (syncs and delegation changes are not recorded; `last sync` may be old)\n", r.StateError)
+	}
 	if r.LastSync != nil {
 		fmt.Fprintf(w, "  last sync: %s\n", syncSummary(r.LastSync))
+	}
+	if r.EventsError != "" {
+		fmt.Fprintf(w, "  journal:   cannot read: %s\n", r.EventsError)
 	}
 	if len(r.Events) > 0 {
 		fmt.Fprintln(w, "  last events:")

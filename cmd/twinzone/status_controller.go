@@ -3,11 +3,14 @@ package main
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"maps"
 	"net"
 	"net/http"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"time"
@@ -147,4 +150,27 @@ func eventLine(e state.Event) string {
 		provider = "-"
 	}
 	return fmt.Sprintf("%s  %-9s %-12s %s", e.Time.UTC().Format(time.RFC3339), e.Kind, provider, msg)
+}
+
+// stateWritable checks, without changing anything, that syncs and delegation changes can be
+// recorded: a file can be created in the state directory (state.json is replaced through
+// one) and the journal opens for appending.
+func stateWritable(dir string) error {
+	f, err := os.CreateTemp(dir, ".status-write-check-*")
+	if err != nil {
+		return err
+	}
+	name := f.Name()
+	f.Close()
+	if err := os.Remove(name); err != nil {
+		return err
+	}
+	j, err := os.OpenFile(filepath.Join(dir, state.JournalFile), os.O_WRONLY|os.O_APPEND, 0)
+	if errors.Is(err, os.ErrNotExist) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	return j.Close()
 }
