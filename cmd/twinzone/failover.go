@@ -11,7 +11,6 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/controller"
 	"github.com/twinzone/twinzone/pkg/failover"
 )
@@ -153,7 +152,7 @@ func checkRegistrar(c *cli.Context, l *loaded, name, zoneName string, z *control
 		fmt.Fprintln(w, "  registrar: none configured (the zone has no `registrar:`)")
 		return nil
 	}
-	if rc := l.cfg.Registrars[name]; rc != nil && (rc.Exec != nil || rc.Manual != nil || rc.Type == config.RegistrarManual) {
+	if rc := l.cfg.Registrars[name]; rc != nil && rc.SetOnly() {
 		fmt.Fprintf(w, "  registrar %s (%s): cannot be checked without a change\n", name, rc.Type)
 		return nil
 	}

@@ -12,7 +12,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/state"
 	"github.com/twinzone/twinzone/pkg/zone"
-	dnsproviders "github.com/twinzone/twinzone/providers/dns"
+	"github.com/twinzone/twinzone/providers"
 )
 
 // loaded is a validated config with the zones the command works on, their files parsed.
@@ -101,7 +101,7 @@ func planOptions(zd zoneData, providerName string, traits plan.Traits) plan.Opti
 // loadConfigOnly reads the config without parsing zone files (import writes one).
 func loadConfigOnly(c *cli.Context) (*loaded, error) {
 	log := newLogger(c)
-	cfg, err := config.Load(c.String("config"), dnsproviders.Types())
+	cfg, err := config.Load(c.String("config"), providers.Types())
 	if err != nil {
 		return nil, err
 	}

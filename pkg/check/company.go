@@ -44,32 +44,17 @@ var companyWords = []struct{ word, company string }{
 	{"ovh", "OVHcloud"},
 }
 
-// registrarCompany is the company behind a registrar ("" when unknown or self-run).
+// registrarCompany is the company behind a registrar ("" when unknown or self-run): its
+// type's (the row in providers/registrar), else a guess from its name and settings.
 func registrarCompany(r *config.Registrar) string {
-	switch r.Type {
-	case config.RegistrarRoute53Domains:
-		return companyAmazon
-	case config.RegistrarGandi:
-		return "Gandi"
-	case config.RegistrarDNSimple:
-		return "DNSimple"
-	case config.RegistrarPorkbun:
-		return "Porkbun"
-	case config.RegistrarNameCom:
-		return "Name.com"
-	case config.RegistrarNamecheap:
-		return "Namecheap"
-	case config.RegistrarOVH:
-		return "OVHcloud"
-	case config.RegistrarGoDaddy:
-		return "GoDaddy"
-	case config.RegistrarRFC2136:
-		return ""
+	if r.Spec != nil && r.Spec.Company != "" {
+		return r.Spec.Company
+	}
+	if r.ParentServer() != "" {
+		return "" // the parent zone's own server (rfc2136)
 	}
 	text := strings.ToLower(r.Name)
-	if r.Exec != nil {
-		text += " " + strings.ToLower(strings.Join(r.Exec.Command, " "))
-	}
+	text += " " + strings.ToLower(r.CompanyHint())
 	for _, w := range companyWords {
 		if strings.Contains(text, w.word) {
 			return w.company

@@ -10,6 +10,11 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/provider"
+	execreg "github.com/twinzone/twinzone/providers/registrar/exec"
+	"github.com/twinzone/twinzone/providers/registrar/gandi"
+	"github.com/twinzone/twinzone/providers/registrar/manual"
+	rfc2136reg "github.com/twinzone/twinzone/providers/registrar/rfc2136"
+	"github.com/twinzone/twinzone/providers/registrar/route53domains"
 )
 
 func TestIndependence(t *testing.T) {
@@ -23,28 +28,28 @@ func TestIndependence(t *testing.T) {
 		parts        []string
 	}{
 		{"route53 primary, Route 53 Domains", "route53", "cloudflare",
-			&config.Registrar{Name: "domains", Type: config.RegistrarRoute53Domains}, config.ModeSwitch,
+			testRegistrar("domains", "route53domains", &route53domains.Settings{}), config.ModeSwitch,
 			Fail, []string{"both at Amazon", "transfer the domain"}},
 		{"cloudflare primary, exec registrar for Cloudflare", "cloudflare", "route53",
-			&config.Registrar{Name: "cf-registrar", Type: config.RegistrarExec, Exec: &config.ExecRegistrar{Command: []string{"/usr/local/bin/set-ns"}}},
+			testRegistrar("cf-registrar", "exec", &execreg.Settings{Command: []string{"/usr/local/bin/set-ns"}}),
 			config.ModeActiveActive, Fail, []string{"Cloudflare Registrar", "cannot point a domain at other nameservers"}},
 		{"manual registrar named after Cloudflare", "route53", "cloudflare",
-			&config.Registrar{Name: "cloudflare", Type: config.RegistrarManual, Manual: &config.ManualRegistrar{}},
+			testRegistrar("cloudflare", "manual", &manual.Settings{}),
 			config.ModeSwitch, Fail, []string{"Cloudflare Registrar"}},
 		{"exec command naming aws", "route53", "cloudflare",
-			&config.Registrar{Name: "script", Type: config.RegistrarExec, Exec: &config.ExecRegistrar{Command: []string{"aws", "route53domains", "update-domain-nameservers"}}},
+			testRegistrar("script", "exec", &execreg.Settings{Command: []string{"aws", "route53domains", "update-domain-nameservers"}}),
 			config.ModeSwitch, Fail, []string{"both at Amazon"}},
 		{"Route 53 Domains with a route53 secondary, active-active", "cloudflare", "route53",
-			&config.Registrar{Name: "domains", Type: config.RegistrarRoute53Domains}, config.ModeActiveActive,
+			testRegistrar("domains", "route53domains", &route53domains.Settings{}), config.ModeActiveActive,
 			Warn, []string{"secondary provider b are both at Amazon", "third company"}},
 		{"Route 53 Domains with a route53 secondary, switch", "cloudflare", "route53",
-			&config.Registrar{Name: "domains", Type: config.RegistrarRoute53Domains}, config.ModeSwitch,
+			testRegistrar("domains", "route53domains", &route53domains.Settings{}), config.ModeSwitch,
 			OK, []string{"independent of the primary provider a"}},
 		{"Gandi with Cloudflare and Route 53", "cloudflare", "route53",
-			&config.Registrar{Name: "gandi", Type: config.RegistrarGandi}, config.ModeActiveActive,
+			testRegistrar("gandi", "gandi", &gandi.Settings{}), config.ModeActiveActive,
 			OK, []string{"gandi (gandi, Gandi) is independent"}},
 		{"self-run parent", "rfc2136", "rfc2136",
-			&config.Registrar{Name: "parent", Type: config.RegistrarRFC2136}, config.ModeSwitch,
+			testRegistrar("parent", "rfc2136", &rfc2136reg.Settings{}), config.ModeSwitch,
 			OK, []string{"does not recognise (or self-run)"}},
 	}
 	for _, tc := range cases {

@@ -143,29 +143,10 @@ func overlaps(ns []string, zc *config.Zone) bool {
 	return false
 }
 
-// registrarFix says how to repair a registrar that cannot be read.
+// registrarFix says how to repair a registrar that cannot be read (its type's hint).
 func registrarFix(r *config.Registrar) string {
-	switch r.Type {
-	case config.RegistrarRoute53Domains:
-		return "check the AWS credentials allow route53domains:GetDomainDetail and route53domains:UpdateDomainNameservers (region us-east-1), and that the domain is registered in this account"
-	case config.RegistrarGandi:
-		return "check the Gandi personal access token (Domain: manage technical configuration) and that the domain is in its organisation"
-	case config.RegistrarDNSimple:
-		return "check the DNSimple API token and account ID, and that the domain is registered in that account"
-	case config.RegistrarPorkbun:
-		return "check the Porkbun API key and secret, and that API access is enabled for this domain"
-	case config.RegistrarNameCom:
-		return "check the Name.com username and API token (production and api.dev.name.com have different ones) and that the domain is in that account"
-	case config.RegistrarNamecheap:
-		return "check the Namecheap API user and key, that API access is enabled for the account, and that this host's public IPv4 address is on its API allow-list and in client_ip"
-	case config.RegistrarOVH:
-		return "check the OVH application key and secret and the consumer key (granted GET /domain/* and POST /domain/*/nameServers/update), the API region (endpoint), and that the domain is in this account"
-	case config.RegistrarGoDaddy:
-		return "check the GoDaddy production API key and secret; GoDaddy answers 403 ACCESS_DENIED to accounts with fewer than 10 domains and no Discount Domain Club plan"
-	case config.RegistrarRFC2136:
-		return "check the parent server's address, zone and TSIG key"
-	case config.RegistrarExec:
-		return "check that the command exists, is executable and reads the nameservers when asked"
+	if r.Spec != nil && r.Spec.CredentialHint != "" {
+		return r.Spec.CredentialHint
 	}
 	return "check the registrar's settings and credentials"
 }

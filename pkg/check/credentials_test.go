@@ -14,6 +14,7 @@ import (
 	"github.com/twinzone/twinzone/providers/dns/cloudflare/cfemu"
 	"github.com/twinzone/twinzone/providers/dns/route53"
 	"github.com/twinzone/twinzone/providers/dns/route53/r53emu"
+	"github.com/twinzone/twinzone/providers/registrar/route53domains"
 	"github.com/twinzone/twinzone/providers/registrar/route53domains/r53demu"
 )
 
@@ -58,9 +59,8 @@ func newCloudEnv(t *testing.T, mode config.Mode) *cloudEnv {
 	e.f.cfg.Providers["b"] = testProvider("b", "route53", &route53.Settings{HostedZoneID: e.r53z, AWS: config.AWS{
 		Region: "us-east-1", Endpoint: e.r53.URL(),
 		AccessKeyID: secret(awsKeyID, "${AWS_ACCESS_KEY_ID}"), SecretAccessKey: secret(awsSecret, "${AWS_SECRET_ACCESS_KEY}")}})
-	e.f.cfg.Registrars["domains"] = &config.Registrar{Name: "domains", Type: config.RegistrarRoute53Domains,
-		Route53Domains: &config.Route53DomainsRegistrar{Region: "us-east-1", Endpoint: domSrv.URL,
-			AccessKeyID: secret(awsKeyID, "${AWS_ACCESS_KEY_ID}"), SecretAccessKey: secret(awsSecret, "${AWS_SECRET_ACCESS_KEY}")}}
+	e.f.cfg.Registrars["domains"] = testRegistrar("domains", "route53domains", &route53domains.Settings{AWS: config.AWS{Region: "us-east-1", Endpoint: domSrv.URL,
+		AccessKeyID: secret(awsKeyID, "${AWS_ACCESS_KEY_ID}"), SecretAccessKey: secret(awsSecret, "${AWS_SECRET_ACCESS_KEY}")}})
 	e.f.zone.Registrar = "domains"
 	e.f.zone.Primary.Nameservers = nameserver.Set{{Name: "ada.ns.cloudflare.com."}}
 	e.f.zone.Secondary.Nameservers = nameserver.Set{{Name: "ns-1.awsdns-01.org."}}

@@ -65,8 +65,8 @@ func zoneTargets(ctx context.Context, o *Options, zc *config.Zone) ([]roleTarget
 
 // defaultParentServers: the rfc2136 registrar's server, else the parent zone's nameservers.
 func defaultParentServers(ctx context.Context, o *Options, zc *config.Zone) ([]netip.AddrPort, error) {
-	if reg := o.Config.Registrars[zc.Registrar]; reg != nil && reg.RFC2136 != nil {
-		if ap, err := nameserver.ParseAddr(reg.RFC2136.Server); err == nil {
+	if reg := o.Config.Registrars[zc.Registrar]; reg != nil && reg.ParentServer() != "" {
+		if ap, err := nameserver.ParseAddr(reg.ParentServer()); err == nil {
 			return []netip.AddrPort{ap}, nil
 		}
 	}

@@ -8,6 +8,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/probe/probetest"
+	rfc2136reg "github.com/twinzone/twinzone/providers/registrar/rfc2136"
 )
 
 // parentServer serves the parent zone "test." with the delegation of the test zone.
@@ -245,8 +246,7 @@ func TestDefaultParentServers(t *testing.T) {
 	f := newFixture(t, config.ModeActiveActive)
 	p := parentServer(t, 7200)
 	childServers(t, f, 300)
-	f.cfg.Registrars["parent"] = &config.Registrar{Name: "parent", Type: config.RegistrarRFC2136,
-		RFC2136: &config.RFC2136Registrar{Server: p.Addr.String(), Zone: "test."}}
+	f.cfg.Registrars["parent"] = testRegistrar("parent", "rfc2136", &rfc2136reg.Settings{TSIG: config.TSIG{Server: p.Addr.String()}, Zone: "test."})
 	f.zone.Registrar = "parent"
 	want(t, only(f.run(t, ""), CheckNSTTLParent), "", OK, "NS TTL 2h0m0s")
 }

@@ -40,6 +40,17 @@ func testProvider(name, typ string, settings any) *config.Provider {
 	return p
 }
 
+// testRegistrar is a registrar as config.Load returns it, its type's row from the build's table.
+func testRegistrar(name, typ string, settings any) *config.Registrar {
+	r := &config.Registrar{Name: name, Type: typ, Settings: settings}
+	for _, row := range registrars.Table() {
+		if row.Config.Name == typ {
+			r.Spec = &row.Config
+		}
+	}
+	return r
+}
+
 // newFixture returns a zone with providers "a" (primary) and "b" (secondary), both zonefile
 // providers in a temp dir unless replaced, no registrar, in mode.
 func newFixture(t *testing.T, mode config.Mode) *fixture {

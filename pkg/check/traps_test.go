@@ -6,6 +6,10 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/nameserver"
+	"github.com/twinzone/twinzone/providers/registrar/gandi"
+	"github.com/twinzone/twinzone/providers/registrar/godaddy"
+	"github.com/twinzone/twinzone/providers/registrar/namecheap"
+	"github.com/twinzone/twinzone/providers/registrar/ovh"
 )
 
 // TestRegistrarTraps: check reports the documented traps of the new registrars (Namecheap's
@@ -18,13 +22,13 @@ func TestRegistrarTraps(t *testing.T) {
 		reg   *config.Registrar
 		parts []string
 	}{
-		{&config.Registrar{Name: "nc", Type: config.RegistrarNamecheap, Namecheap: &config.NamecheapRegistrar{APIUser: "u", APIKey: secret, ClientIP: "203.0.113.5"}},
+		{testRegistrar("nc", "namecheap", &namecheap.Settings{APIUser: "u", APIKey: secret, ClientIP: "203.0.113.5"}),
 			[]string{"allow-listed", "203.0.113.5", "1011150"}},
-		{&config.Registrar{Name: "gd", Type: config.RegistrarGoDaddy, GoDaddy: &config.GoDaddyRegistrar{APIKey: secret, APISecret: secret}},
+		{testRegistrar("gd", "godaddy", &godaddy.Settings{APIKey: secret, APISecret: secret}),
 			[]string{"10 or more domains", "Discount Domain Club"}},
-		{&config.Registrar{Name: "ovh", Type: config.RegistrarOVH, OVH: &config.OVHRegistrar{ApplicationKey: "ak", ApplicationSecret: secret, ConsumerKey: secret}},
+		{testRegistrar("ovh", "ovh", &ovh.Settings{ApplicationKey: "ak", ApplicationSecret: secret, ConsumerKey: secret}),
 			[]string{"nameServerType", "external"}},
-		{&config.Registrar{Name: "gandi", Type: config.RegistrarGandi, Gandi: &config.GandiRegistrar{APIToken: secret}},
+		{testRegistrar("gandi", "gandi", &gandi.Settings{APIToken: secret}),
 			[]string{"Gandi sends no glue", "ns1.example.test."}},
 	}
 	for _, c := range cases {

@@ -7,6 +7,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/providers/dns/rfc2136"
+	rfc2136reg "github.com/twinzone/twinzone/providers/registrar/rfc2136"
 )
 
 // loadExample copies examples/<rel> into a temporary tree with zones/example.com.zone at the
@@ -56,7 +57,7 @@ func TestExampleConfig(t *testing.T) {
 func TestLabConfig(t *testing.T) {
 	c := loadExample(t, filepath.Join("lab", "twinzone.yaml"))
 	z, _ := c.Zone("example.com.")
-	if c.Providers["bind"].Settings.(*rfc2136.Settings).Server != "127.0.0.1:5301" || c.Registrars["parent"].RFC2136.Zone != "com." ||
+	if c.Providers["bind"].Settings.(*rfc2136.Settings).Server != "127.0.0.1:5301" || c.Registrars["parent"].Settings.(*rfc2136reg.Settings).Zone != "com." ||
 		z.Probe.Timeout != 500e6 || z.Failover.Failback != config.FailbackAuto {
 		t.Errorf("lab: %+v", z)
 	}

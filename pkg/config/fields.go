@@ -68,6 +68,66 @@ func (f *Fields) HostPort(key string, defPort int, dst *string) {
 	}
 }
 
+// Strings declares a list-of-strings key; valid (nil: any) checks each item, its error
+// reported at the item.
+func (f *Fields) Strings(key string, dst *[]string, valid func(string) error) {
+	f.h[key] = func(path string, v *yaml.Node) {
+		for i, item := range f.d.list(v, path) {
+			var s string
+			if !f.d.str(item, index(path, i), &s) {
+				continue
+			}
+			if valid != nil {
+				if err := valid(s); err != nil {
+					f.d.errorf(resolve(item), index(path, i), "%v", err)
+					continue
+				}
+			}
+			*dst = append(*dst, s)
+		}
+	}
+}
+
+// StringValid declares an optional string key whose value valid checks (error at the value).
+func (f *Fields) StringValid(key string, dst *string, valid func(string) error) {
+	f.h[key] = func(path string, v *yaml.Node) {
+		var s string
+		if !f.d.str(v, path, &s) || s == "" {
+			return
+		}
+		if err := valid(s); err != nil {
+			f.d.errorf(resolve(v), path, "%v", err)
+			return
+		}
+		*dst = s
+	}
+}
+
+// Domain declares a domain name key, stored absolute and lower-case ("com.").
+func (f *Fields) Domain(key string, dst *string) {
+	f.h[key] = func(path string, v *yaml.Node) {
+		var s string
+		if !f.d.str(v, path, &s) || s == "" {
+			return
+		}
+		s = canonicalZoneName(s)
+		if !validName(s, false) {
+			f.d.errorf(resolve(v), path, "%q is not a domain name", s)
+			return
+		}
+		*dst = s
+	}
+}
+
+// RequireString reports a missing plain key once the block is read; what says what it holds.
+func (f *Fields) RequireString(key, what string, dst *string) {
+	f.checks = append(f.checks, func() {
+		if *dst == "" && !f.Reported(key) {
+			f.d.errorf(f.node, f.path, "missing key %q (%s)", key, what)
+		}
+	})
+}
+
 // TSIG is a DNS server address with an optional TSIG key, as the rfc2136 types write it.
 type TSIG struct {
 	Server  string // host:port (port defaults to 53)

@@ -5,7 +5,7 @@ import (
 	"path/filepath"
 	"testing"
 
-	dnsproviders "github.com/twinzone/twinzone/providers/dns"
+	"github.com/twinzone/twinzone/providers"
 )
 
 // testSecrets are the values the test environment hands out; no output may contain them.
@@ -50,4 +50,4 @@ func writeConfig(t testing.TB, body string) string {
 }
 
 // testTypes is the build's provider table, as the CLI passes it.
-var testTypes = dnsproviders.Types()
+var testTypes = providers.Types()

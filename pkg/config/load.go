@@ -23,7 +23,7 @@ import (
 const MaxFileSize = 4 << 20
 
 // Load reads, expands and validates the config file at path, taking ${VAR} values from the
-// process environment; types are the provider types it may name (dnsproviders.Types()).
+// process environment; types are the provider and registrar types it may name (providers.Types()).
 // Errors name path as given; see LoadWith.
 func Load(path string, types Types) (*Config, error) { return LoadWith(path, types, os.LookupEnv) }
 

@@ -16,6 +16,11 @@ import (
 	"github.com/twinzone/twinzone/providers/dns/rfc2136"
 	"github.com/twinzone/twinzone/providers/dns/route53"
 	"github.com/twinzone/twinzone/providers/dns/zonefile"
+	execreg "github.com/twinzone/twinzone/providers/registrar/exec"
+	"github.com/twinzone/twinzone/providers/registrar/gandi"
+	"github.com/twinzone/twinzone/providers/registrar/porkbun"
+	rfc2136reg "github.com/twinzone/twinzone/providers/registrar/rfc2136"
+	r53d "github.com/twinzone/twinzone/providers/registrar/route53domains"
 )
 
 // fullConfig is the example of DESIGN.md, with every key spelled out.
@@ -87,22 +92,24 @@ func TestLoadFull(t *testing.T) {
 	if nsd == nil || nsd.Path != filepath.Join(dir, "served/example.com.zone") || nsd.Reload != "nsd-control reload example.com" {
 		t.Errorf("zonefile = %+v", nsd)
 	}
-	if r := c.Registrars["domains"]; r.Type != config.RegistrarRoute53Domains || r.Route53Domains.Profile != "registrar" || r.Route53Domains.Region != config.DefaultAWSRegion {
-		t.Errorf("route53domains = %+v", r.Route53Domains)
+	if r, _ := c.Registrars["domains"].Settings.(*r53d.Settings); r == nil || c.Registrars["domains"].Type != "route53domains" || r.Profile != "registrar" || r.Region != config.DefaultAWSRegion {
+		t.Errorf("route53domains = %+v", r)
 	}
-	if r := c.Registrars["parent"].RFC2136; r.Server != "127.0.0.1:53" || r.Zone != "com." || r.KeyAlg != config.DefaultTSIGAlgorithm || r.KeyName != "twinzone." {
+	if r, _ := c.Registrars["parent"].Settings.(*rfc2136reg.Settings); r == nil || r.Server != "127.0.0.1:53" || r.Zone != "com." || r.KeyAlg != config.DefaultTSIGAlgorithm || r.KeyName != "twinzone." {
 		t.Errorf("rfc2136 registrar = %+v", r)
+	} else if c.Registrars["parent"].ParentServer() != "127.0.0.1:53" {
+		t.Errorf("rfc2136 registrar ParentServer = %q", c.Registrars["parent"].ParentServer())
 	}
-	if r := c.Registrars["gandi"].Gandi; r.APIToken.Reveal() != testSecrets["GANDI_API_TOKEN"] {
+	if r, _ := c.Registrars["gandi"].Settings.(*gandi.Settings); r == nil || r.APIToken.Reveal() != testSecrets["GANDI_API_TOKEN"] {
 		t.Errorf("gandi = %+v", r)
 	}
-	if r := c.Registrars["pb"].Porkbun; r.APIKey.Reveal() != testSecrets["PORKBUN_API_KEY"] || r.SecretAPIKey.Reveal() != testSecrets["PORKBUN_SECRET"] {
+	if r, _ := c.Registrars["pb"].Settings.(*porkbun.Settings); r == nil || r.APIKey.Reveal() != testSecrets["PORKBUN_API_KEY"] || r.SecretAPIKey.Reveal() != testSecrets["PORKBUN_SECRET"] {
 		t.Errorf("porkbun = %+v", r)
 	}
-	if r := c.Registrars["script"].Exec; !reflect.DeepEqual(r.Command, []string{"/usr/local/bin/set-ns", "--verbose"}) || !reflect.DeepEqual(r.Env, []string{"REGISTRAR_TOKEN"}) {
+	if r, _ := c.Registrars["script"].Settings.(*execreg.Settings); r == nil || !reflect.DeepEqual(r.Command, []string{"/usr/local/bin/set-ns", "--verbose"}) || !reflect.DeepEqual(r.Env, []string{"REGISTRAR_TOKEN"}) {
 		t.Errorf("exec = %+v", r)
 	}
-	if r := c.Registrars["human"]; r.Manual == nil || r.Type != config.RegistrarManual {
+	if r := c.Registrars["human"]; r.Type != "manual" || !r.SetOnly() || r.Spec == nil {
 		t.Errorf("manual = %+v", r)
 	}
 	wantTargets := []netip.AddrPort{netip.MustParseAddrPort("9.9.9.9:53"), netip.MustParseAddrPort("[2620:fe::fe]:53"), netip.MustParseAddrPort("127.0.0.1:5399")}

@@ -17,7 +17,8 @@ import (
 // Types are the provider types a config may name: the table providers/dns builds (the config
 // package knows no provider itself, so adding one touches only its folder and that table).
 type Types struct {
-	Providers []ProviderType
+	Providers  []ProviderType
+	Registrars []RegistrarType // the table providers/registrar builds
 }
 
 // ProviderType is one DNS provider type: how its keys decode and the facts `check` uses.

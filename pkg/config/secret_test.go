@@ -14,6 +14,8 @@ import (
 	"github.com/twinzone/twinzone/providers/dns/cloudflare"
 	"github.com/twinzone/twinzone/providers/dns/rfc2136"
 	"github.com/twinzone/twinzone/providers/dns/route53"
+	"github.com/twinzone/twinzone/providers/registrar/gandi"
+	"github.com/twinzone/twinzone/providers/registrar/porkbun"
 )
 
 func TestSecretRedaction(t *testing.T) {
@@ -30,8 +32,9 @@ func TestSecretRedaction(t *testing.T) {
 			fmt.Sprintf(format, *c.Providers["cf"].Settings.(*cloudflare.Settings)),
 			fmt.Sprintf(format, *c.Providers["aws"].Settings.(*route53.Settings)),
 			fmt.Sprintf(format, *c.Providers["lab"].Settings.(*rfc2136.Settings)),
-			fmt.Sprintf(format, *c.Registrars["pb"].Porkbun),
-			fmt.Sprintf(format, *c.Registrars["gandi"].Gandi),
+			fmt.Sprintf(format, *c.Registrars["pb"].Settings.(*porkbun.Settings)),
+			fmt.Sprintf(format, *c.Registrars["gandi"].Settings.(*gandi.Settings)),
+			fmt.Sprintf(format, *c.Registrars["pb"]),
 			fmt.Sprintf(format, c.Providers["cf"].Settings.(*cloudflare.Settings).APIToken),
 		)
 	}

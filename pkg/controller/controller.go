@@ -173,8 +173,8 @@ func (c *Controller) parentServers(ctx context.Context, zc *config.Zone) (out []
 	if s, ok := c.opts.ParentServers[zc.Name]; ok {
 		return s, nil
 	}
-	if reg := c.opts.Config.Registrars[zc.Registrar]; reg != nil && reg.RFC2136 != nil {
-		ap, err := hostPort(ctx, reg.RFC2136.Server, c.resolve())
+	if reg := c.opts.Config.Registrars[zc.Registrar]; reg != nil && reg.ParentServer() != "" {
+		ap, err := hostPort(ctx, reg.ParentServer(), c.resolve())
 		if err != nil {
 			return nil, fmt.Errorf("registrar %s server: %w", reg.Name, err)
 		}

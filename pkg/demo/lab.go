@@ -12,7 +12,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/demo/authserver"
 	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/zone"
-	dnsproviders "github.com/twinzone/twinzone/providers/dns"
+	"github.com/twinzone/twinzone/providers"
 )
 
 // Names of the demo's world.
@@ -128,7 +128,7 @@ ns1.example A 127.0.0.1
 		}
 		return os.LookupEnv(name)
 	}
-	if l.cfg, err = config.LoadWith(cpath, dnsproviders.Types(), lookup); err != nil {
+	if l.cfg, err = config.LoadWith(cpath, providers.Types(), lookup); err != nil {
 		return nil, fmt.Errorf("load the generated config: %w", err)
 	}
 	zc, ok := l.cfg.Zone(Zone)

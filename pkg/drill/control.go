@@ -20,6 +20,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/state"
 	tzsync "github.com/twinzone/twinzone/pkg/sync"
 	"github.com/twinzone/twinzone/pkg/zone"
+	"github.com/twinzone/twinzone/providers"
 	dnsproviders "github.com/twinzone/twinzone/providers/dns"
 	registrars "github.com/twinzone/twinzone/providers/registrar"
 )
@@ -30,7 +31,7 @@ func (d *drill) load() error {
 	if err := os.WriteFile(path, []byte(configText(d.o, d.lab.Key.Name)), 0o600); err != nil {
 		return err
 	}
-	cfg, err := config.LoadWith(path, dnsproviders.Types(), func(name string) (string, bool) {
+	cfg, err := config.LoadWith(path, providers.Types(), func(name string) (string, bool) {
 		if name == "TZ_DRILL_TSIG" {
 			return d.lab.Key.Secret, true
 		}

@@ -4,6 +4,7 @@ package registrar
 
 import (
 	"context"
+	"io"
 	"net/netip"
 
 	"github.com/twinzone/twinzone/pkg/nameserver"
@@ -38,4 +39,17 @@ type Waiter interface {
 // and those it would leave out.
 type GlueLimiter interface {
 	Glue(domain string, ns nameserver.Nameserver) (sent, dropped []netip.Addr)
+}
+
+// OpenOptions are what some adapters need beyond their settings when the table in
+// providers/registrar opens them.
+type OpenOptions struct {
+	// Name is the registrar's name in the config (manual prints it).
+	Name string
+	// Reader returns the NS set the parent publishes for a domain (absolute names). The
+	// `exec` and `manual` registrars cannot read the delegation themselves and use it for
+	// Nameservers; nil makes their Nameservers return ErrUnsupported.
+	Reader func(ctx context.Context, domain string) ([]string, error)
+	// Out is where the `manual` registrar writes its steps; nil means os.Stderr.
+	Out io.Writer
 }

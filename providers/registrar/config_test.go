@@ -1,4 +1,4 @@
-package registrars
+package registrars_test
 
 import (
 	"context"
@@ -11,7 +11,8 @@ import (
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/registrar"
-	dnsproviders "github.com/twinzone/twinzone/providers/dns"
+	"github.com/twinzone/twinzone/providers"
+	registrars "github.com/twinzone/twinzone/providers/registrar"
 	"github.com/twinzone/twinzone/providers/registrar/godaddy/godaddyemu"
 	"github.com/twinzone/twinzone/providers/registrar/namecheap/namecheapemu"
 	"github.com/twinzone/twinzone/providers/registrar/namecom/namecomemu"
@@ -54,7 +55,7 @@ zones:
 	if err := os.WriteFile(path, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	cfg, err := config.LoadWith(path, dnsproviders.Types(), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
+	cfg, err := config.LoadWith(path, providers.Types(), func(k string) (string, bool) { v, ok := env[k]; return v, ok })
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -63,7 +64,7 @@ zones:
 		"ovh": func() []string { return ov.Nameservers("example.com") }, "godaddy": func() []string { return gd.Nameservers("example.com") }}
 	set := nameserver.Set{{Name: "a.ns.new.org."}, {Name: "b.ns.new.org."}}
 	for name, now := range held2 {
-		r, err := Open(context.Background(), cfg.Registrars[name], nil)
+		r, err := registrars.Open(context.Background(), cfg.Registrars[name], nil)
 		if err != nil {
 			t.Fatalf("%s: %v", name, err)
 		}
@@ -96,7 +97,7 @@ func TestNewRegistrarConfigErrors(t *testing.T) {
 		typ := body
 		path := filepath.Join(t.TempDir(), "twinzone.yaml")
 		_ = os.WriteFile(path, []byte(body), 0o600)
-		_, err := config.LoadWith(path, dnsproviders.Types(), func(string) (string, bool) { return "value-1234", true })
+		_, err := config.LoadWith(path, providers.Types(), func(string) (string, bool) { return "value-1234", true })
 		if err == nil || !strings.Contains(err.Error(), "twinzone.yaml:2:") || !strings.Contains(err.Error(), want) {
 			t.Errorf("%s: %v, want %q", typ, err, want)
 		}

@@ -1,6 +1,7 @@
-// Package registrars builds the registrar adapters of providers/registrar/<name> from their
-// typed configuration, like providers/dns does for DNS providers. It is the one place that
-// knows every registrar adapter; there is no global registry to mutate.
+// Package registrars is the table of the registrar types of this build: one row per folder of
+// providers/registrar/<name>, which holds the type's config keys, the facts `check` uses and
+// its adapter, as providers/dns does for DNS providers. Adding a registrar is one folder and
+// one row here; there is no global registry to mutate.
 package registrars
 
 import (
@@ -24,6 +25,49 @@ import (
 	"github.com/twinzone/twinzone/providers/registrar/route53domains"
 )
 
+// Type is one row: the config side and the opener of a registrar type.
+type Type struct {
+	Config config.RegistrarType
+	Open   func(ctx context.Context, settings any, opts registrar.OpenOptions) (registrar.Registrar, error)
+}
+
+// Table returns the registrar types of this build, built afresh on each call.
+func Table() []Type {
+	return []Type{
+		row(dnsimple.ConfigType(), dnsimple.Open),
+		row(exec.ConfigType(), exec.Open),
+		row(gandi.ConfigType(), gandi.Open),
+		row(godaddy.ConfigType(), godaddy.Open),
+		row(manual.ConfigType(), manual.Open),
+		row(namecheap.ConfigType(), namecheap.Open),
+		row(namecom.ConfigType(), namecom.Open),
+		row(ovh.ConfigType(), ovh.Open),
+		row(porkbun.ConfigType(), porkbun.Open),
+		row(rfc2136.ConfigType(), rfc2136.Open),
+		row(route53domains.ConfigType(), route53domains.Open),
+	}
+}
+
+// row ties a type's config to its opener, checking the settings' type once, here.
+func row[S any](c config.RegistrarType, open func(context.Context, *S, registrar.OpenOptions) (registrar.Registrar, error)) Type {
+	return Type{Config: c, Open: func(ctx context.Context, settings any, opts registrar.OpenOptions) (registrar.Registrar, error) {
+		s, ok := settings.(*S)
+		if !ok {
+			return nil, fmt.Errorf("%s: settings of type %T, want %T", c.Name, settings, s)
+		}
+		return open(ctx, s, opts)
+	}}
+}
+
+// ConfigTypes returns the config side of the table (config.Types.Registrars).
+func ConfigTypes() []config.RegistrarType {
+	var out []config.RegistrarType
+	for _, r := range Table() {
+		out = append(out, r.Config)
+	}
+	return out
+}
+
 // Options are what some adapters need beyond their configuration.
 type Options struct {
 	// Reader returns the NS set the parent publishes for a domain (absolute names). The
@@ -40,51 +84,20 @@ func Open(ctx context.Context, r *config.Registrar, log *slog.Logger) (registrar
 }
 
 // OpenWith returns the adapter for r. No adapter makes a network call here; route53domains
-// loads and checks the AWS configuration. The adapters take no logger today. Secrets go only into the adapters, never into errors.
-func OpenWith(_ context.Context, r *config.Registrar, _ *slog.Logger, opts Options) (registrar.Registrar, error) {
+// loads and checks the AWS configuration. Secrets go only into the adapters, never into errors.
+func OpenWith(ctx context.Context, r *config.Registrar, _ *slog.Logger, opts Options) (registrar.Registrar, error) {
 	if r == nil {
 		return nil, fmt.Errorf("registrar: no configuration")
 	}
-	wrap := func(reg registrar.Registrar, err error) (registrar.Registrar, error) {
+	for _, row := range Table() {
+		if row.Config.Name != r.Type {
+			continue
+		}
+		reg, err := row.Open(ctx, r.Settings, registrar.OpenOptions{Name: r.Name, Reader: opts.Reader, Out: opts.Out})
 		if err != nil {
 			return nil, fmt.Errorf("registrar %q: %w", r.Name, err)
 		}
 		return reg, nil
-	}
-	switch {
-	case r.RFC2136 != nil:
-		c := r.RFC2136
-		return wrap(rfc2136.New(rfc2136.Config{Server: c.Server, Zone: c.Zone, KeyName: c.KeyName, KeyAlg: c.KeyAlg, Key: c.Key.Reveal()}))
-	case r.Route53Domains != nil:
-		c := r.Route53Domains
-		return wrap(route53domains.New(route53domains.Config{Endpoint: c.Endpoint, Profile: c.Profile,
-			AccessKeyID: c.AccessKeyID.Reveal(), SecretAccessKey: c.SecretAccessKey.Reveal()}))
-	case r.Gandi != nil:
-		return wrap(gandi.New(gandi.Config{Token: r.Gandi.APIToken.Reveal(), Endpoint: r.Gandi.Endpoint}))
-	case r.DNSimple != nil:
-		c := r.DNSimple
-		return wrap(dnsimple.New(dnsimple.Config{Token: c.APIToken.Reveal(), Account: c.Account, Endpoint: c.Endpoint}))
-	case r.Porkbun != nil:
-		c := r.Porkbun
-		return wrap(porkbun.New(porkbun.Config{APIKey: c.APIKey.Reveal(), SecretAPIKey: c.SecretAPIKey.Reveal(), Endpoint: c.Endpoint}))
-	case r.NameCom != nil:
-		c := r.NameCom
-		return wrap(namecom.New(namecom.Config{Username: c.Username, Token: c.APIToken.Reveal(), Endpoint: c.Endpoint}))
-	case r.Namecheap != nil:
-		c := r.Namecheap
-		return wrap(namecheap.New(namecheap.Config{APIUser: c.APIUser, APIKey: c.APIKey.Reveal(), UserName: c.UserName,
-			ClientIP: c.ClientIP, Endpoint: c.Endpoint}))
-	case r.OVH != nil:
-		c := r.OVH
-		return wrap(ovh.New(ovh.Config{ApplicationKey: c.ApplicationKey, ApplicationSecret: c.ApplicationSecret.Reveal(),
-			ConsumerKey: c.ConsumerKey.Reveal(), Endpoint: c.Endpoint}))
-	case r.GoDaddy != nil:
-		c := r.GoDaddy
-		return wrap(godaddy.New(godaddy.Config{Key: c.APIKey.Reveal(), Secret: c.APISecret.Reveal(), ShopperID: c.ShopperID, Endpoint: c.Endpoint}))
-	case r.Exec != nil:
-		return wrap(exec.New(exec.Config{Command: r.Exec.Command, PassEnv: r.Exec.Env, Reader: opts.Reader}))
-	case r.Manual != nil || r.Type == config.RegistrarManual:
-		return wrap(manual.New(manual.Config{Out: opts.Out, Registrar: r.Name, Reader: opts.Reader}))
 	}
 	return nil, fmt.Errorf("registrar %q: type %q is not supported by this build", r.Name, r.Type)
 }

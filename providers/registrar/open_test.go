@@ -11,7 +11,29 @@ import (
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/registrar"
+	"github.com/twinzone/twinzone/providers/registrar/dnsimple"
+	"github.com/twinzone/twinzone/providers/registrar/exec"
+	"github.com/twinzone/twinzone/providers/registrar/gandi"
+	"github.com/twinzone/twinzone/providers/registrar/godaddy"
+	"github.com/twinzone/twinzone/providers/registrar/manual"
+	"github.com/twinzone/twinzone/providers/registrar/namecheap"
+	"github.com/twinzone/twinzone/providers/registrar/namecom"
+	"github.com/twinzone/twinzone/providers/registrar/ovh"
+	"github.com/twinzone/twinzone/providers/registrar/porkbun"
+	"github.com/twinzone/twinzone/providers/registrar/rfc2136"
+	"github.com/twinzone/twinzone/providers/registrar/route53domains"
 )
+
+// reg is a registrar as config.Load returns it, its type's row from the table.
+func reg(name, typ string, settings any) *config.Registrar {
+	r := &config.Registrar{Name: name, Type: typ, Settings: settings}
+	for _, row := range Table() {
+		if row.Config.Name == typ {
+			r.Spec = &row.Config
+		}
+	}
+	return r
+}
 
 func TestOpenEveryType(t *testing.T) {
 	secret := config.NewSecret("s3cret-value", "X")
@@ -19,17 +41,20 @@ func TestOpenEveryType(t *testing.T) {
 		reg  *config.Registrar
 		want string // adapter type
 	}{
-		{&config.Registrar{Name: "p", Type: "rfc2136", RFC2136: &config.RFC2136Registrar{Server: "127.0.0.1:53", Zone: "test.", KeyName: "k.", KeyAlg: "hmac-sha256", Key: config.NewSecret("c2VjcmV0", "")}}, "*rfc2136.Registrar"},
-		{&config.Registrar{Name: "r", Type: "route53domains", Route53Domains: &config.Route53DomainsRegistrar{Endpoint: "http://127.0.0.1:1", AccessKeyID: secret, SecretAccessKey: secret}}, "*route53domains.Registrar"},
-		{&config.Registrar{Name: "g", Type: "gandi", Gandi: &config.GandiRegistrar{APIToken: secret}}, "*gandi.Registrar"},
-		{&config.Registrar{Name: "d", Type: "dnsimple", DNSimple: &config.DNSimpleRegistrar{APIToken: secret, Account: "1"}}, "*dnsimple.Registrar"},
-		{&config.Registrar{Name: "b", Type: "porkbun", Porkbun: &config.PorkbunRegistrar{APIKey: secret, SecretAPIKey: secret}}, "*porkbun.Registrar"},
-		{&config.Registrar{Name: "e", Type: "exec", Exec: &config.ExecRegistrar{Command: []string{"true"}}}, "*exec.Registrar"},
-		{&config.Registrar{Name: "m", Type: "manual"}, "*manual.Registrar"},
-		{&config.Registrar{Name: "n", Type: "namecom", NameCom: &config.NameComRegistrar{Username: "u", APIToken: secret}}, "*namecom.Registrar"},
-		{&config.Registrar{Name: "c", Type: "namecheap", Namecheap: &config.NamecheapRegistrar{APIUser: "u", APIKey: secret, ClientIP: "192.0.2.1"}}, "*namecheap.Registrar"},
-		{&config.Registrar{Name: "o", Type: "ovh", OVH: &config.OVHRegistrar{ApplicationKey: "ak", ApplicationSecret: secret, ConsumerKey: secret}}, "*ovh.Registrar"},
-		{&config.Registrar{Name: "y", Type: "godaddy", GoDaddy: &config.GoDaddyRegistrar{APIKey: secret, APISecret: secret}}, "*godaddy.Registrar"},
+		{reg("p", "rfc2136", &rfc2136.Settings{TSIG: config.TSIG{Server: "127.0.0.1:53", KeyName: "k.", KeyAlg: "hmac-sha256", Key: config.NewSecret("c2VjcmV0", "")}, Zone: "test."}), "*rfc2136.Registrar"},
+		{reg("r", "route53domains", &route53domains.Settings{AWS: config.AWS{Endpoint: "http://127.0.0.1:1", AccessKeyID: secret, SecretAccessKey: secret}}), "*route53domains.Registrar"},
+		{reg("g", "gandi", &gandi.Settings{APIToken: secret}), "*gandi.Registrar"},
+		{reg("d", "dnsimple", &dnsimple.Settings{APIToken: secret, Account: "1"}), "*dnsimple.Registrar"},
+		{reg("b", "porkbun", &porkbun.Settings{APIKey: secret, SecretAPIKey: secret}), "*porkbun.Registrar"},
+		{reg("e", "exec", &exec.Settings{Command: []string{"true"}}), "*exec.Registrar"},
+		{reg("m", "manual", &manual.Settings{}), "*manual.Registrar"},
+		{reg("n", "namecom", &namecom.Settings{Username: "u", APIToken: secret}), "*namecom.Registrar"},
+		{reg("c", "namecheap", &namecheap.Settings{APIUser: "u", APIKey: secret, ClientIP: "192.0.2.1"}), "*namecheap.Registrar"},
+		{reg("o", "ovh", &ovh.Settings{ApplicationKey: "ak", ApplicationSecret: secret, ConsumerKey: secret}), "*ovh.Registrar"},
+		{reg("y", "godaddy", &godaddy.Settings{APIKey: secret, APISecret: secret}), "*godaddy.Registrar"},
+	}
+	if len(cases) != len(Table()) {
+		t.Errorf("%d cases for %d table rows", len(cases), len(Table()))
 	}
 	for _, c := range cases {
 		r, err := Open(context.Background(), c.reg, nil)
@@ -44,7 +69,7 @@ func TestOpenEveryType(t *testing.T) {
 }
 
 func TestOpenErrorsHideSecrets(t *testing.T) {
-	_, err := Open(context.Background(), &config.Registrar{Name: "d", Type: "dnsimple", DNSimple: &config.DNSimpleRegistrar{APIToken: config.NewSecret("s3cret-value", "")}}, nil)
+	_, err := Open(context.Background(), reg("d", "dnsimple", &dnsimple.Settings{APIToken: config.NewSecret("s3cret-value", "")}), nil)
 	if err == nil || strings.Contains(err.Error(), "s3cret") || !strings.Contains(err.Error(), `registrar "d"`) {
 		t.Fatalf("error = %v", err)
 	}
@@ -56,7 +81,7 @@ func TestOpenErrorsHideSecrets(t *testing.T) {
 func TestOpenWithReaderAndOut(t *testing.T) {
 	var out bytes.Buffer
 	reader := func(context.Context, string) ([]string, error) { return []string{"a.ns.test."}, nil }
-	r, err := OpenWith(context.Background(), &config.Registrar{Name: "m", Type: "manual", Manual: &config.ManualRegistrar{}}, nil, Options{Reader: reader, Out: &out})
+	r, err := OpenWith(context.Background(), reg("m", "manual", &manual.Settings{}), nil, Options{Reader: reader, Out: &out})
 	if err != nil {
 		t.Fatal(err)
 	}
