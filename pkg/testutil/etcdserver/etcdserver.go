@@ -391,13 +391,26 @@ func (c *Cluster) Client(t testing.TB, from *netns.Node) *clientv3.Client {
 	return cli
 }
 
-// ClientConfig is the client configuration Client uses, for callers that build their own.
+// ClientConfig is the client configuration Client uses, for callers that build their own. A
+// client from a member's namespace is given that member's endpoint only.
 func (c *Cluster) ClientConfig(from *netns.Node) clientv3.Config {
 	dial := c.DialContext(from)
+	eps := c.Endpoints()
+	for _, m := range c.Members {
+		if from != nil && m.Node == from {
+			// A client in a member's namespace talks to that member only: cutting the
+			// namespace off then cuts the client off with its member, and never leaves a
+			// client of the majority holding a connection into the cut-off namespace.
+			eps = []string{m.ClientURL}
+		}
+	}
 	return clientv3.Config{
-		Endpoints:   c.Endpoints(),
+		Endpoints:   eps,
 		DialTimeout: 5 * time.Second,
-		Logger:      zap.NewNop(),
+		// gRPC's floor is 10 s: a silently dead connection is dropped after about 13 s.
+		DialKeepAliveTime:    10 * time.Second,
+		DialKeepAliveTimeout: 3 * time.Second,
+		Logger:               zap.NewNop(),
 		DialOptions: []grpc.DialOption{grpc.WithContextDialer(func(ctx context.Context, addr string) (net.Conn, error) {
 			return dial(ctx, "tcp", addr)
 		})},
