@@ -111,7 +111,8 @@ func New(cfg Config) (*Registrar, error) {
 
 func bare(domain string) string { return strings.TrimSuffix(strings.ToLower(domain), ".") }
 
-// classify marks throttling and server errors transient.
+// classify marks throttling and server errors transient, and refused credentials and
+// invalid requests (an unknown domain is InvalidInput) permanent.
 func classify(err error) error {
 	var re *awshttp.ResponseError
 	if errors.As(err, &re) && re.HTTPStatusCode() >= 500 {
@@ -122,6 +123,9 @@ func classify(err error) error {
 		switch ae.ErrorCode() {
 		case "ThrottlingException", "Throttling", "TooManyRequestsException", "OperationLimitExceeded":
 			return provider.MarkTransient(err)
+		case "UnrecognizedClientException", "AccessDeniedException", "InvalidClientTokenId", "InvalidSignatureException",
+			"InvalidInput", "UnsupportedTLD", "TLDRulesViolation":
+			return registrar.MarkPermanent(err)
 		}
 	}
 	return err
