@@ -18,12 +18,10 @@
 package powerdns
 
 import (
-	"bytes"
 	"context"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
 	"log/slog"
 	"net/http"
 	"net/url"
@@ -33,7 +31,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/provider"
-	"github.com/twinzone/twinzone/pkg/provider/retry"
+	"github.com/twinzone/twinzone/providers/dns/internal/jsonapi"
 )
 
 // Defaults.
@@ -68,10 +66,9 @@ type Config struct {
 
 // Provider is one PowerDNS server's zones. It is safe for concurrent use.
 type Provider struct {
-	cfg  Config
-	base string // .../api/v1/servers/{server}
-	hc   *http.Client
-	log  *slog.Logger
+	cfg Config
+	api *jsonapi.Client
+	log *slog.Logger
 
 	mu  sync.Mutex
 	ids map[string]string // zone name -> zone id
@@ -124,117 +121,33 @@ func New(cfg Config) (*Provider, error) {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
-	base := strings.TrimSuffix(cfg.APIURL, "/") + "/api/v1/servers/" + url.PathEscape(cfg.ServerID)
-	return &Provider{cfg: cfg, base: base, hc: hc, log: log, ids: map[string]string{}}, nil
+	key := cfg.APIKey
+	api := &jsonapi.Client{
+		Base: strings.TrimSuffix(cfg.APIURL, "/") + "/api/v1/servers/" + url.PathEscape(cfg.ServerID),
+		Auth: func(r *http.Request) { r.Header.Set("X-API-Key", key) },
+		HTTP: hc, Timeout: cfg.Timeout, Retries: cfg.Retries, RetryBudget: cfg.RetryBudget,
+		RetryWait: cfg.RetryWait, MaxWait: 5 * time.Second, Log: log,
+	}
+	return &Provider{cfg: cfg, api: api, log: log, ids: map[string]string{}}, nil
 }
 
 // Traits: PowerDNS stores every type miekg/dns knows, any TTL, and apex NS.
 func (p *Provider) Traits() plan.Traits { return plan.Traits{ApexNSManaged: true} }
 
-// apiError is a non-2xx reply.
-type apiError struct {
-	Status int
-	Msg    string
-}
-
-func (e *apiError) Error() string {
-	if e.Msg == "" {
-		return fmt.Sprintf("HTTP %d", e.Status)
-	}
-	return fmt.Sprintf("HTTP %d: %s", e.Status, e.Msg)
-}
-
-// do sends one request and decodes a JSON reply into out (when not nil), retrying 5xx, 429
-// and network errors within the call's retry budget (REPLACE and DELETE are idempotent).
+// do sends one request within ctx's retry budget (see jsonapi).
 func (p *Provider) do(ctx context.Context, method, path string, body []byte, out any) error {
-	b := retry.From(ctx)
-	for attempt := 0; ; attempt++ {
-		err, again := p.once(ctx, method, path, body, out)
-		if !again {
-			return err
-		}
-		wait := min(p.cfg.RetryWait<<min(attempt, 6), 5*time.Second)
-		if b == nil {
-			return provider.MarkTransient(err)
-		}
-		if berr := b.Take(wait); berr != nil {
-			return provider.MarkGaveUp(fmt.Errorf("%w; %v", err, berr))
-		}
-		p.log.Debug("powerdns: retrying", "method", method, "path", path, "err", err, "wait", wait)
-		t := time.NewTimer(wait)
-		select {
-		case <-ctx.Done():
-			t.Stop()
-			return fmt.Errorf("%w (while waiting to retry: %v)", ctx.Err(), err)
-		case <-t.C:
-		}
-	}
-}
-
-// budget attaches the retry budget of one provider call to ctx (the outermost call makes it).
-func (p *Provider) budget(ctx context.Context) context.Context {
-	ctx, _ = retry.Ensure(ctx, func() *retry.Budget { return retry.New(p.cfg.Retries, p.cfg.RetryBudget, nil) })
-	return ctx
-}
-
-// once sends one request; again reports an error worth retrying.
-func (p *Provider) once(parent context.Context, method, path string, body []byte, out any) (err error, again bool) {
-	ctx, cancel := context.WithTimeout(parent, p.cfg.Timeout)
-	defer cancel()
-	var rd io.Reader
-	if body != nil {
-		rd = bytes.NewReader(body)
-	}
-	req, err := http.NewRequestWithContext(ctx, method, p.base+path, rd)
-	if err != nil {
-		return err, false
-	}
-	req.Header.Set("X-API-Key", p.cfg.APIKey)
-	req.Header.Set("Accept", "application/json")
-	if body != nil {
-		req.Header.Set("Content-Type", "application/json")
-	}
-	resp, err := p.hc.Do(req)
-	if err != nil {
-		if perr := parent.Err(); perr != nil { // the caller gave up: not worth a retry
-			return fmt.Errorf("%s %s: %w", method, path, perr), false
-		}
-		return fmt.Errorf("%s %s: %w", method, path, scrub(err)), true
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, 256<<20))
-	if err != nil {
-		return fmt.Errorf("%s %s: reading the reply: %w", method, path, err), parent.Err() == nil
-	}
-	if resp.StatusCode/100 != 2 {
-		e := &apiError{Status: resp.StatusCode}
+	_, err := p.api.Do(ctx, method, path, body, out, func(data []byte) string {
 		var msg struct {
 			Error string `json:"error"`
 		}
-		if json.Unmarshal(data, &msg) == nil {
-			e.Msg = msg.Error
-		} else {
-			e.Msg = strings.TrimSpace(string(data[:min(len(data), 200)]))
-		}
-		return fmt.Errorf("%s %s: %w", method, path, e), resp.StatusCode >= 500 || resp.StatusCode == http.StatusTooManyRequests
-	}
-	if out == nil || len(data) == 0 {
-		return nil, false
-	}
-	if err := json.Unmarshal(data, out); err != nil {
-		return fmt.Errorf("%s %s: decoding the reply: %w", method, path, err), false
-	}
-	return nil, false
-}
-
-// scrub drops the URL from a transport error (it holds no key, but keeps messages short).
-func scrub(err error) error {
-	var ue *url.Error
-	if errors.As(err, &ue) {
-		return ue.Err
-	}
+		_ = json.Unmarshal(data, &msg)
+		return msg.Error
+	})
 	return err
 }
+
+// budget attaches the retry budget of one provider call to ctx.
+func (p *Provider) budget(ctx context.Context) context.Context { return p.api.Budget(ctx) }
 
 // zoneID returns the id of zone (looked up once).
 func (p *Provider) zoneID(ctx context.Context, zone string) (string, error) {
