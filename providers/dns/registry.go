@@ -12,6 +12,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare"
+	"github.com/twinzone/twinzone/providers/dns/desec"
 	"github.com/twinzone/twinzone/providers/dns/powerdns"
 	"github.com/twinzone/twinzone/providers/dns/rfc2136"
 	"github.com/twinzone/twinzone/providers/dns/route53"
@@ -32,6 +33,7 @@ func Table() []Type {
 		row(rfc2136.ConfigType(), rfc2136.Open),
 		row(zonefile.ConfigType(), zonefile.Open),
 		row(powerdns.ConfigType(), powerdns.Open),
+		row(desec.ConfigType(), desec.Open),
 	}
 }
 
