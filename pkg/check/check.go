@@ -12,7 +12,9 @@
 //     glue (Route 53 Domains takes one IPv4 and one IPv6 address per nameserver).
 //   - cloudflare: Cloudflare as the undelegated secondary (Free-plan zones whose nameservers
 //     are not Cloudflare's are deleted after 7 days) and in active-active mode (Cloudflare
-//     serves its own apex NS only, unless its multi-provider setting is on).
+//     serves its own apex NS only, unless its multi-provider setting is on), and names
+//     proxied on Cloudflare that the zone's proxied key does not list (the other provider
+//     would serve their origin addresses).
 //   - nameservers: each provider has nameservers with addresses to probe.
 //   - ns-ttl-parent / ns-ttl-child: the delegation's NS TTL at the parent's servers, and the
 //     apex NS TTL at each provider; over an hour is a warning in switch mode.

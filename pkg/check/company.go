@@ -148,6 +148,41 @@ func checkCloudflare(ctx context.Context, o *Options, zc *config.Zone, provs []o
 			}
 		}
 		out = append(out, f)
+		out = append(out, checkUnlistedProxied(op, zc)...)
+	}
+	return out
+}
+
+// ProxiedLister is implemented by providers that know which names they proxy (the Cloudflare
+// adapter, from its latest listing).
+type ProxiedLister interface {
+	ProxiedNames(origin string) []string
+}
+
+// checkUnlistedProxied warns about names proxied on Cloudflare that the zone's proxied key
+// does not list: the other provider serves their zone-file (origin) addresses, so a failover
+// would expose the origin and bypass Cloudflare's proxy.
+func checkUnlistedProxied(op openedProvider, zc *config.Zone) []Finding {
+	pl, ok := op.P.(ProxiedLister)
+	if !ok || op.Err != nil {
+		return nil
+	}
+	listed := map[string]bool{}
+	for _, e := range zc.Proxied {
+		listed[e.Name] = true
+	}
+	var out []Finding
+	for _, name := range pl.ProxiedNames(zc.Name) {
+		if listed[name] {
+			continue
+		}
+		rel := strings.TrimSuffix(name, "."+zc.Name)
+		if name == zc.Name {
+			rel = `"@"`
+		}
+		out = append(out, Finding{Check: CheckCloudflare, Subject: op.Cfg.Provider, Severity: Warn,
+			Message: fmt.Sprintf("%s is proxied on Cloudflare (%s) but not listed under the zone's proxied key: the other provider serves the zone file's (origin) addresses for it, so a failover exposes the origin", name, op.Cfg.Provider),
+			Fix:     fmt.Sprintf("list it under proxied with what the other provider should serve (edge, origin, or addresses): proxied: {%s: edge}", rel)})
 	}
 	return out
 }

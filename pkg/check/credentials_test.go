@@ -29,6 +29,7 @@ const (
 type cloudEnv struct {
 	f    *fixture
 	cf   *cfemu.Server
+	cfz  string // the test zone's ID on cf
 	r53  *r53emu.Server
 	dom  *r53demu.Server
 	r53z string
@@ -39,7 +40,7 @@ func newCloudEnv(t *testing.T, mode config.Mode) *cloudEnv {
 	e := &cloudEnv{f: newFixture(t, mode)}
 	e.cf = cfemu.New(cfemu.Options{Token: cfToken, Budget: -1})
 	t.Cleanup(e.cf.Close)
-	e.cf.AddZone(testZone)
+	e.cfz = e.cf.AddZone(testZone)
 	var err error
 	if e.r53, err = r53emu.Start(); err != nil {
 		t.Fatal(err)

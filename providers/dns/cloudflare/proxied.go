@@ -2,6 +2,7 @@ package cloudflare
 
 import (
 	"maps"
+	"slices"
 	"strings"
 
 	"github.com/miekg/dns"
@@ -131,3 +132,19 @@ func (p *Provider) Shape(origin string, desired []zone.RRset) []zone.RRset {
 }
 
 func canonOrigin(o string) string { return strings.ToLower(dns.Fqdn(o)) }
+
+// ProxiedNames returns the names with proxied records in the latest listing of origin, sorted
+// (for `check`: a name proxied in the dashboard but absent from the config's proxied entries
+// is served with its origin addresses by the other provider).
+func (p *Provider) ProxiedNames(origin string) []string {
+	p.st.mu.Lock()
+	defer p.st.mu.Unlock()
+	var out []string
+	for name, st := range p.st.seen[canonOrigin(origin)] {
+		if st.proxied {
+			out = append(out, name)
+		}
+	}
+	slices.Sort(out)
+	return out
+}
