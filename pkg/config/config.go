@@ -60,6 +60,7 @@ type Config struct {
 	Zones      []*Zone               // in file order
 	Controller Controller
 	Log        Log
+	Fleet      *Fleet // nil without `fleet:` (one controller; see fleet.go)
 	// Warnings are problems that do not stop loading (a config file others can read, a zone
 	// without a registrar, ...). Callers print them.
 	Warnings []string

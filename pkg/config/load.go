@@ -117,7 +117,7 @@ func parse(name, abs string, data []byte, types Types, lookup LookupFunc) (cfg *
 	// whatever the order in the file; unknown keys are reported by fields().
 	top := map[string]*yaml.Node{}
 	handlers := map[string]func(string, *yaml.Node){}
-	for _, k := range []string{"state_dir", "providers", "registrars", "zones", "controller", "log"} {
+	for _, k := range []string{"state_dir", "providers", "registrars", "zones", "controller", "log", "fleet"} {
 		handlers[k] = func(_ string, v *yaml.Node) { top[k] = v }
 	}
 	d.fields(root, "", handlers)
@@ -134,6 +134,8 @@ func parse(name, abs string, data []byte, types Types, lookup LookupFunc) (cfg *
 	for _, z := range cfg.Zones {
 		d.finishIgnore(z)
 	}
+	d.fleet(top["fleet"], "fleet", cfg)
+	d.checkFleetTTL(cfg, top["fleet"])
 	d.checkLocalFiles(cfg)
 	if zs := resolve(top["zones"]); len(cfg.Zones) == 0 && !col.reportedAt("zones") && (zs == nil || len(zs.Content) == 0) {
 		line, c := 0, 0
