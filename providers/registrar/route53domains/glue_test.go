@@ -56,3 +56,14 @@ func TestEmulatorRefusesExtraGlue(t *testing.T) {
 		}
 	}
 }
+
+// A nameserver name outside the model's HostName shape is refused.
+func TestEmulatorRefusesBadHostName(t *testing.T) {
+	_, r := setup(t)
+	_, err := r.client.UpdateDomainNameservers(context.Background(), &r53d.UpdateDomainNameserversInput{
+		DomainName: aws.String("example.com"), Nameservers: []types.Nameserver{{Name: aws.String("ns 1.example.net")}}})
+	var ii *types.InvalidInput
+	if !errors.As(err, &ii) || !strings.Contains(ii.ErrorMessage(), "invalid nameserver name") {
+		t.Errorf("got %v", err)
+	}
+}

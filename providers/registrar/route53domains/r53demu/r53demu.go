@@ -8,10 +8,12 @@
 // It refuses what botocore's route53domains model (2014-05-15/service-2.json) says the service
 // refuses: more than one IPv4 or more than one IPv6 address in a nameserver's GlueIps ("The
 // list can contain only one IPv4 and one IPv6 address"), a GlueIp that is not an address of at
-// most 45 characters, and 1-6 nameservers. Differences that remain: glue given for a name
-// outside the domain is refused (the model says glue is "required only" inside it; the
-// emulator is stricter so that twinzone never sends it); no TLD rules (TLDRulesViolation),
-// DuplicateRequest for concurrent operations or email to the registrant.
+// most 45 characters, and a nameserver name outside the HostName shape ([a-zA-Z0-9_\-.]*, at
+// most 255). Differences that remain: glue given for a name outside the domain is refused (the
+// model says glue is "required only" inside it; the emulator is stricter so that twinzone never
+// sends it); more than 6 nameservers are refused (a registry limit the model does not state);
+// no TLD rules (TLDRulesViolation), DuplicateRequest for concurrent operations or email to the
+// registrant.
 package r53demu
 
 import (
@@ -19,12 +21,16 @@ import (
 	"fmt"
 	"net/http"
 	"net/netip"
+	"regexp"
 	"strings"
 	"sync"
 	"time"
 )
 
 const targetPrefix = "Route53Domains_v20140515."
+
+// hostNameRE is the model's HostName pattern ([a-zA-Z0-9_\-.]*, at most 255 characters).
+var hostNameRE = regexp.MustCompile(`^[a-zA-Z0-9_\-.]*$`)
 
 // Nameserver is a nameserver as the API carries it.
 type Nameserver struct {
@@ -159,7 +165,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		for _, n := range in.Nameservers {
-			if n.Name == "" || strings.HasSuffix(n.Name, ".") {
+			if n.Name == "" || strings.HasSuffix(n.Name, ".") || len(n.Name) > 255 || !hostNameRE.MatchString(n.Name) {
 				fail(w, 400, "InvalidInput", "invalid nameserver name "+n.Name)
 				return
 			}
