@@ -96,12 +96,18 @@ func CanonicalValue(rr dns.RR) string {
 			rr = &c
 		}
 	case *dns.HTTPS:
+		if newSvcParams(v.Value) {
+			return genericValue(rr)
+		}
 		if l := strings.ToLower(v.Target); l != v.Target || !svcbSorted(v.Value) {
 			c := *v
 			c.Target, c.Value = l, sortedSVCB(v.Value)
 			rr = &c
 		}
 	case *dns.SVCB:
+		if newSvcParams(v.Value) {
+			return genericValue(rr)
+		}
 		if l := strings.ToLower(v.Target); l != v.Target || !svcbSorted(v.Value) {
 			c := *v
 			c.Target, c.Value = l, sortedSVCB(v.Value)
@@ -307,4 +313,48 @@ func wireForm(rr dns.RR) dns.RR {
 		return rr
 	}
 	return out
+}
+
+// knownSvcParams is the highest SvcParamKey BIND 9.18 and Knot 3.2 both read by name:
+// mandatory, alpn, no-default-alpn, port, ipv4hint, ech and ipv6hint (RFC 9460). miekg/dns
+// prints later keys (dohpath, ohttp, ...) by names those servers refuse.
+const knownSvcParams = dns.SVCB_IPV6HINT
+
+// newSvcParams reports whether an SVCB or HTTPS record carries a key after knownSvcParams,
+// by itself or in mandatory=.
+func newSvcParams(kv []dns.SVCBKeyValue) bool {
+	for _, p := range kv {
+		if p.Key() > knownSvcParams {
+			return true
+		}
+		if m, ok := p.(*dns.SVCBMandatory); ok {
+			for _, k := range m.Code {
+				if k > knownSvcParams {
+					return true
+				}
+			}
+		}
+	}
+	return false
+}
+
+// genericValue is rr's RDATA in the RFC 3597 form ("\\# length HEX"), which every server
+// reads, with its names lower-cased first (it does not go through the switch above).
+func genericValue(rr dns.RR) string {
+	switch v := rr.(type) {
+	case *dns.SVCB:
+		c := *v
+		c.Target, c.Value = strings.ToLower(v.Target), sortedSVCB(v.Value)
+		rr = &c
+	case *dns.HTTPS:
+		c := *v
+		c.Target, c.Value = strings.ToLower(v.Target), sortedSVCB(v.Value)
+		rr = &c
+	}
+	var g dns.RFC3597
+	if err := g.ToRFC3597(rr); err != nil {
+		return rdataString(rr)
+	}
+	g.Rdata = strings.ToUpper(g.Rdata)
+	return rdataString(&g)
 }

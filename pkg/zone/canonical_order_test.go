@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"strings"
 	"testing"
 
 	"github.com/miekg/dns"
@@ -60,5 +61,32 @@ func TestSortedOrder(t *testing.T) {
 		if l, r := LastLabel(tc.in); l != tc.label || r != tc.rest {
 			t.Errorf("LastLabel(%q) = %q, %q; want %q, %q", tc.in, l, r, tc.label, tc.rest)
 		}
+	}
+}
+
+// TestNewSvcParamsAreGeneric: SvcParams after ipv6hint (dohpath, ohttp, ...) are written in
+// the RFC 3597 form, which BIND 9.18 and Knot 3.2 read; by name they refuse them.
+func TestNewSvcParamsAreGeneric(t *testing.T) {
+	for _, text := range []string{
+		`a.example. 300 IN HTTPS 1 . alpn="h2" ohttp`,
+		`a.example. 300 IN SVCB 1 doh.example. alpn="h2" dohpath="/dns-query{?dns}"`,
+		`a.example. 300 IN HTTPS 1 . mandatory=ohttp ohttp`,
+	} {
+		rr, err := dns.NewRR(text)
+		if err != nil {
+			t.Fatal(err)
+		}
+		v := CanonicalValue(rr)
+		if !strings.HasPrefix(v, `\# `) {
+			t.Errorf("%s: canonical %q, want the RFC 3597 form", text, v)
+		}
+		back, err := NewRR("a.example.", 300, rr.Header().Rrtype, v)
+		if err != nil || CanonicalValue(back) != v {
+			t.Errorf("%q does not read back: %v", v, err)
+		}
+	}
+	rr, _ := dns.NewRR(`a.example. 300 IN HTTPS 1 . alpn="h2" port=443`)
+	if v := CanonicalValue(rr); strings.HasPrefix(v, `\#`) {
+		t.Errorf("known keys only, yet %q", v)
 	}
 }

@@ -1,6 +1,9 @@
 package zone
 
 import (
+	"encoding/hex"
+	"strings"
+
 	"github.com/miekg/dns"
 )
 
@@ -53,6 +56,10 @@ func refused(rr dns.RR, raw []byte) string {
 	case *dns.HTTPS:
 		if msg := svcbAlias(v.Priority, v.Value); msg != "" {
 			return msg
+		}
+	case *dns.RFC3597:
+		if _, err := hex.DecodeString(v.Rdata); err != nil {
+			return "RFC 3597 data (\\#) is not hexadecimal: " + strings.TrimPrefix(err.Error(), "encoding/hex: ")
 		}
 	case *dns.AMTRELAY:
 		if v.GatewayType > 3 {

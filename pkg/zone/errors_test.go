@@ -24,6 +24,7 @@ func TestParseMalformed(t *testing.T) {
 		{"RDATA over 65535 bytes", "", head + "t TXT" + strings.Repeat(" \""+strings.Repeat("y", 255)+"\"", 260) + "\n", []string{"bad.zone:3: TXT record of 66560 bytes of RDATA"}},
 		{"SVCB AliasMode with mandatory", "", head + "s SVCB 0 . mandatory=alpn alpn=h2\n", []string{"bad.zone:3: SVCB/HTTPS in AliasMode"}},
 		{"AMTRELAY unknown relay type", "", head + "a TYPE260 \\# 4 0a04abcd\n", []string{"bad.zone:3: AMTRELAY relay type 4 is not defined"}},
+		{"RFC 3597 data that is not hex", "", head + "x TYPE731 \\# 6 ABCDEZ123456\n", []string{"bad.zone:3: RFC 3597 data (\\#) is not hexadecimal"}},
 		{"data below a DNAME", "", head + "d DNAME example.net.\nns.d A 192.0.2.1\n", []string{"bad.zone:4: ns.d.example.com. is below the DNAME at d.example.com."}},
 		{"relative name without origin", "", "www 60 A 192.0.2.1\n", []string{"bad.zone:1: bad owner name"}},
 		{"no origin at all", "", "www.example.com. 60 A 192.0.2.1\n", []string{"bad.zone: no origin"}},

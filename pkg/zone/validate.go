@@ -99,9 +99,19 @@ func lessPos(a, b Pos) bool {
 // checkDNAME refuses data below a DNAME, which no query reaches (RFC 6672 2.3): Knot
 // refuses every such zone, BIND one with NS there.
 func (p *parser) checkDNAME(origin, name string, group []RRset, dnames map[string]bool) {
+	data := -1 // NSEC3 chains (hashed owners below the apex) and their RRSIGs may sit below one
+	for i := range group {
+		if t := group[i].Type; t != dns.TypeNSEC3 && t != dns.TypeRRSIG {
+			data = i
+			break
+		}
+	}
+	if data < 0 {
+		return
+	}
 	for n := parentName(name); len(n) >= len(origin); n = parentName(n) {
 		if dnames[n] {
-			p.errs.add(p.pos(group[0].Key()), "%s is below the DNAME at %s: nothing below a DNAME can be reached (RFC 6672 2.3)", name, n)
+			p.errs.add(p.pos(group[data].Key()), "%s is below the DNAME at %s: nothing below a DNAME can be reached (RFC 6672 2.3)", name, n)
 			return
 		}
 		if n == origin {
