@@ -15,12 +15,12 @@ import (
 	"github.com/miekg/dns"
 )
 
-// maxIgnored bounds the UDP datagrams with a foreign ID read before giving up on a query.
-const maxIgnored = 32
-
 // exchange sends q to addr and reads one reply with q's ID. Over UDP the socket is connected
-// (only datagrams from addr arrive, and ICMP errors surface as ECONNREFUSED); datagrams with
-// another ID are skipped, as a late reply to an earlier query would be. Over TCP a reply with
+// (only datagrams from addr arrive, and ICMP errors surface as ECONNREFUSED); datagrams that
+// are not a reply to q (shorter than a DNS header, or another ID: a late reply to an earlier
+// query, or an off-path spoofer) are skipped, however many, and the wait for the real reply
+// goes on until the timeout, as BIND and Unbound do; otherwise anyone able to send a few
+// datagrams could make a healthy provider look down. Over TCP a reply with
 // another ID is a WrongAnswer. Replies larger than the advertised EDNS size over UDP are
 // Malformed: a resolver would not read them either.
 func (p *Prober) exchange(ctx context.Context, addr netip.AddrPort, tcp bool, q *dns.Msg) (*dns.Msg, Reason, string) {
@@ -72,21 +72,21 @@ func (p *Prober) exchange(ctx context.Context, addr netip.AddrPort, tcp bool, q 
 			return netFail(ctx, err)
 		}
 		buf := make([]byte, dns.MaxMsgSize+1)
-		for ignored := 0; ; ignored++ {
-			if ignored == maxIgnored {
-				return nil, WrongAnswer, fmt.Sprintf("%d replies with a foreign ID", ignored)
-			}
+		runts, foreign := 0, 0
+		for { // bounded by the deadline set on conn
 			n, err := conn.Read(buf)
 			if err != nil {
-				if ignored > 0 && isTimeout(err) {
-					return nil, Timeout, fmt.Sprintf("no reply with the query ID (%d with a foreign ID)", ignored)
+				if runts+foreign > 0 && isTimeout(err) {
+					return nil, Timeout, fmt.Sprintf("no reply with the query ID (ignored %d datagrams with a foreign ID, %d shorter than a DNS header)", foreign, runts)
 				}
 				return netFail(ctx, err)
 			}
 			if n < 12 {
-				return nil, Malformed, fmt.Sprintf("reply of %d bytes", n)
+				runts++
+				continue
 			}
 			if binary.BigEndian.Uint16(buf) != q.Id {
+				foreign++
 				continue
 			}
 			if n > EDNSSize {
