@@ -162,12 +162,7 @@ func (c *Controller) serve() (*http.Server, error) {
 	mux := http.NewServeMux()
 	mux.Handle("/metrics", c.metrics.Handler())
 	mux.HandleFunc("/healthz", c.healthz)
-	srv := &http.Server{Handler: mux, ReadHeaderTimeout: 5 * time.Second}
-	go func() {
-		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
-			c.log.Error("metrics server stopped", "err", err)
-		}
-	}()
+	srv := serveHTTP(ln, mux, serverLimits, func(err error) { c.log.Error("metrics server stopped", "err", err) })
 	c.log.Info("serving /metrics and /healthz", "addr", ln.Addr().String())
 	return srv, nil
 }
@@ -219,11 +214,7 @@ func (c *Controller) webhook(ctx context.Context, ev failover.Event) error {
 	}
 	req.Header.Set("Content-Type", "application/json")
 	req.Header.Set("User-Agent", "twinzone")
-	client := c.opts.HTTPClient
-	if client == nil {
-		client = &http.Client{Timeout: 10 * time.Second}
-	}
-	resp, err := client.Do(req)
+	resp, err := c.webhookClient().Do(req)
 	if err != nil {
 		var ue *url.Error
 		if errors.As(err, &ue) {

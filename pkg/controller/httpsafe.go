@@ -1,0 +1,64 @@
+package controller
+
+import (
+	"errors"
+	"fmt"
+	"net"
+	"net/http"
+	"time"
+
+	"golang.org/x/net/netutil"
+)
+
+// httpLimits bound what clients of /metrics and /healthz can hold: without them a scraper (or
+// anyone who can reach the port) keeps any number of idle connections open forever.
+type httpLimits struct {
+	ReadHeader, Read, Write, Idle time.Duration
+	MaxConns                      int // connections served at once; more wait in the backlog
+}
+
+// serverLimits are the limits of Run's HTTP server: generous for Prometheus (one scrape of a
+// few KB every 15 s or so), tight for a slow or idle client.
+var serverLimits = httpLimits{ReadHeader: 5 * time.Second, Read: 10 * time.Second, Write: 30 * time.Second,
+	Idle: 60 * time.Second, MaxConns: 64}
+
+// serveHTTP serves h on ln within l, in the background; Shutdown or Close the result to stop.
+func serveHTTP(ln net.Listener, h http.Handler, l httpLimits, onErr func(error)) *http.Server {
+	srv := &http.Server{Handler: h, ReadHeaderTimeout: l.ReadHeader, ReadTimeout: l.Read,
+		WriteTimeout: l.Write, IdleTimeout: l.Idle, MaxHeaderBytes: 16 << 10}
+	go func() {
+		if err := srv.Serve(netutil.LimitListener(ln, l.MaxConns)); err != nil && !errors.Is(err, http.ErrServerClosed) {
+			onErr(err)
+		}
+	}()
+	return srv
+}
+
+// errRedirect is why a webhook redirect was not followed.
+var errRedirect = errors.New("redirect not followed")
+
+// sameHostOnly is a CheckRedirect that follows a redirect only to the same scheme and host:
+// a webhook URL often carries a token, and its body tells about the zone; neither goes to a
+// host the user did not name.
+func sameHostOnly(req *http.Request, via []*http.Request) error {
+	first := via[0].URL
+	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
+		return fmt.Errorf("%w: to another host (%s://%s)", errRedirect, req.URL.Scheme, req.URL.Hostname())
+	}
+	if len(via) >= 3 {
+		return fmt.Errorf("%w: more than 3 redirects", errRedirect)
+	}
+	return nil
+}
+
+// webhookClient is c's HTTP client for webhooks (Options.HTTPClient or a 10 s default), never
+// following a redirect to another host.
+func (c *Controller) webhookClient() *http.Client {
+	cl := &http.Client{Timeout: 10 * time.Second}
+	if c.opts.HTTPClient != nil {
+		copied := *c.opts.HTTPClient
+		cl = &copied
+	}
+	cl.CheckRedirect = sameHostOnly
+	return cl
+}
