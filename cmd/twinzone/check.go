@@ -62,7 +62,7 @@ func checkCommand() *cli.Command {
 			}
 			zones := make([]check.Zone, len(l.zones))
 			for i, zd := range l.zones {
-				zones[i] = check.Zone{Config: zd.cfg, StampHash: zd.hash}
+				zones[i] = check.Zone{Config: zd.cfg, Stamp: zd.stamp}
 			}
 			rep := check.Run(c.Context, opts, zones)
 			if format == "json" {

@@ -238,17 +238,14 @@ zones:
 		t.Fatalf("after failover: mail.example.test. through Unbound = %q, %v", a, err)
 	}
 
-	metrics := httpGet(t, "http://"+listen+"/metrics")
-	for _, m := range []string{
+	// The controller records the change once the registrar call and the parent poll return:
+	// moments after the parent publishes it.
+	waitMetrics(t, listen, 10*time.Second,
 		`twinzone_failovers_total{kind="failover",zone="example.test."} 1`,
 		`twinzone_provider_up{provider="bind",zone="example.test."} 0`,
 		`twinzone_delegated{provider="bind",zone="example.test."} 0`,
 		`twinzone_delegated{provider="knot",zone="example.test."} 1`,
-	} {
-		if !strings.Contains(metrics, m) {
-			t.Errorf("/metrics lacks %s", m)
-		}
-	}
+	)
 	stopRun()
 
 	// The primary comes back; failback is manual.
@@ -377,4 +374,27 @@ func (s *syncBuffer) String() string {
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.b.String()
+}
+
+// waitMetrics polls /metrics until it holds every line of want, or fails after limit.
+func waitMetrics(t *testing.T, listen string, limit time.Duration, want ...string) {
+	t.Helper()
+	deadline := time.Now().Add(limit)
+	for {
+		metrics := httpGet(t, "http://"+listen+"/metrics")
+		var missing []string
+		for _, m := range want {
+			if !strings.Contains(metrics, m) {
+				missing = append(missing, m)
+			}
+		}
+		if len(missing) == 0 {
+			return
+		}
+		if time.Now().After(deadline) {
+			t.Errorf("/metrics lacks %v after %s", missing, limit)
+			return
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
 }

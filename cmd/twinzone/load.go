@@ -10,6 +10,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/stamp"
 	"github.com/twinzone/twinzone/pkg/state"
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers"
@@ -27,9 +28,9 @@ type loaded struct {
 }
 
 type zoneData struct {
-	cfg  *config.Zone
-	file *zone.Zone
-	hash string // the sync stamp hash of the zone file
+	cfg   *config.Zone
+	file  *zone.Zone
+	stamp stamp.Stamp // the sync stamp of the zone file
 }
 
 // load reads the config and every selected zone file. Nothing touches the network: a bad
@@ -53,7 +54,7 @@ func load(c *cli.Context) (*loaded, error) {
 		for _, w := range z.Warnings {
 			l.log.Warn("zone file: "+w.Error(), "zone", zc.Name)
 		}
-		zd := zoneData{cfg: zc, file: z, hash: plan.StampHash(z.RRsets)}
+		zd := zoneData{cfg: zc, file: z, stamp: plan.StampOf(z.RRsets)}
 		if err := checkProxied(zd); err != nil {
 			errs = append(errs, err)
 			continue
@@ -80,22 +81,6 @@ func selectZones(cfg *config.Config, names []string) ([]*config.Zone, error) {
 		out = append(out, z)
 	}
 	return out, nil
-}
-
-// planOptions are the plan options for one provider of a zone; traits come from the provider.
-func planOptions(zd zoneData, providerName string, traits plan.Traits) plan.Options {
-	ign := make([]plan.IgnoreRule, len(zd.cfg.Ignore))
-	for i, r := range zd.cfg.Ignore {
-		ign[i] = plan.IgnoreRule{Name: r.Name, Type: r.Type}
-	}
-	return plan.Options{
-		Provider:     providerName,
-		Origin:       zd.cfg.Name,
-		Traits:       traits,
-		ManageApexNS: zd.cfg.ManageApexNS,
-		Ignore:       ign,
-		StampHash:    zd.hash,
-	}
 }
 
 // loadConfigOnly reads the config without parsing zone files (import writes one).

@@ -1,13 +1,15 @@
 package main
 
 import (
+	"context"
 	"fmt"
 	"io"
-	"slices"
 
 	"github.com/urfave/cli/v2"
 
 	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/reconcile"
+	"github.com/twinzone/twinzone/pkg/state"
 	tzsync "github.com/twinzone/twinzone/pkg/sync"
 )
 
@@ -30,7 +32,7 @@ func planCommand() *cli.Command {
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			plans, errs := l.run(c, tzsync.Options{DryRun: true, Force: true})
+			plans, errs := l.run(c, reconcile.Options{DryRun: true, Force: true}, nil)
 			if err := renderPlans(c, c.App.Writer, format, plans); err != nil {
 				errs = append(errs, err)
 			}
@@ -64,11 +66,19 @@ func hasChanges(plans []*plan.Plan) bool {
 	return false
 }
 
-// run syncs (or, with DryRun, plans) every selected zone on both of its providers and returns
-// the plans made and every error; one zone's or provider's failure never stops the others.
-func (l *loaded) run(c *cli.Context, opts tzsync.Options) ([]*plan.Plan, []error) {
+// run syncs (or, with DryRun, plans) every selected zone on both of its providers
+// (reconcile.RunOnce) and returns the plans made and every error; one zone's or provider's
+// failure never stops the others. A real sync is recorded in the shared history under lease.
+func (l *loaded) run(c *cli.Context, opts reconcile.Options, lease state.Lease) ([]*plan.Plan, []error) {
 	var plans []*plan.Plan
 	var errs []error
+	base := l.reconcileOptions()
+	opts.Open, opts.Adjust, opts.Logger, opts.Lease = base.Open, base.Adjust, l.log, lease
+	if !opts.DryRun {
+		if st, err := l.store(); err == nil {
+			opts.History = st
+		}
+	}
 	for _, zd := range l.zones {
 		syncer := &tzsync.Syncer{Logger: l.log.With("zone", zd.cfg.Name)}
 		if l.progress != nil {
@@ -77,44 +87,23 @@ func (l *loaded) run(c *cli.Context, opts tzsync.Options) ([]*plan.Plan, []error
 				syncer.BatchSize = progressBatch
 			}
 		}
-		targets, openErrs := l.zoneTargets(c.Context, zd)
-		errs = append(errs, openErrs...)
-		// A provider that could not be opened or read is a row of the report too.
-		for i, name := range unopened(zd, targets) {
-			plans = append(plans, plan.Failed(zd.cfg.Name, name, openErrs[i]))
-		}
 		o := opts
-		o.Policies = []plan.Policy{
-			plan.MaxChangeFraction{Fraction: zd.cfg.Safety.MaxChangeFraction, MinExisting: zd.cfg.Safety.MinExisting},
-			plan.NoDeleteAll{},
-		}
-		results := syncer.Sync(c.Context, targets, zd.file.RRsets, o)
-		for _, r := range results {
-			if r.Plan != nil {
-				plans = append(plans, r.Plan)
-			} else if r.Err != nil {
-				plans = append(plans, plan.Failed(zd.cfg.Name, r.Target, r.Err))
-			}
-			if r.Err != nil {
-				errs = append(errs, fmt.Errorf("%s: %w", zd.cfg.Name, r.Err))
-			}
-		}
-		if !opts.DryRun {
-			if err := l.recordSync(c.Context, zd, results); err != nil {
-				errs = append(errs, err)
-			}
+		o.Syncer = syncer
+		res := reconcile.RunOnce(c.Context, reconcile.Zone{Config: zd.cfg, Desired: zd.file}, o)
+		plans = append(plans, res.Plans...)
+		errs = append(errs, res.Errs...)
+		for _, n := range res.Notes {
+			l.log.Warn(n)
 		}
 	}
 	return plans, errs
 }
 
-// unopened lists the zone's providers that zoneTargets could not open, in its order.
-func unopened(zd zoneData, targets []tzsync.Target) []string {
-	var out []string
-	for _, name := range zd.cfg.Providers() {
-		if !slices.ContainsFunc(targets, func(t tzsync.Target) bool { return t.Name == name }) {
-			out = append(out, name)
-		}
-	}
-	return out
+// reconcileOptions are the options of every sync this process runs: providers opened once
+// per process, and the zone's proxied names applied to the targets.
+func (l *loaded) reconcileOptions() *reconcile.Options {
+	return &reconcile.Options{Open: l.openProvider, Logger: l.log,
+		Adjust: func(ctx context.Context, z reconcile.Zone, ts []tzsync.Target) ([]tzsync.Target, []error) {
+			return l.applyProxied(ctx, zoneData{cfg: z.Config, file: z.Desired}, ts)
+		}}
 }

@@ -85,7 +85,7 @@ func probeOnce(c *cli.Context, ctrl *controller.Controller, format string) ([]st
 		for _, res := range r.Results {
 			rows = append(rows, probeResult{Zone: z.Name, Provider: res.Provider, Nameserver: res.Nameserver, Addr: res.Addr.String(),
 				Reason: string(res.Reason), Transport: res.Transport, LatencyMS: float64(res.Latency.Microseconds()) / 1000,
-				Serial: res.Serial, Stamp: res.Stamp, InSync: z.StampHash != "" && res.Stamp == z.StampHash, Detail: res.Detail})
+				Serial: res.Serial, Stamp: res.Stamp.Hash, InSync: !z.Stamp().IsZero() && res.Stamp.Hash == z.Stamp().Hash, Detail: res.Detail})
 		}
 		unhealthy = append(unhealthy, unhealthyProviders(z, r)...)
 	}

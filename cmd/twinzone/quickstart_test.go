@@ -44,7 +44,7 @@ func TestQuickstart(t *testing.T) {
 		if err != nil {
 			t.Fatal(err)
 		}
-		mustContain(t, p+" zone file", string(b), "_twinzone", "v=tz1 h=")
+		mustContain(t, p+" zone file", string(b), "_twinzone", "v=tz2 g=")
 	}
 	if code, out, stderr := runCLI(t, "plan", "--config", conf, "--exit-code"); code != 0 {
 		t.Fatalf("plan after sync: exit %d, want 0 (empty plan): %s%s", code, out, stderr)

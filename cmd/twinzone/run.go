@@ -26,7 +26,7 @@ func runCommand() *cli.Command {
 			}
 			opts := controller.Options{Listen: c.String("listen"), SyncInterval: c.Duration("sync-interval")}
 			if opts.SyncInterval > 0 {
-				opts.Sync = l.syncAll
+				opts.Sync = l.reconcileOptions()
 			}
 			ctrl, err := l.controller(c, opts)
 			if err != nil {

@@ -104,11 +104,11 @@ type zoneStatus struct {
 }
 
 func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *state.Store, events int) zoneStatus {
-	rep := zoneStatus{Zone: z.Name, Mode: string(z.Config.Mode), State: state.ModeNormal, ExpectedStamp: z.StampHash}
+	rep := zoneStatus{Zone: z.Name, Mode: string(z.Config.Mode), State: state.ModeNormal, ExpectedStamp: z.Stamp().Hash}
+	if !slices.Equal(z.Engine().Current(), z.Engine().Normal()) {
+		rep.State = state.ModeFailedOver
+	}
 	if zs, ok := saved.Zones[z.Name]; ok {
-		if zs.Mode != "" {
-			rep.State = zs.Mode
-		}
 		rep.LastSync = zs.LastSync
 	}
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
@@ -151,15 +151,15 @@ func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *s
 				ps.InSync = true
 			}
 			ps.Answering++
-			if r.Stamp != "" && !slices.Contains(ps.Stamps, r.Stamp) {
-				ps.Stamps = append(ps.Stamps, r.Stamp)
+			if !r.Stamp.IsZero() && !slices.Contains(ps.Stamps, r.Stamp.Hash) {
+				ps.Stamps = append(ps.Stamps, r.Stamp.Hash)
 			}
-			if z.StampHash != "" && r.Stamp != z.StampHash {
+			if !z.Stamp().IsZero() && r.Stamp.Hash != z.Stamp().Hash {
 				ps.InSync = false
 			}
 		}
 		if zs, ok := saved.Zones[z.Name]; ok {
-			if v, ok := zs.Verdicts[p]; ok {
+			if v, ok := zs.Observed.Verdicts[p]; ok {
 				ps.Verdict = v.Status
 				if !v.Since.IsZero() {
 					ps.Since = v.Since.UTC().Format(time.RFC3339)

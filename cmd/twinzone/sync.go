@@ -5,7 +5,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
-	tzsync "github.com/twinzone/twinzone/pkg/sync"
+	"github.com/twinzone/twinzone/pkg/reconcile"
 )
 
 func syncCommand() *cli.Command {
@@ -14,7 +14,8 @@ func syncCommand() *cli.Command {
 		Usage: "converge both providers to the zone file (prints the plan first)",
 		Description: "Both providers are synced at once; one failing never stops the other. The safety " +
 			"policy (safety.max_change_fraction over safety.min_existing RRsets, and never deleting " +
-			"every record) refuses a plan unless --force. Exit status: 0 converged, 1 error.",
+			"every record, never pushing a zone file older (by SOA serial) than what a provider serves) refuses a " +
+			"plan unless --force. Exit status: 0 converged, 1 error.",
 		Flags: commonFlags(
 			&cli.BoolFlag{Name: "force", Usage: "apply plans the safety policy refuses"},
 			&cli.BoolFlag{Name: "dry-run", Aliases: []string{"n"}, Usage: "plan and print, write nothing"},
@@ -24,15 +25,15 @@ func syncCommand() *cli.Command {
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			unlock, err := l.lock(c)
+			lease, err := l.lock(c)
 			if err != nil {
 				return withCode(exitError, err)
 			}
-			defer unlock()
+			defer func() { _ = lease.Unlock() }()
 			if !c.Bool("dry-run") {
 				l.progress = newSyncProgress(c)
 			}
-			plans, errs := l.run(c, tzsync.Options{DryRun: c.Bool("dry-run"), Force: c.Bool("force")})
+			plans, errs := l.run(c, reconcile.Options{DryRun: c.Bool("dry-run"), Force: c.Bool("force")}, lease)
 			l.progress.finish()
 			if err := renderPlans(c, c.App.Writer, "text", plans); err != nil {
 				errs = append(errs, err)

@@ -40,6 +40,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/probe"
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/registrar"
+	"github.com/twinzone/twinzone/pkg/stamp"
 )
 
 // Severity of a finding.
@@ -109,11 +110,11 @@ func (r Report) Count(s Severity) int {
 	return n
 }
 
-// Zone is one zone to check: its configuration and the sync stamp hash of its zone file
-// (plan.StampHash; "" skips the stamp comparison).
+// Zone is one zone to check: its configuration and the sync stamp of its zone file
+// (plan.StampOf; zero skips the stamp comparison).
 type Zone struct {
-	Config    *config.Zone
-	StampHash string
+	Config *config.Zone
+	Stamp  stamp.Stamp
 }
 
 // ZoneStatuser is implemented by providers that report the zone's status and assigned
@@ -204,6 +205,6 @@ func runZone(ctx context.Context, o *Options, z Zone) []Finding {
 	add(df...)
 	add(checkChildNSTTL(ctx, o, zc, targets)...)
 	add(checkDNSSEC(ctx, o, zc, del, targets)...)
-	add(checkStamp(ctx, o, zc, z.StampHash, targets)...)
+	add(checkStamp(ctx, o, zc, z.Stamp, targets)...)
 	return out
 }

@@ -3,7 +3,6 @@ package check
 import (
 	"context"
 	"fmt"
-	"net"
 	"net/netip"
 	"slices"
 	"strings"
@@ -14,8 +13,8 @@ import (
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/delegation"
 	"github.com/twinzone/twinzone/pkg/failover"
-	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/probe"
+	"github.com/twinzone/twinzone/pkg/stamp"
 )
 
 // Checks of this file beyond those in check.go.
@@ -63,37 +62,13 @@ func zoneTargets(ctx context.Context, o *Options, zc *config.Zone) ([]roleTarget
 	return out, fs
 }
 
-// defaultParentServers: the rfc2136 registrar's server, else the parent zone's nameservers.
+// defaultParentServers finds the parent servers as the controller does (delegation.ParentServers).
 func defaultParentServers(ctx context.Context, o *Options, zc *config.Zone) ([]netip.AddrPort, error) {
+	pc := delegation.ParentsConfig{Resolve: o.resolve(), Timeout: o.timeout() * 2}
 	if reg := o.Config.Registrars[zc.Registrar]; reg != nil && reg.ParentServer() != "" {
-		if ap, err := nameserver.ParseAddr(reg.ParentServer()); err == nil {
-			return []netip.AddrPort{ap}, nil
-		}
+		pc.Server = reg.ParentServer()
 	}
-	parent := "."
-	if i := strings.IndexByte(zc.Name, '.'); i >= 0 && i+1 < len(zc.Name) {
-		parent = zc.Name[i+1:]
-	}
-	lctx, cancel := context.WithTimeout(ctx, o.timeout()*2)
-	defer cancel()
-	nss, err := net.DefaultResolver.LookupNS(lctx, parent)
-	if err != nil {
-		return nil, fmt.Errorf("look up the NS of the parent zone %s: %w", parent, err)
-	}
-	var out []netip.AddrPort
-	for _, ns := range nss {
-		ips, err := o.resolve()(lctx, ns.Host)
-		if err != nil {
-			continue
-		}
-		for _, ip := range ips {
-			out = append(out, netip.AddrPortFrom(ip.Unmap(), nameserver.DefaultPort))
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no address for the nameservers of the parent zone %s", parent)
-	}
-	return out, nil
+	return delegation.ParentServers(ctx, zc.Name, pc)
 }
 
 // readDelegation reads the delegation at the parent and judges its NS TTL.
@@ -300,14 +275,14 @@ func checkDNSSEC(ctx context.Context, o *Options, zc *config.Zone, d *delegation
 }
 
 // checkStamp probes every address of both providers for the apex SOA and the sync stamp.
-func checkStamp(ctx context.Context, o *Options, zc *config.Zone, hash string, targets []roleTargets) []Finding {
+func checkStamp(ctx context.Context, o *Options, zc *config.Zone, want stamp.Stamp, targets []roleTargets) []Finding {
 	var out []Finding
 	p := o.prober()
 	for _, rt := range targets {
 		if len(rt.Targets) == 0 {
 			continue
 		}
-		round := p.Round(ctx, rt.Targets, zc.Name, hash, 1)
+		round := p.Round(ctx, rt.Targets, zc.Name, want, 1)
 		f := Finding{Check: CheckStamp, Subject: rt.Provider}
 		var stale, bad []string
 		for _, r := range round.Results {
@@ -329,7 +304,7 @@ func checkStamp(ctx context.Context, o *Options, zc *config.Zone, hash string, t
 			f.Severity = Fail
 			f.Message = fmt.Sprintf("%s provider %s does not serve the current sync stamp on %d of %d addresses: %s", rt.Role, rt.Provider, len(stale), n, strings.Join(stale, "; "))
 			f.Fix = "run `twinzone sync` (then `twinzone plan` shows no changes); a failover to a provider with old data is refused"
-		case hash == "":
+		case want.IsZero():
 			f.Severity = OK
 			f.Message = fmt.Sprintf("%s provider %s answers authoritatively on all %d addresses (stamp not compared)", rt.Role, rt.Provider, n)
 		default:

@@ -15,6 +15,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/probe/probetest"
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/registrar"
+	"github.com/twinzone/twinzone/pkg/stamp"
 	dnsproviders "github.com/twinzone/twinzone/providers/dns"
 	"github.com/twinzone/twinzone/providers/dns/zonefile"
 	registrars "github.com/twinzone/twinzone/providers/registrar"
@@ -111,7 +112,7 @@ func (f *fixture) parentAt(srv *probetest.Server) {
 // run runs every check on the fixture's zone with stamp hash h.
 func (f *fixture) run(t *testing.T, h string) Report {
 	t.Helper()
-	return Run(context.Background(), f.opts, []Zone{{Config: f.zone, StampHash: h}})
+	return Run(context.Background(), f.opts, []Zone{{Config: f.zone, Stamp: stampOf(h)}})
 }
 
 // only returns the findings of one check.
@@ -167,4 +168,12 @@ func newKey(t *testing.T) *dns.DNSKEY {
 		t.Fatal(err)
 	}
 	return k
+}
+
+// stampOf is the expected stamp of hash h ("" for none).
+func stampOf(h string) stamp.Stamp {
+	if h == "" {
+		return stamp.Stamp{}
+	}
+	return stamp.Stamp{Hash: h}
 }

@@ -46,6 +46,7 @@ const (
 	DefaultCooldown           = time.Hour
 	DefaultMaxPerDay          = 2
 	DefaultPropagationTimeout = 10 * time.Minute
+	DefaultRetryEvery         = time.Minute
 	DefaultAWSRegion          = "us-east-1"
 	DefaultTSIGAlgorithm      = "hmac-sha256"
 )
@@ -186,6 +187,7 @@ type Failover struct {
 	Failback           Failback      // default manual
 	RequireInSync      bool          // the target must serve the current sync stamp; default true
 	PropagationTimeout time.Duration // how long to wait for the parent to publish; default 10m
+	RetryEvery         time.Duration // pause before retrying a failed change (preflight refused, registrar error); default 1m
 }
 
 // IgnoreRule keeps matching records out of twinzone's hands (never created, updated or

@@ -53,7 +53,7 @@ zones:
     ignore: [{name: "_acme-challenge.*", type: txt}, {name: "legacy.example.com."}]
     safety: {max_change_fraction: 0.5, min_existing: 20}
     probe:  {interval: 15s, timeout: 3s, fail_after: 4, recover_after: 40, quorum: majority, tcp_every: 0}
-    failover: {auto: false, cooldown: 2h, max_per_day: 1, failback: auto, require_in_sync: false, propagation_timeout: 20m}
+    failover: {auto: false, cooldown: 2h, max_per_day: 1, failback: auto, require_in_sync: false, propagation_timeout: 20m, retry_every: 30s}
   - name: example.org
     file: zones/example.org.zone
     primary:   {provider: lab}
@@ -141,7 +141,7 @@ func TestLoadFull(t *testing.T) {
 		Ignore:       []config.IgnoreRule{{Name: "_acme-challenge.*.example.com.", Type: "TXT"}, {Name: "legacy.example.com."}},
 		Safety:       config.Safety{MaxChangeFraction: 0.5, MinExisting: 20},
 		Probe:        config.Probe{Interval: 15 * time.Second, Timeout: 3 * time.Second, FailAfter: 4, RecoverAfter: 40, Quorum: "majority", TCPEvery: 0},
-		Failover:     config.Failover{Auto: false, Cooldown: 2 * time.Hour, MaxPerDay: 1, Failback: config.FailbackAuto, RequireInSync: false, PropagationTimeout: 20 * time.Minute},
+		Failover:     config.Failover{Auto: false, Cooldown: 2 * time.Hour, MaxPerDay: 1, Failback: config.FailbackAuto, RequireInSync: false, PropagationTimeout: 20 * time.Minute, RetryEvery: 30 * time.Second},
 	}
 	got := *z
 	if !reflect.DeepEqual(&got, want) {

@@ -24,6 +24,7 @@ func defaultZone() *Zone {
 		Failover: Failover{
 			Auto: true, Cooldown: DefaultCooldown, MaxPerDay: DefaultMaxPerDay,
 			Failback: FailbackManual, RequireInSync: true, PropagationTimeout: DefaultPropagationTimeout,
+			RetryEvery: DefaultRetryEvery,
 		},
 	}
 }
@@ -304,6 +305,7 @@ func (d *decoder) failover(n *yaml.Node, path string, f *Failover) {
 		"propagation_timeout": func(path string, v *yaml.Node) {
 			d.duration(v, path, 1e9, &f.PropagationTimeout)
 		},
+		"retry_every": func(path string, v *yaml.Node) { d.duration(v, path, 1e9, &f.RetryEvery) },
 		"failback": func(path string, v *yaml.Node) {
 			var s string
 			d.oneOf(v, path, &s, string(FailbackManual), string(FailbackAuto))

@@ -1,25 +1,33 @@
-// Package controller is twinzone's long-running half: per configured zone it probes both
-// providers' authoritative addresses, turns rounds into verdicts (failover.Tracker), decides
-// delegation changes (failover.Engine) and carries them out (failover.Runner: preflight,
-// registrar, parent polling, journal, webhook, metrics). The CLI commands probe, status,
-// failover, failback and run are thin layers over it.
+// Package controller is twinzone's long-running half. It is level-triggered, like a Kubernetes
+// controller: every probe round it observes the world (what each provider's nameservers answer
+// and which zone version they serve, the delegation the parent's servers publish, the zone file
+// on disk, and the shared history of changes that every twinzone process writes) and acts on
+// the difference, never on what it remembers. Any other actor (a `twinzone sync` from CI, a
+// human's `twinzone failover`/`failback`, another controller, someone at the registrar's web
+// UI) is therefore seen within one round.
 //
-// Locking: the state directory's action lock is taken only around a delegation change (from
-// the registrar call until the state file records the new delegation) and around each
-// periodic sync, never for the whole run, so that `twinzone sync` (or a human's `twinzone
-// failover`) can run next to a controller: they wait for each other, they never act at once.
+// Per zone, a round is: re-read the zone file if it changed (observe the desired state);
+// probe both providers (failover.Tracker turns rounds into verdicts); read the delegation at
+// the parent and the shared history (state.History) and tell the engine (failover.Engine) what
+// is delegated now and which changes count toward cooldown and the daily cap; decide; and, when
+// a change passes the guards, carry it out through the one change path (change.go) that a
+// human's `failover`/`failback` takes as well: take the lease, re-read, record the intent,
+// ask the registrar, record the outcome, release the lease.
 //
-// Parent servers (where the delegation is read and polled after a change): with an `rfc2136`
-// registrar, its `server`; otherwise the parent zone's NS (the zone name without its first
-// label), resolved once through the system resolver. Options.ParentServers overrides both.
+// Locking: the lease (state.History.Acquire) is held only around a delegation change (from
+// before the registrar call until the outcome is recorded and the parent publishes the new set
+// or failover.propagation_timeout passes) and around each periodic sync, never for the whole
+// run, so that `twinzone sync` (or a human's `twinzone failover`) can run next to a controller:
+// they wait for each other, they never act at once.
+//
+// Parent servers (where the delegation is read every round and polled after a change) are
+// found by delegation.ParentServers, the same function `twinzone check` uses.
 package controller
 
 import (
 	"context"
 	"fmt"
-	"io"
 	"log/slog"
-	"net"
 	"net/http"
 	"net/netip"
 	"slices"
@@ -32,61 +40,69 @@ import (
 	"github.com/twinzone/twinzone/pkg/metrics"
 	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/probe"
+	"github.com/twinzone/twinzone/pkg/reconcile"
 	"github.com/twinzone/twinzone/pkg/registrar"
 	"github.com/twinzone/twinzone/pkg/state"
+	"github.com/twinzone/twinzone/pkg/zone"
 )
 
 // Defaults of a Controller.
 const (
 	DefaultSyncInterval = 5 * time.Minute
 	DefaultLockTimeout  = 30 * time.Second
-	DefaultRetryEvery   = time.Minute
 	DefaultParentPoll   = 2 * time.Second
 )
 
-// ZoneSpec is one zone to control: its configuration and the sync stamp hash its providers
-// must serve (plan.StampHash of the zone file; "" disables the stamp check).
+// ZoneSpec is one zone to control.
 type ZoneSpec struct {
-	Config    *config.Zone
-	StampHash string
+	Config *config.Zone
+	// Desired is the parsed zone file (nil: the controller parses Config.File). The controller
+	// re-reads Config.File whenever it changes on disk.
+	Desired *zone.Zone
 }
 
-// SyncReport is the outcome of syncing one provider of one zone (for metrics).
-type SyncReport struct {
-	Zone, Provider string
-	Err            error
-}
+// ParentReader reads the NS set the parent's servers publish for domain.
+type ParentReader func(ctx context.Context, domain string) ([]string, error)
 
-// Options configure New. Config, Zones and Store are required; the rest is optional.
+// Options configure New. Config, Zones and Store are required; OpenRegistrar is required for
+// zones with a registrar (unless ProbeOnly); the rest is optional.
 type Options struct {
 	Config *config.Config
 	Zones  []ZoneSpec
-	Store  *state.Store
-	Logger *slog.Logger
+	// Store is the state directory (the address cache lives there).
+	Store *state.Store
+	// History is the shared record of changes; nil: Store. pkg/fleet sets its etcd one here.
+	History state.History
+	Logger  *slog.Logger
 	// Metrics receives every observation; nil creates a fresh set.
 	Metrics *metrics.Metrics
-	// OpenRegistrar opens a zone's registrar; nil uses registrars.OpenWith (with a reader of
-	// the parent's servers, and Out for the manual registrar).
-	OpenRegistrar func(ctx context.Context, r *config.Registrar) (registrar.Registrar, error)
-	Out           io.Writer
+	// OpenRegistrar opens a zone's registrar (the CLI passes registrars.OpenWith); parent reads
+	// the delegation the parent's servers publish, for registrars that cannot read it.
+	OpenRegistrar func(ctx context.Context, r *config.Registrar, parent ParentReader) (registrar.Registrar, error)
 	// Resolve looks up nameserver addresses; nil: the system resolver.
 	Resolve probe.Resolver
 	// ParentServers overrides the parent servers per zone (absolute lower-case name).
 	ParentServers map[string][]netip.AddrPort
-	// Sync converges every zone on both providers (the CLI's sync); nil: no periodic sync.
-	// Run calls it every SyncInterval, holding the state lock.
-	Sync         func(ctx context.Context) []SyncReport
+	// Sync is the periodic sync: reconcile.RunOnce (the use case of `twinzone sync`) with these
+	// options (Open and Adjust; the controller sets the lease, history and logger); nil: no
+	// periodic sync. Run syncs every zone every SyncInterval, unless its providers serve a
+	// newer version than its file.
+	Sync         *reconcile.Options
 	SyncInterval time.Duration // default DefaultSyncInterval
 	// Listen overrides Config.Controller.Listen for Run's HTTP server; "-" disables it.
 	Listen      string
-	LockTimeout time.Duration // waiting for the state lock before a change; default 30 s
-	RetryEvery  time.Duration // pacing of a failed decision; default 1 min
-	ParentPoll  time.Duration // polling of the parent after a change; default 2 s
+	LockTimeout time.Duration // waiting for the lease before a change; default 30 s
+	// RetryEvery overrides every zone's failover.retry_every (tests).
+	RetryEvery time.Duration
+	ParentPoll time.Duration // polling of the parent after a change; default 2 s
 	// RegistrarBackoff is the Runner's backoff between registrar attempts (default 2 s).
 	RegistrarBackoff time.Duration
 	HTTPClient       *http.Client // webhook client; default: 10 s timeout
-	// ProbeOnly skips what probing does not need: no registrar is opened and no parent
-	// server looked up (for `twinzone probe`).
+	// Now is the clock of manual changes and of the start-up observation; nil: time.Now.
+	// (RunOnce takes its time as an argument.)
+	Now func() time.Time
+	// ProbeOnly skips what probing does not need: no registrar is opened, no parent server
+	// looked up, the history is not read (for `twinzone probe`).
 	ProbeOnly bool
 }
 
@@ -96,17 +112,19 @@ type Controller struct {
 	opts    Options
 	log     *slog.Logger
 	metrics *metrics.Metrics
+	hist    state.History
 	zones   []*Zone
 	reader  *delegation.Reader
 	control []probe.Target
+	config  *fileWatch
 
 	health healthState
 }
 
 // New builds every zone: probe targets (configured addresses, or names resolved once and kept
-// in the state directory), tracker, engine (current delegation from the state file, else from
-// the parent's servers, else the normal one) and runner. It makes DNS lookups but no provider
-// API call.
+// in the state directory), tracker, engine, runner, and a first observation of the delegation
+// and the shared history (so that Engine().Current() is what the parent publishes). It makes
+// DNS lookups and reads the registrar's view, but makes no provider API call.
 func New(ctx context.Context, opts Options) (*Controller, error) {
 	if opts.Config == nil || opts.Store == nil {
 		return nil, fmt.Errorf("controller: config and state store are required")
@@ -114,13 +132,18 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 	if len(opts.Zones) == 0 {
 		return nil, fmt.Errorf("controller: no zone to control")
 	}
-	c := &Controller{opts: opts, log: opts.Logger, metrics: opts.Metrics, reader: &delegation.Reader{Logger: opts.Logger}}
+	c := &Controller{opts: opts, log: opts.Logger, metrics: opts.Metrics, hist: opts.History,
+		reader: &delegation.Reader{Logger: opts.Logger}}
 	if c.log == nil {
 		c.log = slog.New(slog.DiscardHandler)
 	}
 	if c.metrics == nil {
 		c.metrics = metrics.New()
 	}
+	if c.hist == nil {
+		c.hist = opts.Store
+	}
+	c.config = newFileWatch(opts.Config.File)
 	for _, a := range opts.Config.Controller.ControlTargets {
 		c.control = append(c.control, probe.Target{Provider: failover.ControlProvider, Nameserver: ".", Addr: a})
 	}
@@ -168,55 +191,17 @@ func resolvedSet(set nameserver.Set, targets []probe.Target) nameserver.Set {
 	return out
 }
 
-// parentServers finds where the delegation of zone is published; see the package comment.
-func (c *Controller) parentServers(ctx context.Context, zc *config.Zone) (out []netip.AddrPort, _ error) {
+// parentServers finds where the delegation of zone is published (delegation.ParentServers,
+// with the addresses kept in the state directory for when the lookup fails later).
+func (c *Controller) parentServers(ctx context.Context, zc *config.Zone) ([]netip.AddrPort, error) {
 	if s, ok := c.opts.ParentServers[zc.Name]; ok {
 		return s, nil
 	}
+	pc := delegation.ParentsConfig{Resolve: c.resolve(), Cache: c.opts.Store.AddrCache(zc.Name)}
 	if reg := c.opts.Config.Registrars[zc.Registrar]; reg != nil && reg.ParentServer() != "" {
-		ap, err := hostPort(ctx, reg.ParentServer(), c.resolve())
-		if err != nil {
-			return nil, fmt.Errorf("registrar %s server: %w", reg.Name, err)
-		}
-		return ap, nil
+		pc.Server = reg.ParentServer()
 	}
-	parent := zc.Name
-	if i := strings.IndexByte(parent, '.'); i >= 0 && i+1 < len(parent) {
-		parent = parent[i+1:]
-	} else {
-		parent = "."
-	}
-	// The addresses found are kept in the state directory (under a pseudo-name), for when
-	// the lookup fails later.
-	cache, key := c.opts.Store.AddrCache(zc.Name), "_parent."+parent
-	lctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	nss, err := net.DefaultResolver.LookupNS(lctx, parent)
-	if err != nil {
-		if cached, ok := cache.Addrs(key); ok {
-			c.log.Warn("parent NS lookup failed, using the last known addresses", "zone", zc.Name, "parent", parent, "err", err)
-			return cached, nil
-		}
-		return nil, fmt.Errorf("look up the NS of the parent zone %s: %w", parent, err)
-	}
-	defer func() {
-		if len(out) > 0 {
-			_ = cache.SetAddrs(key, out)
-		}
-	}()
-	for _, ns := range nss {
-		ips, err := c.resolve()(lctx, ns.Host)
-		if err != nil {
-			continue
-		}
-		for _, ip := range ips {
-			out = append(out, netip.AddrPortFrom(ip.Unmap(), nameserver.DefaultPort))
-		}
-	}
-	if len(out) == 0 {
-		return nil, fmt.Errorf("no address for the nameservers of the parent zone %s", parent)
-	}
-	return out, nil
+	return delegation.ParentServers(ctx, zc.Name, pc)
 }
 
 func (c *Controller) resolve() probe.Resolver {
@@ -226,26 +211,16 @@ func (c *Controller) resolve() probe.Resolver {
 	return probe.SystemResolver
 }
 
-// hostPort parses "ip:port", "ip", or "host:port" (resolved).
-func hostPort(ctx context.Context, s string, resolve probe.Resolver) ([]netip.AddrPort, error) {
-	if ap, err := nameserver.ParseAddr(s); err == nil {
-		return []netip.AddrPort{ap}, nil
+func (c *Controller) now() time.Time {
+	if c.opts.Now != nil {
+		return c.opts.Now()
 	}
-	host, port, err := net.SplitHostPort(s)
-	if err != nil {
-		host, port = s, "53"
+	return time.Now()
+}
+
+func durOr(d, def time.Duration) time.Duration {
+	if d > 0 {
+		return d
 	}
-	var p uint16
-	if _, err := fmt.Sscan(port, &p); err != nil {
-		return nil, fmt.Errorf("bad port in %q", s)
-	}
-	ips, err := resolve(ctx, host)
-	if err != nil {
-		return nil, err
-	}
-	var out []netip.AddrPort
-	for _, ip := range ips {
-		out = append(out, netip.AddrPortFrom(ip.Unmap(), p))
-	}
-	return out, nil
+	return def
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"io"
+	"log/slog"
 	"net/http"
 	"net/http/httptest"
 	"net/netip"
@@ -15,22 +16,29 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/failover"
 	"github.com/twinzone/twinzone/pkg/nameserver"
+	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/probe/probetest"
 	"github.com/twinzone/twinzone/pkg/registrar"
 	"github.com/twinzone/twinzone/pkg/state"
+	"github.com/twinzone/twinzone/pkg/zone"
 )
 
 const testZone = "example.test."
 
-// fakeRegistrar records every SetNameservers call.
+// fakeRegistrar records every SetNameservers call and publishes the new set at the fake
+// parent at once (like an rfc2136 parent).
 type fakeRegistrar struct {
-	mu    sync.Mutex
-	calls []nameserver.Set
-	held  []bool // whether the state lock was held during the call
-	store *state.Store
+	mu     sync.Mutex
+	calls  []nameserver.Set
+	held   []bool // whether the state lock was held during the call
+	store  *state.Store
+	parent *probetest.Server
+	fail   error // returned by SetNameservers when set
 }
 
 func (f *fakeRegistrar) Nameservers(context.Context, string) ([]string, error) {
@@ -40,6 +48,9 @@ func (f *fakeRegistrar) Nameservers(context.Context, string) ([]string, error) {
 func (f *fakeRegistrar) SetNameservers(_ context.Context, _ string, set nameserver.Set) (registrar.Operation, error) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
+	if f.fail != nil {
+		return registrar.Operation{}, f.fail
+	}
 	f.calls = append(f.calls, set)
 	locked := false
 	if f.store != nil {
@@ -51,6 +62,9 @@ func (f *fakeRegistrar) SetNameservers(_ context.Context, _ string, set nameserv
 		}
 	}
 	f.held = append(f.held, locked)
+	if f.parent != nil {
+		publish(f.parent, set.Names()...)
+	}
 	return registrar.Operation{}, nil
 }
 
@@ -60,55 +74,170 @@ func (f *fakeRegistrar) Calls() []nameserver.Set {
 	return slices.Clone(f.calls)
 }
 
-type lab struct {
-	pri  [2]*probetest.Server
-	sec  *probetest.Server
-	reg  *fakeRegistrar
-	st   *state.Store
-	ctrl *Controller
-	cfg  *config.Config
+// publish makes the fake parent delegate testZone to names (what an nsupdate at the parent,
+// or a person at the registrar's web UI, does).
+func publish(parent *probetest.Server, names ...string) {
+	var rrs []dns.RR
+	for _, n := range names {
+		rrs = append(rrs, &dns.NS{Hdr: dns.RR_Header{Name: testZone, Rrtype: dns.TypeNS, Class: dns.ClassINET, Ttl: 300}, Ns: n})
+	}
+	parent.SetRecords(rrs...)
 }
 
-const testStamp = "0123456789abcdef0123456789abcdef0123456789abcdef0123456789abcdef"
+type lab struct {
+	pri    [2]*probetest.Server
+	sec    *probetest.Server
+	parent *probetest.Server
+	reg    *fakeRegistrar
+	st     *state.Store
+	ctrl   *Controller
+	cfg    *config.Config
+	zc     *config.Zone
+	log    *logBuf
 
-func newLab(t *testing.T, mode config.Mode, webhook string) *lab {
+	mu    sync.Mutex
+	clock time.Time // the time of the manual changes (zero: time.Now)
+}
+
+func (l *lab) now() time.Time {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.clock.IsZero() {
+		return time.Now()
+	}
+	return l.clock
+}
+
+// round runs round i of the lab's own controller at at(i); manual changes made after it
+// happen at that time too.
+func (l *lab) round(t *testing.T, i int) ZoneStep {
 	t.Helper()
-	l := &lab{}
+	l.mu.Lock()
+	l.clock = at(i)
+	l.mu.Unlock()
+	return l.ctrl.RunOnce(context.Background(), at(i))[0]
+}
+
+var (
+	priNames = []string{"ns1.pri.test.", "ns2.pri.test."}
+	secNames = []string{"ns1.sec.test."}
+)
+
+// newLab starts two fake primary servers, a fake secondary and a fake parent that delegates to
+// the mode's normal set, and a controller on them. edit, when set, changes the zone config.
+func newLab(t *testing.T, mode config.Mode, webhook string, edit ...func(*config.Zone)) *lab {
+	t.Helper()
+	l := &lab{log: &logBuf{}}
+	cur := plan.StampOf(desiredZone(t).RRsets).String()
 	for i := range l.pri {
 		l.pri[i] = probetest.Start(t, testZone)
-		l.pri[i].SetStamp(testStamp)
+		l.pri[i].SetStampText(cur)
 	}
 	l.sec = probetest.Start(t, testZone)
-	l.sec.SetStamp(testStamp)
+	l.sec.SetStampText(cur)
+	l.parent = probetest.Start(t, "test.")
+	if mode == config.ModeSwitch {
+		publish(l.parent, priNames...)
+	} else {
+		publish(l.parent, append(slices.Clone(priNames), secNames...)...)
+	}
 	dir := t.TempDir()
 	st, err := state.Open(filepath.Join(dir, "state"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	l.st = st
-	l.reg = &fakeRegistrar{store: st}
+	l.reg = &fakeRegistrar{store: st, parent: l.parent}
 	ns := func(name string, s *probetest.Server) nameserver.Nameserver {
 		return nameserver.Nameserver{Name: name, Addrs: []netip.AddrPort{s.Addr}}
 	}
-	zc := &config.Zone{Name: testZone, Mode: mode, Registrar: "fake",
+	l.zc = &config.Zone{Name: testZone, Mode: mode, Registrar: "fake",
 		Primary:   config.ProviderRef{Provider: "pri", Nameservers: nameserver.Set{ns("ns1.pri.test.", l.pri[0]), ns("ns2.pri.test.", l.pri[1])}},
 		Secondary: config.ProviderRef{Provider: "sec", Nameservers: nameserver.Set{ns("ns1.sec.test.", l.sec)}},
 		Probe:     config.Probe{Interval: 10 * time.Second, Timeout: 2 * time.Second, FailAfter: 2, RecoverAfter: 2, Quorum: "all"},
-		Failover:  config.Failover{Auto: true, Cooldown: time.Hour, MaxPerDay: 2, Failback: config.FailbackManual, RequireInSync: true},
+		Failover: config.Failover{Auto: true, Cooldown: time.Hour, MaxPerDay: 2, Failback: config.FailbackManual, RequireInSync: true,
+			PropagationTimeout: 5 * time.Second, RetryEvery: time.Minute},
+	}
+	for _, e := range edit {
+		e(l.zc)
 	}
 	l.cfg = &config.Config{StateDir: st.Dir(), Registrars: map[string]*config.Registrar{"fake": {Name: "fake", Type: "exec"}},
-		Zones: []*config.Zone{zc}}
+		Zones: []*config.Zone{l.zc}}
 	if webhook != "" {
 		l.cfg.Controller.Webhook = config.NewSecret(webhook, "")
 	}
-	c, err := New(context.Background(), Options{Config: l.cfg, Zones: []ZoneSpec{{Config: zc, StampHash: testStamp}}, Store: st,
-		OpenRegistrar: func(context.Context, *config.Registrar) (registrar.Registrar, error) { return l.reg, nil },
-		ParentServers: map[string][]netip.AddrPort{testZone: nil}, RegistrarBackoff: time.Millisecond})
+	l.ctrl = l.controller(t, l.log)
+	return l
+}
+
+// controller builds another controller on the lab: a restarted `run`, or the process of a
+// human's `twinzone failover` (it shares the state directory, nothing else).
+func (l *lab) controller(t *testing.T, log *logBuf) *Controller {
+	t.Helper()
+	c, err := New(context.Background(), Options{Config: l.cfg, Zones: []ZoneSpec{{Config: l.zc, Desired: desiredZone(t)}}, Store: l.st,
+		Logger:        log.logger(),
+		OpenRegistrar: func(context.Context, *config.Registrar, ParentReader) (registrar.Registrar, error) { return l.reg, nil },
+		ParentServers: map[string][]netip.AddrPort{testZone: {l.parent.Addr}}, RegistrarBackoff: time.Millisecond,
+		ParentPoll: 10 * time.Millisecond, Now: l.now})
 	if err != nil {
 		t.Fatal(err)
 	}
-	l.ctrl = c
-	return l
+	return c
+}
+
+// desiredZone is the controller's zone file; the lab's servers serve its stamp.
+func desiredZone(t *testing.T) *zone.Zone {
+	t.Helper()
+	z, err := zone.Parse(strings.NewReader(testZoneText), testZone, "example.test.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	return z
+}
+
+const testZoneText = `$ORIGIN example.test.
+$TTL 300
+@ SOA ns1.pri.test. hostmaster.example.test. 2026120201 3600 600 86400 60
+@ NS ns1.pri.test.
+www A 192.0.2.1
+`
+
+// logBuf collects a controller's log lines (text format, no time) for exact assertions.
+type logBuf struct {
+	mu  sync.Mutex
+	buf strings.Builder
+}
+
+func (b *logBuf) Write(p []byte) (int, error) {
+	b.mu.Lock()
+	defer b.mu.Unlock()
+	return b.buf.Write(p)
+}
+
+func (b *logBuf) String() string { b.mu.Lock(); defer b.mu.Unlock(); return b.buf.String() }
+
+func (b *logBuf) logger() *slog.Logger {
+	return slog.New(slog.NewTextHandler(b, &slog.HandlerOptions{ReplaceAttr: func(_ []string, a slog.Attr) slog.Attr {
+		if a.Key == slog.TimeKey {
+			return slog.Attr{}
+		}
+		return a
+	}}))
+}
+
+// lines returns the log lines that contain every one of subs.
+func (b *logBuf) lines(subs ...string) []string {
+	var out []string
+	for _, line := range strings.Split(b.String(), "\n") {
+		ok := line != ""
+		for _, s := range subs {
+			ok = ok && strings.Contains(line, s)
+		}
+		if ok {
+			out = append(out, line)
+		}
+	}
+	return out
 }
 
 var t0 = time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
@@ -151,16 +280,17 @@ func TestPrimaryDownSwitchesToSecondary(t *testing.T) {
 	if cur := z.Engine().Current(); !slices.Equal(cur, []string{"sec"}) {
 		t.Fatalf("engine current = %v", cur)
 	}
-	s, err := l.st.Load()
+	h, err := l.st.ZoneHistory(ctx, testZone)
 	if err != nil {
 		t.Fatal(err)
 	}
-	zs := s.Zones[testZone]
-	if zs == nil || zs.Mode != state.ModeFailedOver || zs.FailedProvider != "pri" || !slices.Equal(zs.Delegation, []string{"ns1.sec.test."}) {
-		t.Fatalf("state after failover: %+v", zs)
+	last, _ := h.Last()
+	if len(h.Changes) != 1 || !last.Auto || last.Kind != state.ChangeFailover || !last.Applied || !last.Confirmed ||
+		!slices.Equal(last.Nameservers, []string{"ns1.sec.test."}) {
+		t.Fatalf("history after failover: %+v", h.Changes)
 	}
-	if zs.Verdicts["pri"].Status != "down" || zs.Verdicts["sec"].Status != "up" {
-		t.Fatalf("verdicts in state: %+v", zs.Verdicts)
+	if h.Observed.Verdicts["pri"].Status != "down" || h.Observed.Verdicts["sec"].Status != "up" {
+		t.Fatalf("verdicts in state: %+v", h.Observed.Verdicts)
 	}
 	// More rounds: nothing more (already failed over).
 	l.ctrl.RunOnce(ctx, at(3))
@@ -169,13 +299,8 @@ func TestPrimaryDownSwitchesToSecondary(t *testing.T) {
 	}
 	checkJournal(t, l.st, "verdict", "failover")
 
-	// A new controller (restart) picks the delegation up from the state file.
-	c2, err := New(ctx, Options{Config: l.cfg, Zones: []ZoneSpec{{Config: l.cfg.Zones[0], StampHash: testStamp}}, Store: l.st,
-		OpenRegistrar: func(context.Context, *config.Registrar) (registrar.Registrar, error) { return l.reg, nil },
-		ParentServers: map[string][]netip.AddrPort{testZone: nil}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	// A new controller (restart) reads the delegation from the parent.
+	c2 := l.controller(t, &logBuf{})
 	z2, _ := c2.Zone(testZone)
 	if cur := z2.Engine().Current(); !slices.Equal(cur, []string{"sec"}) {
 		t.Fatalf("after restart, engine current = %v, want [sec]", cur)
@@ -190,9 +315,9 @@ func TestPrimaryDownSwitchesToSecondary(t *testing.T) {
 	if len(calls) != 2 || strings.Join(calls[1].Names(), " ") != "ns1.pri.test. ns2.pri.test." {
 		t.Fatalf("failback calls: %v", calls)
 	}
-	s, _ = l.st.Load()
-	if zs := s.Zones[testZone]; zs.Mode != state.ModeNormal || zs.LastFailback.IsZero() {
-		t.Fatalf("state after failback: %+v", zs)
+	h, _ = l.st.ZoneHistory(ctx, testZone)
+	if last, _ := h.Last(); last.Auto || last.Kind != state.ChangeFailback || !last.Applied {
+		t.Fatalf("history after failback: %+v", h.Changes)
 	}
 	checkJournal(t, l.st, "verdict", "failover", "failback")
 }
@@ -385,12 +510,8 @@ func TestRestartKeepsCooldown(t *testing.T) {
 	zc.Failover.Failback = config.FailbackAuto
 	zc.Probe.RecoverAfter = 1
 	restart(t, l.pri[0], l.pri[1])
-	c2, err := New(ctx, Options{Config: l.cfg, Zones: []ZoneSpec{{Config: &zc, StampHash: testStamp}}, Store: l.st,
-		OpenRegistrar: func(context.Context, *config.Registrar) (registrar.Registrar, error) { return l.reg, nil },
-		ParentServers: map[string][]netip.AddrPort{testZone: nil}})
-	if err != nil {
-		t.Fatal(err)
-	}
+	l.zc = &zc
+	c2 := l.controller(t, &logBuf{})
 	for i := 3; i < 6; i++ {
 		c2.RunOnce(ctx, at(i))
 	}
@@ -402,36 +523,6 @@ func TestRestartKeepsCooldown(t *testing.T) {
 	calls := l.reg.Calls()
 	if len(calls) != 2 || strings.Join(calls[1].Names(), " ") != "ns1.pri.test. ns2.pri.test." {
 		t.Fatalf("after the cooldown: calls = %v", calls)
-	}
-}
-
-func TestSyncNowHoldsLockAndRecordsMetrics(t *testing.T) {
-	l := newLab(t, config.ModeSwitch, "")
-	var lockedDuringSync bool
-	l.ctrl.opts.Sync = func(context.Context) []SyncReport {
-		lk, err := l.st.TryLock()
-		if err == nil {
-			_ = lk.Unlock()
-		}
-		lockedDuringSync = err != nil
-		return []SyncReport{{Zone: testZone, Provider: "pri"}, {Zone: testZone, Provider: "sec", Err: io.ErrUnexpectedEOF}}
-	}
-	l.ctrl.SyncNow(context.Background())
-	if !lockedDuringSync {
-		t.Fatal("the state lock was not held during the sync")
-	}
-	body := scrape(t, l.ctrl)
-	if !strings.Contains(body, `twinzone_sync_errors_total{provider="sec",zone="example.test."} 1`) {
-		t.Errorf("no sync error counted:\n%s", grepLines(body, "twinzone_sync"))
-	}
-	if !strings.Contains(body, `twinzone_sync_last_success_timestamp_seconds{provider="pri",zone="example.test."}`) ||
-		strings.Contains(body, `twinzone_sync_last_success_timestamp_seconds{provider="sec"`) {
-		t.Errorf("sync timestamps wrong:\n%s", grepLines(body, "twinzone_sync"))
-	}
-	if lk, err := l.st.TryLock(); err != nil {
-		t.Fatalf("lock still held after the sync: %v", err)
-	} else {
-		_ = lk.Unlock()
 	}
 }
 

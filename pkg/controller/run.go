@@ -14,52 +14,14 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/failover"
+	"github.com/twinzone/twinzone/pkg/reconcile"
 )
 
-// ZoneStep is what RunOnce saw and did for one zone.
-type ZoneStep struct {
-	Zone   string
-	Round  int
-	Result failover.StepResult
-}
-
-// RunOnce runs one probe round per zone and feeds it to the zone's failover controller at
-// now: verdicts, decision, and (guards permitting) the delegation change, which holds the
-// state lock until the state file records it.
-func (c *Controller) RunOnce(ctx context.Context, now time.Time) []ZoneStep {
-	out := make([]ZoneStep, 0, len(c.zones))
-	for _, z := range c.zones {
-		out = append(out, z.Step(ctx, now))
-	}
-	return out
-}
-
-// Step runs one probe round for the zone and one failover step at now.
-func (z *Zone) Step(ctx context.Context, now time.Time) ZoneStep {
-	z.setBusy(true)
-	defer z.setBusy(false)
-	r := z.Probe(ctx, now)
-	z.Last = r
-	z.c.metrics.ObserveRound(z.Name, r)
-	res := z.ctrl.Step(ctx, now, r)
-	if res.Err != nil {
-		z.c.log.Warn("delegation change not made", "zone", z.Name, "kind", res.Decision.Kind, "err", res.Err)
-	} else if res.Outcome != nil && res.Outcome.Applied {
-		z.c.log.Info("delegation changed", "zone", z.Name, "kind", res.Decision.Kind,
-			"providers", res.Decision.Providers, "parent_confirmed", res.Outcome.ParentConfirmed)
-	}
-	for _, tr := range res.Transitions {
-		z.c.log.Info("verdict", "zone", z.Name, "provider", tr.Provider, "from", tr.From, "to", tr.To, "reason", tr.Reason)
-	}
-	z.after(now, res.Transitions, res.Outcome)
-	return ZoneStep{Zone: z.Name, Round: z.round, Result: res}
-}
-
-// Run probes every zone at its probe interval, syncs every SyncInterval (when Options.Sync is
-// set), and serves /metrics and /healthz, until ctx ends; then it stops the HTTP server,
-// waits for webhooks in flight and returns nil. A listen error is returned at once. Zones are
-// stepped one after the other: a delegation change holds the loop (and the state lock) until
-// the parent publishes the new set or failover.propagation_timeout passes.
+// Run steps every zone at its probe interval (each zone in its own loop), syncs every
+// SyncInterval (when Options.Sync is set), and serves /metrics and /healthz, until ctx ends;
+// then it stops the HTTP server, waits for webhooks in flight and returns nil. A listen error
+// is returned at once. A delegation change holds its zone's loop (and the lease) until the
+// parent publishes the new set or failover.propagation_timeout passes.
 func (c *Controller) Run(ctx context.Context) error {
 	srv, err := c.serve()
 	if err != nil {
@@ -84,7 +46,6 @@ func (c *Controller) Run(ctx context.Context) error {
 	wg.Wait()
 	for _, z := range c.zones {
 		z.runner.Flush()
-		z.release()
 	}
 	c.log.Info("controller stopped")
 	return nil
@@ -96,6 +57,9 @@ func (z *Zone) loop(ctx context.Context) {
 	every := z.Config.Probe.Interval
 	for ctx.Err() == nil {
 		start := time.Now()
+		if z == z.c.zones[0] {
+			z.c.checkConfig()
+		}
 		z.Step(ctx, start)
 		t := time.NewTimer(max(every-time.Since(start), 0))
 		select {
@@ -120,25 +84,59 @@ func (c *Controller) syncLoop(ctx context.Context) {
 	}
 }
 
-// SyncNow runs Options.Sync once under the state lock and records the outcome in metrics.
+// SyncNow runs Options.Sync once per zone, each under the lease, and records the outcome in
+// the shared history and the metrics. A zone whose providers serve a newer version than the
+// controller's file (or one with the same SOA serial and other content) is skipped: the
+// controller never pushes an older file over a deploy it has not seen.
 func (c *Controller) SyncNow(ctx context.Context) {
 	if c.opts.Sync == nil {
 		return
 	}
-	lctx, cancel := context.WithTimeout(ctx, durOr(c.opts.LockTimeout, DefaultLockTimeout))
-	lk, err := c.opts.Store.Lock(lctx)
-	cancel()
-	if err != nil {
-		c.log.Warn("periodic sync skipped: state lock busy", "err", err)
+	for _, z := range c.zones {
+		z.syncNow(ctx)
+	}
+}
+
+func (z *Zone) syncNow(ctx context.Context) {
+	c := z.c
+	z.refreshDesired()
+	d := z.desired.current()
+	if d.zone == nil {
 		return
 	}
-	defer func() { _ = lk.Unlock() }()
+	lctx, cancel := context.WithTimeout(ctx, durOr(c.opts.LockTimeout, DefaultLockTimeout))
+	lease, err := c.hist.Acquire(lctx, z.Name)
+	cancel()
+	if err != nil {
+		c.log.Warn("periodic sync skipped: state lock busy", "zone", z.Name, "err", err)
+		return
+	}
+	defer func() { _ = lease.Unlock() }()
+	// Judged under the lease, from fresh history: a sync from CI just before counts.
+	h, err := c.hist.ZoneHistory(ctx, z.Name)
+	if err != nil {
+		c.log.Warn("periodic sync skipped: shared history unreadable", "zone", z.Name, "err", err)
+		return
+	}
+	z.mu.Lock()
+	served := z.stamps.served
+	z.mu.Unlock()
+	if v := judgeStamps(d.stamp, served, h); v.behind || v.conflict {
+		c.log.Warn("periodic sync skipped: the controller's zone file is not the newest version", "zone", z.Name, "verdict", v.message())
+		return
+	}
 	now := float64(time.Now().Unix())
-	for _, r := range c.opts.Sync(ctx) {
-		c.metrics.Synced(r.Zone, r.Provider, now, r.Err)
-		if r.Err != nil {
-			c.log.Warn("periodic sync failed", "zone", r.Zone, "provider", r.Provider, "err", r.Err)
-		}
+	o := *c.opts.Sync
+	o.Logger, o.History, o.Lease, o.DryRun = c.log, c.hist, lease, false
+	res := reconcile.RunOnce(ctx, reconcile.Zone{Config: z.Config, Desired: d.zone}, o)
+	for _, r := range res.Results {
+		c.metrics.Synced(z.Name, r.Target, now, r.Err)
+	}
+	for _, err := range res.Errs {
+		c.log.Warn("periodic sync failed", "zone", z.Name, "err", err)
+	}
+	for _, n := range res.Notes {
+		c.log.Warn("periodic sync", "zone", z.Name, "note", n)
 	}
 }
 

@@ -66,10 +66,10 @@ func (s *story) setupControl(ctx context.Context) error {
 	s.store = st
 	s.ctl, err = controller.New(ctx, controller.Options{
 		Config: s.lab.cfg,
-		Zones:  []controller.ZoneSpec{{Config: s.lab.zc, StampHash: s.lab.hash}},
+		Zones:  []controller.ZoneSpec{{Config: s.lab.zc, Desired: s.lab.desired}},
 		Store:  st,
 		Logger: s.o.Logger,
-		OpenRegistrar: func(ctx context.Context, rc *config.Registrar) (registrar.Registrar, error) {
+		OpenRegistrar: func(ctx context.Context, rc *config.Registrar, _ controller.ParentReader) (registrar.Registrar, error) {
 			reg, err := registrars.Open(ctx, rc, s.o.Logger)
 			if err != nil {
 				return nil, err

@@ -10,7 +10,6 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/demo/authserver"
-	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers"
 )
@@ -64,7 +63,6 @@ type lab struct {
 	cfg                        *config.Config
 	zc                         *config.Zone
 	desired                    *zone.Zone
-	hash                       string
 }
 
 // startLab starts the servers, writes the config and the zone file, and loads them with the
@@ -139,7 +137,6 @@ ns1.example A 127.0.0.1
 	if l.desired, err = zone.ParseFile(zc.File, zc.Name); err != nil {
 		return nil, err
 	}
-	l.hash = plan.StampHash(l.desired.RRsets)
 	return l, nil
 }
 

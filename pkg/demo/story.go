@@ -2,6 +2,7 @@ package demo
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"strings"
@@ -11,10 +12,9 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/controller"
 	"github.com/twinzone/twinzone/pkg/failover"
-	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/reconcile"
 	"github.com/twinzone/twinzone/pkg/state"
-	tzsync "github.com/twinzone/twinzone/pkg/sync"
 	dnsproviders "github.com/twinzone/twinzone/providers/dns"
 )
 
@@ -116,29 +116,24 @@ func (s *story) run(ctx context.Context) error {
 	return s.check(ctx)
 }
 
-// sync converges both providers on the zone file with the real providers and pkg/sync, then
+// sync converges both providers on the zone file with the real providers, through the use
+// case `twinzone sync` runs (reconcile.RunOnce: ignore rules and policies included), then
 // checks that a second plan is empty.
 func (s *story) sync(ctx context.Context) error {
 	zc := s.lab.zc
-	var targets []tzsync.Target
-	for _, name := range zc.Providers() {
-		p, err := dnsproviders.Open(ctx, s.lab.cfg.Providers[name], s.o.Logger)
-		if err != nil {
-			return fmt.Errorf("open provider %s: %w", name, err)
-		}
-		var traits plan.Traits
-		if d, ok := p.(provider.Describer); ok {
-			traits = d.Traits()
-		}
-		targets = append(targets, tzsync.Target{Name: name, Provider: p, Options: plan.Options{
-			Provider: name, Origin: zc.Name, Traits: traits, ManageApexNS: zc.ManageApexNS, StampHash: s.lab.hash}})
+	z := reconcile.Zone{Config: zc, Desired: s.lab.desired}
+	open := func(ctx context.Context, name string) (provider.Provider, error) {
+		return dnsproviders.Open(ctx, s.lab.cfg.Providers[name], s.o.Logger)
 	}
-	policies := []plan.Policy{plan.MaxChangeFraction{Fraction: zc.Safety.MaxChangeFraction, MinExisting: zc.Safety.MinExisting}, plan.NoDeleteAll{}}
-	syncer := &tzsync.Syncer{Logger: s.o.Logger}
-	for _, r := range syncer.Sync(ctx, targets, s.lab.desired.RRsets, tzsync.Options{Policies: policies}) {
-		if r.Err != nil {
-			return fmt.Errorf("sync: %w", r.Err)
-		}
+	o := reconcile.Options{Open: open, Logger: s.o.Logger}
+	if s.store != nil {
+		o.History = s.store // journalled; the last sync is recorded only by a holder of the lease
+	}
+	res := reconcile.RunOnce(ctx, z, o)
+	if len(res.Errs) > 0 {
+		return fmt.Errorf("sync: %w", errors.Join(res.Errs...))
+	}
+	for _, r := range res.Results {
 		srv := s.lab.primary
 		if r.Target == zc.Secondary.Provider {
 			srv = s.lab.secondary
@@ -146,12 +141,13 @@ func (s *story) sync(ctx context.Context) error {
 		s.tl.logf("sync %s: %d changes (%d create, %d update, %d delete) applied by %d UPDATEs, read back and stamped in %s; serial now %d",
 			r.Target, len(r.Plan.Changes), r.Plan.Counts.Create, r.Plan.Counts.Update, r.Plan.Counts.Delete, srv.Updates(), secs(r.Duration), srv.Serial(Zone))
 	}
-	for _, r := range syncer.Sync(ctx, targets, s.lab.desired.RRsets, tzsync.Options{DryRun: true, Force: true}) {
-		if r.Err != nil {
-			return fmt.Errorf("plan after sync: %w", r.Err)
-		}
-		if !r.Plan.Empty() {
-			return fmt.Errorf("plan after sync: %s still has %d changes", r.Target, len(r.Plan.Changes))
+	again := reconcile.RunOnce(ctx, z, reconcile.Options{Open: open, Logger: s.o.Logger, DryRun: true, Force: true})
+	if len(again.Errs) > 0 {
+		return fmt.Errorf("plan after sync: %w", errors.Join(again.Errs...))
+	}
+	for _, p := range again.Plans {
+		if !p.Empty() {
+			return fmt.Errorf("plan after sync: %s still has %d changes", p.Provider, len(p.Changes))
 		}
 	}
 	s.tl.logf("plan after sync: no changes on either provider (AXFR of both)")
@@ -164,25 +160,18 @@ func (s *story) probeOnce(ctx context.Context) error {
 	var bad []string
 	for _, r := range round.Results {
 		s.tl.logf("probe %s %s @%s over %s: %s, serial %d, stamp %s (%s)", r.Provider, r.Nameserver, r.Addr, r.Transport,
-			r.Reason, r.Serial, short(r.Stamp), r.Latency.Round(10*time.Microsecond))
-		if !r.Healthy() {
+			r.Reason, r.Serial, r.Stamp.Short(), r.Latency.Round(10*time.Microsecond))
+		switch {
+		case !r.Healthy():
 			bad = append(bad, fmt.Sprintf("%s %s: %s %s", r.Provider, r.Addr, r.Reason, r.Detail))
+		case r.Stamp.Hash != s.zone.Stamp().Hash:
+			bad = append(bad, fmt.Sprintf("%s %s: serves stamp %s, want %s", r.Provider, r.Addr, r.Stamp.Short(), s.zone.Stamp().Short()))
 		}
 	}
 	if len(bad) > 0 {
 		return fmt.Errorf("probe: %s", strings.Join(bad, "; "))
 	}
 	return nil
-}
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12] + "…"
-	}
-	if h == "" {
-		return "none"
-	}
-	return h
 }
 
 // delegate reads the delegation from the parent and, when it is not the mode's normal one,

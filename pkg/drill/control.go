@@ -2,6 +2,7 @@ package drill
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -13,12 +14,11 @@ import (
 	"github.com/twinzone/twinzone/pkg/delegation"
 	"github.com/twinzone/twinzone/pkg/failover"
 	"github.com/twinzone/twinzone/pkg/nameserver"
-	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/probe"
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/reconcile"
 	"github.com/twinzone/twinzone/pkg/registrar"
 	"github.com/twinzone/twinzone/pkg/state"
-	tzsync "github.com/twinzone/twinzone/pkg/sync"
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers"
 	dnsproviders "github.com/twinzone/twinzone/providers/dns"
@@ -48,30 +48,20 @@ func (d *drill) load() error {
 	if d.want, err = zone.ParseFile(zc.File, zc.Name); err != nil {
 		return err
 	}
-	d.hash = plan.StampHash(d.want.RRsets)
 	return nil
 }
 
-// sync converges both providers on the zone file (pkg/sync with the real providers).
+// sync converges both providers on the zone file through the use case `twinzone sync` runs
+// (reconcile.RunOnce: the zone's ignore rules and policies included).
 func (d *drill) sync(ctx context.Context) error {
-	var targets []tzsync.Target
-	for _, name := range d.zc.Providers() {
-		p, err := dnsproviders.Open(ctx, d.cfg.Providers[name], d.o.Logger)
-		if err != nil {
-			return fmt.Errorf("open provider %s: %w", name, err)
-		}
-		var traits plan.Traits
-		if ds, ok := p.(provider.Describer); ok {
-			traits = ds.Traits()
-		}
-		targets = append(targets, tzsync.Target{Name: name, Provider: p, Options: plan.Options{
-			Provider: name, Origin: d.zc.Name, Traits: traits, ManageApexNS: d.zc.ManageApexNS, StampHash: d.hash}})
+	open := func(ctx context.Context, name string) (provider.Provider, error) {
+		return dnsproviders.Open(ctx, d.cfg.Providers[name], d.o.Logger)
 	}
-	syncer := &tzsync.Syncer{Logger: d.o.Logger}
-	for _, r := range syncer.Sync(ctx, targets, d.want.RRsets, tzsync.Options{}) {
-		if r.Err != nil {
-			return fmt.Errorf("sync %s: %w", r.Target, r.Err)
-		}
+	res := reconcile.RunOnce(ctx, reconcile.Zone{Config: d.zc, Desired: d.want}, reconcile.Options{Open: open, Logger: d.o.Logger})
+	if len(res.Errs) > 0 {
+		return fmt.Errorf("sync: %w", errors.Join(res.Errs...))
+	}
+	for _, r := range res.Results {
 		d.logf(time.Now(), "sync %s: %d changes in %s", r.Target, len(r.Plan.Changes), r.Duration.Round(time.Millisecond))
 	}
 	return nil
@@ -84,8 +74,8 @@ func (d *drill) control(ctx context.Context) error {
 		return err
 	}
 	d.ctl, err = controller.New(ctx, controller.Options{
-		Config: d.cfg, Zones: []controller.ZoneSpec{{Config: d.zc, StampHash: d.hash}}, Store: st, Logger: d.o.Logger,
-		OpenRegistrar: func(ctx context.Context, rc *config.Registrar) (registrar.Registrar, error) {
+		Config: d.cfg, Zones: []controller.ZoneSpec{{Config: d.zc, Desired: d.want}}, Store: st, Logger: d.o.Logger,
+		OpenRegistrar: func(ctx context.Context, rc *config.Registrar, _ controller.ParentReader) (registrar.Registrar, error) {
 			reg, err := registrars.Open(ctx, rc, d.o.Logger)
 			if err != nil {
 				return nil, err
@@ -123,8 +113,11 @@ func (d *drill) healthy(ctx context.Context) error {
 	for range 5 {
 		bad = bad[:0]
 		for _, r := range d.zone.Probe(ctx, time.Now()).Results {
-			if !r.Healthy() {
+			switch {
+			case !r.Healthy():
 				bad = append(bad, fmt.Sprintf("%s %s: %s %s", r.Provider, r.Addr, r.Reason, r.Detail))
+			case r.Stamp.Hash != d.zone.Stamp().Hash:
+				bad = append(bad, fmt.Sprintf("%s %s: stamp %s, want %s", r.Provider, r.Addr, r.Stamp.Short(), d.zone.Stamp().Short()))
 			}
 		}
 		if len(bad) == 0 {

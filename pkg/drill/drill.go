@@ -76,7 +76,6 @@ type drill struct {
 	cfg  *config.Config
 	zc   *config.Zone
 	want *zone.Zone
-	hash string
 	ctl  *controller.Controller
 	zone *controller.Zone
 	rep  *Report

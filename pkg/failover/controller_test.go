@@ -2,14 +2,10 @@ package failover
 
 import (
 	"context"
-	"net"
-	"net/netip"
 	"slices"
 	"strings"
 	"testing"
 	"time"
-
-	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/probe"
@@ -72,38 +68,5 @@ func TestProvidersOf(t *testing.T) {
 		if got := eng.ProvidersOf(c.names); !slices.Equal(got, c.want) {
 			t.Errorf("ProvidersOf(%v) = %v, want %v", c.names, got, c.want)
 		}
-	}
-}
-
-func TestQueryDNSKEY(t *testing.T) {
-	key := &dns.DNSKEY{Hdr: dns.RR_Header{Name: "example.test.", Rrtype: dns.TypeDNSKEY, Class: dns.ClassINET, Ttl: 3600},
-		Flags: 257, Protocol: 3, Algorithm: dns.ED25519, PublicKey: "l02Woi0iS8Aa25FQkUd9RMzZHJpBoRQwAQEX1SxZJA4="}
-	l, err := net.Listen("tcp", "127.0.0.1:0")
-	if err != nil {
-		t.Fatal(err)
-	}
-	started := make(chan struct{})
-	srv := &dns.Server{Listener: l, NotifyStartedFunc: func() { close(started) },
-		Handler: dns.HandlerFunc(func(w dns.ResponseWriter, req *dns.Msg) {
-			m := new(dns.Msg)
-			m.SetReply(req)
-			if req.RecursionDesired || req.Question[0].Name != "example.test." {
-				m.Rcode = dns.RcodeRefused
-			} else {
-				m.Authoritative = true
-				m.Answer = []dns.RR{key}
-			}
-			_ = w.WriteMsg(m)
-		})}
-	go func() { _ = srv.ActivateAndServe() }()
-	<-started
-	defer func() { _ = srv.Shutdown() }()
-	addr := netip.MustParseAddrPort(l.Addr().String())
-	keys, err := QueryDNSKEY(2*time.Second)(context.Background(), addr, "Example.Test")
-	if err != nil || len(keys) != 1 || !MatchesDS(keys, []*dns.DS{key.ToDS(dns.SHA256)}) {
-		t.Fatalf("keys = %v, %v", keys, err)
-	}
-	if _, err := QueryDNSKEY(2*time.Second)(context.Background(), addr, "other.test."); err == nil || !strings.Contains(err.Error(), "REFUSED") {
-		t.Errorf("refused: %v", err)
 	}
 }

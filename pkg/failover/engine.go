@@ -61,16 +61,52 @@ type Decision struct {
 	Reason    string         `json:"reason"`
 	// Blocked is set when a change is wanted but a guard (auto off, cut off, cooldown, daily
 	// cap, manual failback) holds it back; Kind is None then and Wanted says what was wanted.
+	// Hold is the guard's stable name (the reason label of twinzone_failover_blocked).
 	Blocked  string         `json:"blocked,omitempty"`
+	Hold     Hold           `json:"hold,omitempty"`
 	Wanted   Kind           `json:"wanted,omitempty"`
 	Evidence []probe.Result `json:"evidence,omitempty"`
+}
+
+// Hold names why a wanted change was not made: the reason label of the metric
+// twinzone_failover_blocked and of `run`'s "held back" log line.
+type Hold string
+
+const (
+	HoldCutOff         Hold = "cut_off"         // no probe target answered: the controller itself is cut off
+	HoldAutoOff        Hold = "auto_off"        // failover.auto is false (or no registrar)
+	HoldManualFailback Hold = "manual_failback" // failback: manual waits for `twinzone failback`
+	HoldCooldown       Hold = "cooldown"        // the last automatic change is younger than failover.cooldown
+	HoldDailyCap       Hold = "daily_cap"       // failover.max_per_day automatic failovers today (UTC)
+	HoldPreflight      Hold = "preflight"       // the preflight refused the target (or the parent's DS could not be read)
+	HoldRegistrar      Hold = "registrar"       // the registrar refused or failed (or the state lock was busy)
+)
+
+// Holds lists every Hold, for metrics.
+var Holds = []Hold{HoldCutOff, HoldAutoOff, HoldManualFailback, HoldCooldown, HoldDailyCap, HoldPreflight, HoldRegistrar}
+
+// Record is what the guards read from the shared history of changes (state.History), which the
+// controller re-reads and sets with SetRecord before every decision: the engine keeps no history
+// that another process could not see.
+type Record struct {
+	// LastAuto and LastManual are when the last automatic and manual (a human's `failover` or
+	// `failback`) changes that changed the delegation started.
+	LastAuto, LastManual time.Time
+	// AutoFailovers counts automatic failovers per UTC day ("2006-01-02"). Manual changes never
+	// count toward max_per_day.
+	AutoFailovers map[string]int
 }
 
 // Engine decides delegation changes from verdict transitions. It keeps which providers are
 // currently delegated and the history that the guards need; the caller reports changes it
 // actually made with Applied. Guards: never act while CutOff, never leave the delegation
 // empty (a change that would remove both providers is not made), cooldown since the last
-// applied change, at most MaxPerDay automatic failovers per UTC day.
+// automatic change, at most MaxPerDay automatic failovers per UTC day.
+//
+// Cooldown after a manual change: a human's change re-arms the automatic guards. A failover is
+// held back only by the cooldown of an automatic change made after the last manual one (so a
+// provider restored by hand that dies again is failed over at once); an automatic failback
+// waits for the cooldown of either kind of change (it is optional and must not flap).
 //
 // Failback: with FailbackAuto, a provider that is Up again (after recover_after good rounds)
 // is put back automatically, also in active-active: re-adding a provider that answers
@@ -84,8 +120,7 @@ type Engine struct {
 	health    map[string]Health
 	cutOff    bool
 	current   []string // delegated providers, in normal order
-	last      time.Time
-	perDay    map[string]int // UTC date -> applied automatic failovers
+	rec       Record
 	evidence  map[string][]probe.Result
 	normalSet []string
 }
@@ -108,7 +143,7 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	default:
 		return nil, fmt.Errorf("failover engine: unknown failback %q (want manual or auto)", cfg.Failback)
 	}
-	e := &Engine{cfg: cfg, health: map[string]Health{}, perDay: map[string]int{}, evidence: map[string][]probe.Result{}}
+	e := &Engine{cfg: cfg, health: map[string]Health{}, rec: Record{AutoFailovers: map[string]int{}}, evidence: map[string][]probe.Result{}}
 	e.normalSet = []string{cfg.Primary}
 	if cfg.Mode == ActiveActive {
 		e.normalSet = append(e.normalSet, cfg.Secondary)
@@ -123,10 +158,18 @@ func (e *Engine) Normal() []string { return slices.Clone(e.normalSet) }
 // Current returns the providers delegated now, as the engine knows it.
 func (e *Engine) Current() []string { return slices.Clone(e.current) }
 
-// SetCurrent tells the engine which providers are delegated (e.g. read from the registrar at
-// start). Unknown names are ignored.
+// SetCurrent tells the engine which providers are delegated (the controller sets what it
+// observed before every decision). Unknown names are ignored.
 func (e *Engine) SetCurrent(providers []string) {
 	e.current = e.order(providers)
+}
+
+// SetRecord replaces the history the guards read (see Record).
+func (e *Engine) SetRecord(r Record) {
+	if r.AutoFailovers == nil {
+		r.AutoFailovers = map[string]int{}
+	}
+	e.rec = r
 }
 
 // Health returns the engine's view of a provider (Unknown until a transition was seen).
@@ -158,9 +201,9 @@ func (e *Engine) Decide(now time.Time) Decision {
 	if d.Kind == None {
 		return d
 	}
-	if block := e.guard(now, d.Kind); block != "" {
+	if hold, block := e.guard(now, d.Kind); block != "" {
 		return Decision{Kind: None, Wanted: d.Kind, Providers: d.Providers, Set: d.Set,
-			Reason: d.Reason, Blocked: block, Evidence: d.Evidence}
+			Reason: d.Reason, Blocked: block, Hold: hold, Evidence: d.Evidence}
 	}
 	return d
 }
@@ -201,15 +244,16 @@ func (e *Engine) ManualFailover(provider string) (Decision, error) {
 	return d, nil
 }
 
-// Applied records that d was carried out at now: the delegation changed.
+// Applied records that the automatic decision d was carried out at now: the delegation
+// changed (until the next SetCurrent and SetRecord).
 func (e *Engine) Applied(now time.Time, d Decision) {
 	if d.Kind == None {
 		return
 	}
 	e.current = e.order(d.Providers)
-	e.last = now
+	e.rec.LastAuto = now
 	if d.Kind == Failover {
-		e.perDay[now.UTC().Format(time.DateOnly)]++
+		e.rec.AutoFailovers[now.UTC().Format(time.DateOnly)]++
 	}
 }
 
@@ -262,21 +306,33 @@ func (e *Engine) want() Decision {
 	return e.decision(Restore, restore, "provider up again: restore the normal delegation")
 }
 
-func (e *Engine) guard(now time.Time, k Kind) string {
+func (e *Engine) guard(now time.Time, k Kind) (Hold, string) {
+	// The change the cooldown is measured from (see Engine).
+	var last time.Time
+	if k == Failover {
+		if e.rec.LastAuto.After(e.rec.LastManual) {
+			last = e.rec.LastAuto
+		}
+	} else {
+		last = e.rec.LastAuto
+		if e.rec.LastManual.After(last) {
+			last = e.rec.LastManual
+		}
+	}
 	switch {
 	case e.cutOff:
-		return "controller cut off: reporting only"
+		return HoldCutOff, "controller cut off: reporting only"
 	case !e.cfg.Auto:
-		return "automatic failover disabled"
+		return HoldAutoOff, "automatic failover disabled"
 	case k == Restore && e.cfg.Failback != FailbackAuto:
-		return "failback is manual: run `twinzone failback`"
-	case !e.last.IsZero() && e.cfg.Cooldown > 0 && now.Sub(e.last) < e.cfg.Cooldown:
-		return fmt.Sprintf("cooldown: last change at %s, next allowed at %s",
-			e.last.UTC().Format(time.RFC3339), e.last.Add(e.cfg.Cooldown).UTC().Format(time.RFC3339))
-	case k == Failover && e.cfg.MaxPerDay > 0 && e.perDay[now.UTC().Format(time.DateOnly)] >= e.cfg.MaxPerDay:
-		return fmt.Sprintf("daily cap: %d automatic failovers today (UTC)", e.cfg.MaxPerDay)
+		return HoldManualFailback, "failback is manual: run `twinzone failback`"
+	case !last.IsZero() && e.cfg.Cooldown > 0 && now.Sub(last) < e.cfg.Cooldown:
+		return HoldCooldown, fmt.Sprintf("cooldown: last change at %s, next allowed at %s",
+			last.UTC().Format(time.RFC3339), last.Add(e.cfg.Cooldown).UTC().Format(time.RFC3339))
+	case k == Failover && e.cfg.MaxPerDay > 0 && e.rec.AutoFailovers[now.UTC().Format(time.DateOnly)] >= e.cfg.MaxPerDay:
+		return HoldDailyCap, fmt.Sprintf("daily cap: %d automatic failovers today (UTC)", e.cfg.MaxPerDay)
 	}
-	return ""
+	return "", ""
 }
 
 func (e *Engine) decision(k Kind, providers []string, reason string) Decision {

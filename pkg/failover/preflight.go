@@ -12,6 +12,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/probe"
+	"github.com/twinzone/twinzone/pkg/stamp"
 )
 
 // ErrPreflight marks a refused preflight (errors.Is).
@@ -34,9 +35,9 @@ type PreflightConfig struct {
 	Zone          string
 	Targets       []Target
 	RequireInSync bool
-	ExpectedStamp string    // the stamp hash the targets must serve when RequireInSync
-	ParentDS      []*dns.DS // DS records the parent publishes; empty: no DNSSEC check
-	Force         bool      // report problems but do not refuse
+	ExpectedStamp stamp.Stamp // the stamp the targets must serve when RequireInSync (the newest known)
+	ParentDS      []*dns.DS   // DS records the parent publishes; empty: no DNSSEC check
+	Force         bool        // report problems but do not refuse
 	Probe         ProbeFunc
 	QueryDNSKEY   DNSKEYFunc // required when ParentDS is non-empty
 }
@@ -110,13 +111,13 @@ func checkRound(cfg PreflightConfig, t Target, round probe.Round) []string {
 		case r.Reason == probe.StaleStamp && !cfg.RequireInSync:
 			// answers authoritatively; the stamp is not required
 		case r.Reason == probe.StaleStamp:
-			problems = append(problems, fmt.Sprintf("%s: %s (%s) serves stamp %q, want %q: out of sync",
-				t.Provider, r.Nameserver, r.Addr, r.Stamp, cfg.ExpectedStamp))
+			problems = append(problems, fmt.Sprintf("%s: %s (%s) serves stamp %s, want %s: out of sync",
+				t.Provider, r.Nameserver, r.Addr, r.Stamp.Short(), cfg.ExpectedStamp.Short()))
 		case !r.Healthy():
 			problems = append(problems, fmt.Sprintf("%s: %s (%s) %s", t.Provider, r.Nameserver, r.Addr, describe(r)))
-		case cfg.RequireInSync && cfg.ExpectedStamp != "" && r.Stamp != cfg.ExpectedStamp:
-			problems = append(problems, fmt.Sprintf("%s: %s (%s) serves stamp %q, want %q",
-				t.Provider, r.Nameserver, r.Addr, r.Stamp, cfg.ExpectedStamp))
+		case cfg.RequireInSync && !cfg.ExpectedStamp.IsZero() && stamp.Compare(r.Stamp, cfg.ExpectedStamp) != stamp.Same:
+			problems = append(problems, fmt.Sprintf("%s: %s (%s) serves stamp %s, want %s",
+				t.Provider, r.Nameserver, r.Addr, r.Stamp.Short(), cfg.ExpectedStamp.Short()))
 		}
 	}
 	for _, ns := range t.Set {

@@ -11,6 +11,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/registrar"
+	"github.com/twinzone/twinzone/pkg/stamp"
 )
 
 // Event is a journal line; its fields match pkg/state.Event, so state.Event(ev) converts it.
@@ -28,7 +29,7 @@ type Request struct {
 	Decision      Decision
 	Targets       []Target // providers to preflight (usually Engine.Targets(Decision))
 	RequireInSync bool
-	ExpectedStamp string
+	ExpectedStamp stamp.Stamp // what RequireInSync demands: the newest version known
 	ParentDS      []*dns.DS
 	Force         bool // preflight problems are reported, not refused
 	DryRun        bool // preflight only; the registrar is not called

@@ -17,9 +17,18 @@ import (
 	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/probe"
 	"github.com/twinzone/twinzone/pkg/registrar"
+	"github.com/twinzone/twinzone/pkg/stamp"
 )
 
-const stamp = "aaaa"
+const stampHash = "aaaa"
+
+// stampOf is the stamp of hash h ("" for none).
+func stampOf(h string) stamp.Stamp {
+	if h == "" {
+		return stamp.Stamp{}
+	}
+	return stamp.Stamp{Hash: h}
+}
 
 var t0 = time.Date(2026, 3, 1, 22, 0, 0, 0, time.UTC)
 
@@ -77,10 +86,10 @@ func (s spec) round(t testing.TB, at time.Time, withControl bool) probe.Round {
 		i := 0
 		for _, ns := range set {
 			for _, a := range ns.Addrs {
-				res := probe.Result{Target: probe.Target{Provider: prov, Nameserver: ns.Name, Addr: a}, Reason: probe.OK, Stamp: st, At: at}
+				res := probe.Result{Target: probe.Target{Provider: prov, Nameserver: ns.Name, Addr: a}, Reason: probe.OK, Stamp: stampOf(st), At: at}
 				if i < down {
-					res.Reason, res.Stamp, res.Detail = probe.Timeout, "", "no reply in 2s"
-				} else if st != stamp {
+					res.Reason, res.Stamp, res.Detail = probe.Timeout, stamp.Stamp{}, "no reply in 2s"
+				} else if st != stampHash {
 					res.Reason = probe.StaleStamp
 				}
 				r.Results = append(r.Results, res)
@@ -88,10 +97,10 @@ func (s spec) round(t testing.TB, at time.Time, withControl bool) probe.Round {
 			}
 		}
 	}
-	add("pri", pri, s.priDown, stamp)
+	add("pri", pri, s.priDown, stampHash)
 	st := s.secStamp
 	if st == "" {
-		st = stamp
+		st = stampHash
 	}
 	add("sec", sec, s.secDown, st)
 	if withControl {
@@ -176,7 +185,7 @@ func run(t *testing.T, sc scenario) ([]call, []string, []Event) {
 		Journal:     func(ev Event) { journal = append(journal, ev) },
 	}
 	c := &Controller{Tracker: tr, Engine: eng, Runner: r, RequireInSync: true,
-		ExpectedStamp: func() string { return stamp },
+		ExpectedStamp: func() stamp.Stamp { return stampOf(stampHash) },
 		ParentDS:      func(context.Context) ([]*dns.DS, error) { return sc.parentDS, nil }}
 	var blocked []string
 	var calls []call

@@ -110,7 +110,7 @@ func TestPreflightForceAndUnprobed(t *testing.T) {
 	pri, _ := sets(t)
 	round := spec{priDown: 1}.round(t, t0, false)
 	round.Results = round.Results[:3] // the fourth address is not probed at all
-	cfg := PreflightConfig{Zone: "example.test.", Targets: []Target{{"pri", pri}}, RequireInSync: true, ExpectedStamp: stamp,
+	cfg := PreflightConfig{Zone: "example.test.", Targets: []Target{{"pri", pri}}, RequireInSync: true, ExpectedStamp: stampOf(stampHash),
 		Probe: func(context.Context, string, nameserver.Set) (probe.Round, error) { return round, nil }}
 	rep, err := Preflight(context.Background(), cfg)
 	if !errors.Is(err, ErrPreflight) || len(rep.Problems) != 2 || !strings.Contains(err.Error(), "timeout") || !strings.Contains(err.Error(), "not probed") {

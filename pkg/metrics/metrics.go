@@ -11,6 +11,9 @@
 //	twinzone_cut_off{zone}                                      1 when the controller found itself cut off
 //	twinzone_sync_last_success_timestamp_seconds{zone,provider} unix time of the last converged sync
 //	twinzone_sync_errors_total{zone,provider}                   failed syncs
+//	twinzone_failover_blocked{zone,reason}                      1 while a wanted change is held back for reason
+//	twinzone_delegation_changes_total{zone,by}                  delegation changes observed (by: this_process, other_process, outside)
+//	twinzone_zone_file_behind{zone}                             1 while a provider serves a newer zone version than the controller's file
 //
 // InitZone exports every zone's series from the start (cut_off 0, no errors, no failovers), so
 // alerts see a value, not an absent series, before the first event. The registry also carries
@@ -39,6 +42,9 @@ type Metrics struct {
 	CutOff          *prometheus.GaugeVec
 	SyncLastSuccess *prometheus.GaugeVec
 	SyncErrors      *prometheus.CounterVec
+	Blocked         *prometheus.GaugeVec
+	DelegationSeen  *prometheus.CounterVec
+	FileBehind      *prometheus.GaugeVec
 }
 
 // New returns the collectors registered on a new registry (with the Go and process collectors).
@@ -62,9 +68,15 @@ func New() *Metrics {
 			Help: "Unix time of the last sync that converged the provider."}, []string{"zone", "provider"}),
 		SyncErrors: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "twinzone_sync_errors_total",
 			Help: "Syncs of a provider that ended in an error."}, []string{"zone", "provider"}),
+		Blocked: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "twinzone_failover_blocked",
+			Help: "1 while a wanted delegation change is held back, by reason (cut_off, auto_off, manual_failback, cooldown, daily_cap, preflight, registrar)."}, []string{"zone", "reason"}),
+		DelegationSeen: prometheus.NewCounterVec(prometheus.CounterOpts{Name: "twinzone_delegation_changes_total",
+			Help: "Delegation changes the controller observed, by who made them (this_process, other_process, outside)."}, []string{"zone", "by"}),
+		FileBehind: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "twinzone_zone_file_behind",
+			Help: "1 while a provider serves a newer zone version (SOA serial) than the controller's zone file."}, []string{"zone"}),
 	}
 	m.Registry.MustRegister(m.ProviderUp, m.ProbeResults, m.ProbeLatency, m.Failovers, m.Delegated,
-		m.CutOff, m.SyncLastSuccess, m.SyncErrors,
+		m.CutOff, m.SyncLastSuccess, m.SyncErrors, m.Blocked, m.DelegationSeen, m.FileBehind,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -127,6 +139,24 @@ func (m *Metrics) Synced(zone, provider string, unixSeconds float64, err error) 
 		return
 	}
 	m.SyncLastSuccess.WithLabelValues(zone, provider).Set(unixSeconds)
+}
+
+// SetBlocked sets twinzone_failover_blocked of zone: 1 for reason, 0 for the others of all
+// ("" clears them all).
+func (m *Metrics) SetBlocked(zone, reason string, all []string) {
+	for _, r := range all {
+		m.Blocked.WithLabelValues(zone, r).Set(b2f(r == reason))
+	}
+}
+
+// DelegationChanged counts an observed delegation change.
+func (m *Metrics) DelegationChanged(zone, by string) {
+	m.DelegationSeen.WithLabelValues(zone, by).Inc()
+}
+
+// SetBehind sets twinzone_zone_file_behind.
+func (m *Metrics) SetBehind(zone string, behind bool) {
+	m.FileBehind.WithLabelValues(zone).Set(b2f(behind))
 }
 
 func b2f(b bool) float64 {

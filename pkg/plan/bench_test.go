@@ -10,7 +10,7 @@ import (
 func BenchmarkCalculate100k(b *testing.B) {
 	desired := genZone(100_000, 1)
 	current := mutate(desired, 0.01, 2)
-	opts := Options{Origin: "example.com.", StampHash: StampHash(desired)}
+	opts := Options{Origin: "example.com.", Stamp: StampOf(desired)}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {
@@ -39,7 +39,7 @@ func BenchmarkCalculate100kUnsorted(b *testing.B) {
 	current := mutate(desired, 0.01, 2)
 	r := rand.New(rand.NewPCG(3, 3))
 	r.Shuffle(len(current), func(i, j int) { current[i], current[j] = current[j], current[i] })
-	opts := Options{Origin: "example.com.", StampHash: StampHash(desired)}
+	opts := Options{Origin: "example.com.", Stamp: StampOf(desired)}
 	b.ReportAllocs()
 	b.ResetTimer()
 	for b.Loop() {

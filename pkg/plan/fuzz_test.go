@@ -7,6 +7,7 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -20,7 +21,7 @@ func FuzzCalculate(f *testing.F) {
 	f.Fuzz(func(t *testing.T, d, c []byte, tr uint8) {
 		desired := append(fuzzSets(d), soa(t))
 		current := fuzzSets(c)
-		opts := Options{Origin: "example.com.", StampHash: StampHash(desired),
+		opts := Options{Origin: "example.com.", Stamp: StampOf(desired),
 			Traits: Traits{MinTTL: uint32(tr&1) * 60, MaxTTL: uint32(tr&2) * 1800}}
 		if tr&4 != 0 {
 			opts.Traits.AutoTTL = 1

@@ -8,6 +8,7 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -66,7 +67,7 @@ func TestNormalisationIdempotent(t *testing.T) {
 			traits.AutoTTL = 1
 			desired = append(desired, rr(t, "auto.example.com.", "A", 1, "192.0.2.1"))
 		}
-		opts := Options{Traits: traits, StampHash: StampHash(desired)}
+		opts := Options{Traits: traits, Stamp: StampOf(desired)}
 		p, err := Calculate(desired, current, opts)
 		if err != nil {
 			t.Fatal(err)

@@ -6,6 +6,8 @@ import (
 	"slices"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/stamp"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -29,10 +31,10 @@ type Options struct {
 	// UnmanagedReasons optionally says why a key in Unmanaged is (the provider's reason), for
 	// Plan.Unmanaged.
 	UnmanagedReasons map[zone.Key]string
-	// StampHash, when set, makes the sync stamp part of the desired state: a TXT RRset at
-	// StampName(Origin) holding StampValue(StampHash) with TTL StampTTL. When empty, an existing
+	// Stamp, when set, makes the sync stamp part of the desired state: a TXT RRset at
+	// StampName(Origin) holding StampValue(Stamp) with TTL StampTTL. When zero, an existing
 	// stamp is left alone.
-	StampHash string
+	Stamp stamp.Stamp
 }
 
 // Plan is what must change on one provider so that it serves the desired records.
@@ -114,7 +116,7 @@ func errorf(format string, args ...any) error {
 // a signing server generates (RRSIG, NSEC, NSEC3, NSEC3PARAM, BIND's TYPE65534 at the apex)
 // and the apex DNSKEY, CDS and CDNSKEY (each provider signs with its own keys); keys matching opts.Ignore; opts.Unmanaged
 // keys. The stamp RRset is twinzone's own: any stamp in
-// desired is replaced by the one opts.StampHash defines.
+// desired is replaced by the one opts.Stamp defines.
 //
 // Before comparing, both sides are normalised for the provider: names lower-case and absolute,
 // TXT values canonically chunked (zone.CanonicalTXT), target names lower-case and absolute, desired
@@ -256,7 +258,7 @@ func (c *calc) compare(d zone.RRset, hasD bool, cur zone.RRset, hasC bool) error
 		}
 		return nil
 	case k.Type == dns.TypeTXT && k.Name == c.stamp:
-		if c.opts.StampHash != "" && hasC {
+		if !c.opts.Stamp.IsZero() && hasC {
 			c.curStamp = ptr(cur)
 		}
 		return nil // the stamp is handled by finishStamp
@@ -325,11 +327,11 @@ func (c *calc) skip(k zone.Key, reason string) {
 
 // finishStamp inserts the stamp change, if any, at its canonical position.
 func (c *calc) finishStamp() {
-	if c.opts.StampHash == "" {
+	if c.opts.Stamp.IsZero() {
 		return
 	}
 	want := zone.RRset{Name: c.stamp, Type: dns.TypeTXT, TTL: normTTL(StampTTL, c.opts.Traits),
-		Values: []string{StampValue(c.opts.StampHash)}}
+		Values: []string{StampValue(c.opts.Stamp)}}
 	var ch Change
 	switch {
 	case c.curStamp == nil:

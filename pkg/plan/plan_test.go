@@ -7,6 +7,8 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/stamp"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -54,7 +56,7 @@ func TestCalculateRules(t *testing.T) {
 		{name: "delegation NS is managed", desired: []zone.RRset{soa(t), rr(t, "sub.example.com.", "NS", 3600, "ns.sub.example.com.")},
 			want: "create sub.example.com. NS;"},
 		{name: "stamp created", desired: []zone.RRset{soa(t), www}, current: []zone.RRset{www},
-			opts: Options{StampHash: hash}, want: "create " + stampName + " TXT;",
+			opts: Options{Stamp: stamp.Stamp{Hash: hash}}, want: "create " + stampName + " TXT;",
 			check: func(t *testing.T, p *Plan) {
 				n := p.Changes[0].New
 				if n.TTL != 60 || !slices.Equal(n.Values, []string{`"v=tz1 h=` + hash + `"`}) {
@@ -69,16 +71,16 @@ func TestCalculateRules(t *testing.T) {
 				}
 			}},
 		{name: "stamp current", desired: []zone.RRset{soa(t), www},
-			current: []zone.RRset{www, rr(t, stampName, "TXT", 60, StampValue(hash))}, opts: Options{StampHash: hash}, want: ""},
+			current: []zone.RRset{www, rr(t, stampName, "TXT", 60, StampValue(stamp.Stamp{Hash: hash}))}, opts: Options{Stamp: stamp.Stamp{Hash: hash}}, want: ""},
 		{name: "stamp stale", desired: []zone.RRset{soa(t), www},
-			current: []zone.RRset{www, rr(t, stampName, "TXT", 60, StampValue(otherHash))}, opts: Options{StampHash: hash},
+			current: []zone.RRset{www, rr(t, stampName, "TXT", 60, StampValue(stamp.Stamp{Hash: otherHash}))}, opts: Options{Stamp: stamp.Stamp{Hash: hash}},
 			want: "update " + stampName + " TXT;"},
 		{name: "stamp in desired is replaced", desired: []zone.RRset{soa(t), rr(t, stampName, "TXT", 300, `"junk"`)},
-			current: []zone.RRset{rr(t, stampName, "TXT", 60, StampValue(hash))}, opts: Options{StampHash: hash}, want: ""},
+			current: []zone.RRset{rr(t, stampName, "TXT", 60, StampValue(stamp.Stamp{Hash: hash}))}, opts: Options{Stamp: stamp.Stamp{Hash: hash}}, want: ""},
 		{name: "stamp left alone without hash", desired: []zone.RRset{soa(t)},
-			current: []zone.RRset{rr(t, stampName, "TXT", 60, StampValue(hash))}, want: ""},
+			current: []zone.RRset{rr(t, stampName, "TXT", 60, StampValue(stamp.Stamp{Hash: hash}))}, want: ""},
 		{name: "stamp sorted among changes", desired: []zone.RRset{soa(t), www, rr(t, "a.example.com.", "A", 1, "192.0.2.9"), rr(t, "_a.example.com.", "A", 1, "192.0.2.9")},
-			opts: Options{StampHash: hash}, want: "create _a.example.com. A;create " + stampName + " TXT;create a.example.com. A;create www.example.com. A;"},
+			opts: Options{Stamp: stamp.Stamp{Hash: hash}}, want: "create _a.example.com. A;create " + stampName + " TXT;create a.example.com. A;create www.example.com. A;"},
 		{name: "ignored neither created nor deleted nor updated",
 			desired: []zone.RRset{soa(t), acme, rr(t, "_acme-challenge.example.com.", "TXT", 60, `"x"`)},
 			current: []zone.RRset{rr(t, "_acme-challenge.www.example.com.", "TXT", 60, `"other"`), rr(t, "_acme-challenge.a.b.example.com.", "TXT", 60, `"y"`)},
@@ -193,7 +195,7 @@ func TestCalculateDoesNotModifyInputs(t *testing.T) {
 	desired := []zone.RRset{rr(t, "b.example.com.", "TXT", 1, `"b" "c"`, `"a"`), soa(t), rr(t, "A.example.com.", "A", 1, "192.0.2.1")}
 	current := []zone.RRset{rr(t, "z.example.com.", "A", 1, "192.0.2.1"), rr(t, "b.example.com.", "TXT", 1, `"x"`)}
 	dc, cc := cloneSets(desired), cloneSets(current)
-	if _, err := Calculate(desired, current, Options{StampHash: strings.Repeat("0", 64)}); err != nil {
+	if _, err := Calculate(desired, current, Options{Stamp: stamp.Stamp{Hash: strings.Repeat("0", 64)}}); err != nil {
 		t.Fatal(err)
 	}
 	if !equalSets(desired, dc) || !equalSets(current, cc) {
@@ -216,7 +218,7 @@ func equalSets(a, b []zone.RRset) bool {
 func TestCalculateLargeConverges(t *testing.T) {
 	desired := genZone(5000, 1)
 	current := mutate(desired, 0.05, 9)
-	opts := Options{Origin: "example.com.", StampHash: StampHash(desired)}
+	opts := Options{Origin: "example.com.", Stamp: StampOf(desired)}
 	p, err := Calculate(desired, current, opts)
 	if err != nil {
 		t.Fatal(err)

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/twinzone/twinzone/pkg/stamp"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -31,7 +32,7 @@ func planWith(t *testing.T, n, upd, del, add int) *Plan {
 	}
 	// a stale stamp: never counted
 	current = append(current, rr(t, "_twinzone.example.com.", "TXT", 60, `"v=tz1 h=old"`))
-	p, err := Calculate(desired, current, Options{StampHash: strings.Repeat("a", 64), Provider: "p"})
+	p, err := Calculate(desired, current, Options{Stamp: stamp.Stamp{Hash: strings.Repeat("a", 64)}, Provider: "p"})
 	if err != nil {
 		t.Fatal(err)
 	}

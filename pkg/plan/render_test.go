@@ -11,6 +11,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/twinzone/twinzone/pkg/stamp"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -31,12 +32,12 @@ func samplePlans(t *testing.T) []*Plan {
 		rr(t, "kept.example.com.", "AAAA", 300, "2001:db8::1"),
 		rr(t, "alias.example.com.", "A", 60, "192.0.2.10"),
 	}
-	a, err := Calculate(desired, current, Options{Provider: "cf", StampHash: strings.Repeat("0", 64),
+	a, err := Calculate(desired, current, Options{Provider: "cf", Stamp: stamp.Stamp{Hash: strings.Repeat("0", 64)},
 		Unmanaged: []zone.Key{{Name: "alias.example.com.", Type: 1}}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, err := Calculate(desired, a.apply(current), Options{Provider: "aws", StampHash: strings.Repeat("0", 64)})
+	b, err := Calculate(desired, a.apply(current), Options{Provider: "aws", Stamp: stamp.Stamp{Hash: strings.Repeat("0", 64)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -229,7 +230,7 @@ func TestFailedPlanInEveryFormat(t *testing.T) {
 // TestSummaryStamp: the sync stamp is named, never counted as a change.
 func TestSummaryStamp(t *testing.T) {
 	desired := []zone.RRset{rr(t, "www.example.com.", "A", 300, "192.0.2.1")}
-	p, err := Calculate(desired, desired, Options{Origin: "example.com.", Provider: "lab", StampHash: strings.Repeat("1", 64)})
+	p, err := Calculate(desired, desired, Options{Origin: "example.com.", Provider: "lab", Stamp: stamp.Stamp{Hash: strings.Repeat("1", 64)}})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -239,7 +240,7 @@ func TestSummaryStamp(t *testing.T) {
 	if got := summary(p); !strings.HasPrefix(got, "no changes (") || !strings.Contains(got, "sync stamp") {
 		t.Errorf("stamp-only summary: %q", got)
 	}
-	p2, err := Calculate(append(desired, rr(t, "x.example.com.", "A", 300, "192.0.2.2")), desired, Options{Origin: "example.com.", Provider: "lab", StampHash: strings.Repeat("1", 64)})
+	p2, err := Calculate(append(desired, rr(t, "x.example.com.", "A", 300, "192.0.2.2")), desired, Options{Origin: "example.com.", Provider: "lab", Stamp: stamp.Stamp{Hash: strings.Repeat("1", 64)}})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -3,10 +3,13 @@ package plan
 import (
 	"crypto/sha256"
 	"encoding/hex"
+	"fmt"
 	"strconv"
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/stamp"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -25,27 +28,24 @@ func StampName(origin string) string {
 	return StampLabel + "." + origin
 }
 
-// StampValue is the TXT value (presentation format, quoted) of the stamp for hash h.
-func StampValue(h string) string { return `"v=tz1 h=` + h + `"` }
+// StampValue is the TXT value (presentation format, quoted) of the stamp s.
+func StampValue(s stamp.Stamp) string { return `"` + s.String() + `"` }
 
-// ParseStamp extracts the hash from a stamp TXT value: either presentation format (quoted
-// character-strings, concatenated) or the raw text of the string; ok is false when the value
-// is not a tz1 stamp with a 64-digit lower-case hex hash.
-func ParseStamp(value string) (hash string, ok bool) {
-	v := value
-	if strings.HasPrefix(v, `"`) {
-		v = string(decodeTXT(value))
-	}
-	h, found := strings.CutPrefix(v, "v=tz1 h=")
-	if !found || len(h) != 64 {
-		return "", false
-	}
-	for i := 0; i < len(h); i++ {
-		if !isDigit(h[i]) && (h[i] < 'a' || h[i] > 'f') {
-			return "", false
+// StampOf is the stamp of the desired records: their StampHash and, as the generation, the
+// serial of their SOA (a zone without SOA gets a stamp without generation).
+func StampOf(desired []zone.RRset) stamp.Stamp {
+	h := StampHash(desired)
+	for _, s := range desired {
+		if s.Type != dns.TypeSOA || len(s.Values) == 0 {
+			continue
+		}
+		if f := strings.Fields(s.Values[0]); len(f) >= 3 {
+			if n, err := strconv.ParseUint(f[2], 10, 32); err == nil {
+				return stamp.New(h, uint32(n))
+			}
 		}
 	}
-	return h, true
+	return stamp.Stamp{Hash: h}
 }
 
 // StampHash is the lower-case hex SHA-256 over the canonical managed desired RRsets: every
@@ -96,4 +96,34 @@ func StampHash(desired []zone.RRset) string {
 		h.Write(buf)
 	}
 	return hex.EncodeToString(h.Sum(nil))
+}
+
+// StampChange returns the stamps of a plan's stamp update: what the provider serves now and
+// what the plan writes (ok false when the plan does not replace a readable stamp).
+func (p *Plan) StampChange() (served, next stamp.Stamp, ok bool) {
+	for _, c := range p.Changes {
+		if !p.IsStamp(c) || c.Old == nil || c.New == nil || len(c.Old.Values) != 1 || len(c.New.Values) != 1 {
+			continue
+		}
+		s, ok1 := stamp.Parse(string(decodeTXT(c.Old.Values[0])))
+		n, ok2 := stamp.Parse(string(decodeTXT(c.New.Values[0])))
+		return s, n, ok1 && ok2
+	}
+	return stamp.Stamp{}, stamp.Stamp{}, false
+}
+
+// NoDowngrade refuses a plan that would replace a provider's stamp by an older version of the
+// zone: the provider serves a deploy newer (by SOA serial, see pkg/stamp) than the zone file
+// being pushed, and pushing would revert it. To roll back on purpose, bump the serial of the
+// old content (or use --force).
+type NoDowngrade struct{}
+
+// Check implements Policy.
+func (NoDowngrade) Check(p *Plan) error {
+	served, next, ok := p.StampChange()
+	if !ok || stamp.Compare(served, next) != stamp.Newer {
+		return nil
+	}
+	return fmt.Errorf("%w: %s serves zone version %s, newer than this zone file's %s: refusing to push an older version over it (get the newer file; to roll back on purpose, bump the SOA serial, or use --force)",
+		ErrUnsafe, p.label(), served.Short(), next.Short())
 }

@@ -1,10 +1,12 @@
 package plan
 
 import (
+	"errors"
 	"slices"
 	"strings"
 	"testing"
 
+	"github.com/twinzone/twinzone/pkg/stamp"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -14,8 +16,8 @@ func TestStampHash(t *testing.T) {
 	if len(h) != 64 || strings.ToLower(h) != h {
 		t.Fatalf("hash %q", h)
 	}
-	if _, ok := ParseStamp(StampValue(h)); !ok {
-		t.Fatal("ParseStamp(StampValue) failed")
+	if got, ok := stamp.Parse(string(decodeTXT(StampValue(StampOf(base))))); !ok || got.Hash != h {
+		t.Fatalf("stamp.Parse(StampValue(StampOf)) = %+v, %v", got, ok)
 	}
 	same := func(name string, sets []zone.RRset) {
 		t.Helper()
@@ -67,22 +69,57 @@ func TestStampHash(t *testing.T) {
 	differ("delegation NS", append(cloneSets(base), rr(t, "sub.example.com.", "NS", 1, "ns.sub.example.com.")))
 }
 
-func TestParseStamp(t *testing.T) {
-	h := strings.Repeat("0f", 32)
-	for _, tc := range []struct {
-		in string
-		ok bool
+func TestStampOfCarriesTheSOASerial(t *testing.T) {
+	desired := []zone.RRset{rr(t, "example.com.", "SOA", 3600, "ns.example.com. admin.example.com. 2026120201 7200 3600 1209600 300"),
+		rr(t, "www.example.com.", "A", 300, "192.0.2.1")}
+	s := StampOf(desired)
+	if !s.HasGeneration || s.Generation != 2026120201 || s.Hash != StampHash(desired) {
+		t.Fatalf("StampOf = %+v", s)
+	}
+	if v := StampValue(s); v != `"v=tz2 g=2026120201 h=`+s.Hash+`"` {
+		t.Fatalf("StampValue = %s", v)
+	}
+	if s := StampOf(desired[1:]); s.HasGeneration || s.Hash == "" {
+		t.Fatalf("StampOf without SOA = %+v, want a stamp without generation", s)
+	}
+}
+
+func TestNoDowngrade(t *testing.T) {
+	soa := func(serial string) zone.RRset {
+		return rr(t, "example.com.", "SOA", 3600, "ns.example.com. admin.example.com. "+serial+" 7200 3600 1209600 300")
+	}
+	newer := []zone.RRset{soa("2026120202"), rr(t, "www.example.com.", "A", 300, "192.0.2.2")}
+	older := []zone.RRset{soa("2026120201"), rr(t, "www.example.com.", "A", 300, "192.0.2.1")}
+	served := rr(t, StampName("example.com."), "TXT", 60, StampValue(StampOf(newer)))
+	current := []zone.RRset{newer[1], served}
+	p, err := Calculate(older, current, Options{Origin: "example.com.", Provider: "pri", Stamp: StampOf(older)})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s, n, ok := p.StampChange()
+	if !ok || s != StampOf(newer) || n != StampOf(older) {
+		t.Fatalf("StampChange = %s, %s, %v", s.Short(), n.Short(), ok)
+	}
+	if err := (NoDowngrade{}).Check(p); !errors.Is(err, ErrUnsafe) || !strings.Contains(err.Error(), "newer than this zone file") {
+		t.Fatalf("pushing an older file: %v", err)
+	}
+	// The newer file over the older one, a tz1 stamp of other content, or the same generation
+	// with other content (a warning for the caller, not a refusal) all pass.
+	for _, c := range []struct {
+		desired []zone.RRset
+		served  string
 	}{
-		{`"v=tz1 h=` + h + `"`, true},
-		{`v=tz1 h=` + h, true},
-		{`"v=tz1 h=` + strings.ToUpper(h) + `"`, false},
-		{`"v=tz1 h=` + h[:63] + `"`, false},
-		{`"v=tz2 h=` + h + `"`, false},
-		{`""`, false},
+		{newer, StampValue(StampOf(older))},
+		{older, `"v=tz1 h=` + StampHash(newer) + `"`},
+		{[]zone.RRset{soa("2026120202"), older[1]}, StampValue(StampOf(newer))},
 	} {
-		got, ok := ParseStamp(tc.in)
-		if ok != tc.ok || (ok && got != h) {
-			t.Errorf("ParseStamp(%q) = %q %v", tc.in, got, ok)
+		cur := []zone.RRset{rr(t, StampName("example.com."), "TXT", 60, c.served)}
+		p, err := Calculate(c.desired, cur, Options{Origin: "example.com.", Stamp: StampOf(c.desired)})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if err := (NoDowngrade{}).Check(p); err != nil {
+			t.Errorf("served %s: %v", c.served, err)
 		}
 	}
 }

@@ -6,6 +6,7 @@ import (
 	"testing"
 
 	"github.com/miekg/dns"
+
 	"github.com/twinzone/twinzone/pkg/probe"
 	"github.com/twinzone/twinzone/pkg/probe/probetest"
 )
@@ -33,7 +34,7 @@ func FuzzReply(f *testing.F) {
 	f.Fuzz(func(t *testing.T, reply []byte) {
 		s.SetRaw(reply, true)
 		for _, round := range []int{1, 4} {
-			res := p.Round(context.Background(), []probe.Target{target}, zone, stamp, round).Results[0]
+			res := p.Round(context.Background(), []probe.Target{target}, zone, tz(stamp), round).Results[0]
 			if res.Healthy() {
 				t.Fatalf("round %d: OK for a fixed reply %x: %+v", round, reply, res)
 			}

@@ -24,18 +24,18 @@ _twinzone TXT "v=tz1 h=` + stamp + `"
 	targets := []probe.Target{{Provider: "knot", Nameserver: "ns1.example.test.", Addr: knot.AddrPort()}}
 	ctx := context.Background()
 	for _, round := range []int{1, 2} {
-		res := p.Round(ctx, targets, zone, stamp, round).Results[0]
-		if res.Reason != probe.OK || res.Serial != 2026112207 || res.Stamp != stamp {
+		res := p.Round(ctx, targets, zone, tz(stamp), round).Results[0]
+		if res.Reason != probe.OK || res.Serial != 2026112207 || res.Stamp.Hash != stamp {
 			t.Fatalf("round %d: %+v", round, res)
 		}
 		if want := map[int]string{1: "udp", 2: "tcp"}[round]; res.Transport != want {
 			t.Fatalf("round %d transport %s", round, res.Transport)
 		}
 	}
-	if res := p.Round(ctx, targets, zone, other, 1).Results[0]; res.Reason != probe.StaleStamp || res.Stamp != stamp {
+	if res := p.Round(ctx, targets, zone, tz(other), 1).Results[0]; res.Reason != probe.StaleStamp || res.Stamp.Hash != stamp {
 		t.Fatalf("stale: %+v", res)
 	}
-	if res := p.Round(ctx, targets, "notserved.test.", "", 1).Results[0]; res.Healthy() {
+	if res := p.Round(ctx, targets, "notserved.test.", tz(""), 1).Results[0]; res.Healthy() {
 		t.Fatalf("zone not served: %+v", res)
 	} else {
 		t.Logf("zone not served: %s (%s)", res.Reason, res.Detail)

@@ -3,11 +3,12 @@ package probe
 import (
 	"context"
 	"log/slog"
-	"strings"
 	"sync"
 	"time"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/stamp"
 )
 
 // Defaults of a Prober.
@@ -69,11 +70,12 @@ func StampName(zone string) string {
 // results in the order of targets. For each target it asks the apex SOA of zone (RD=0, EDNS0
 // with EDNSSize, UDP or TCP as described on TCPEvery; UDP replies with TC set are retried over
 // TCP). A result is OK only with NOERROR, the AA bit, a matching ID and question, and an SOA
-// answer owned by the zone apex; then the stamp TXT at StampName(zone) is asked and its
-// "v=tz1 h=<hex>" value compared with expectedStamp: a missing or different stamp gives
-// StaleStamp. With expectedStamp == "" the stamp is read and reported but never judged.
+// answer owned by the zone apex; then the stamp TXT at StampName(zone) is asked, parsed
+// (stamp.Parse) and compared with expected: a missing stamp, or one of other content
+// (stamp.Compare is not Same), gives StaleStamp. With a zero expected the stamp is read and
+// reported but never judged (the controller judges it against the newest version it knows).
 // Cancelling ctx ends the round early; unfinished targets report Timeout.
-func (p *Prober) Round(ctx context.Context, targets []Target, zone string, expectedStamp string, round int) Round {
+func (p *Prober) Round(ctx context.Context, targets []Target, zone string, expected stamp.Stamp, round int) Round {
 	zone = dns.CanonicalName(zone)
 	out := Round{At: p.now(), Results: make([]Result, len(targets))}
 	conc := p.Concurrency
@@ -94,7 +96,7 @@ func (p *Prober) Round(ctx context.Context, targets []Target, zone string, expec
 		go func() {
 			defer wg.Done()
 			defer func() { <-sem }()
-			out.Results[i] = p.probeOne(ctx, t, zone, expectedStamp, tcp)
+			out.Results[i] = p.probeOne(ctx, t, zone, expected, tcp)
 		}()
 	}
 	wg.Wait()
@@ -102,8 +104,8 @@ func (p *Prober) Round(ctx context.Context, targets []Target, zone string, expec
 }
 
 // Probe probes a single target; see Round.
-func (p *Prober) Probe(ctx context.Context, t Target, zone, expectedStamp string, tcp bool) Result {
-	return p.probeOne(ctx, t, dns.CanonicalName(zone), expectedStamp, tcp)
+func (p *Prober) Probe(ctx context.Context, t Target, zone string, expected stamp.Stamp, tcp bool) Result {
+	return p.probeOne(ctx, t, dns.CanonicalName(zone), expected, tcp)
 }
 
 func transport(tcp bool) string {
@@ -113,7 +115,7 @@ func transport(tcp bool) string {
 	return "udp"
 }
 
-func (p *Prober) probeOne(ctx context.Context, t Target, zone, expectedStamp string, tcp bool) (res Result) {
+func (p *Prober) probeOne(ctx context.Context, t Target, zone string, expected stamp.Stamp, tcp bool) (res Result) {
 	res = Result{Target: t, At: p.now(), Transport: transport(tcp)}
 	defer func() {
 		if v := recover(); v != nil { // belt and braces: a hostile reply must never crash us
@@ -149,24 +151,24 @@ func (p *Prober) probeOne(ctx context.Context, t Target, zone, expectedStamp str
 
 	sr, _, reason, detail := p.query(ctx, t, StampName(zone), dns.TypeTXT, usedTCP)
 	if reason != OK {
-		if expectedStamp == "" {
+		if expected.IsZero() {
 			res.Reason, res.Detail = OK, "stamp not read: "+detail
 			return res
 		}
 		res.Reason, res.Detail = reason, "stamp query: "+detail
 		return res
 	}
-	stamp, note := readStamp(sr, StampName(zone))
-	res.Stamp = stamp
+	got, note := readStamp(sr, StampName(zone))
+	res.Stamp = got
 	switch {
-	case expectedStamp == "":
+	case expected.IsZero():
 		res.Reason, res.Detail = OK, note
-	case stamp == "":
+	case got.IsZero():
 		res.Reason, res.Detail = StaleStamp, "sync stamp missing: "+note
 	case note != "":
 		res.Reason, res.Detail = StaleStamp, note
-	case !strings.EqualFold(stamp, expectedStamp):
-		res.Reason, res.Detail = StaleStamp, "sync stamp "+short(stamp)+", want "+short(expectedStamp)
+	case stamp.Compare(got, expected) != stamp.Same:
+		res.Reason, res.Detail = StaleStamp, "sync stamp "+got.Short()+", want "+expected.Short()+" ("+stamp.Compare(got, expected).String()+")"
 	default:
 		res.Reason = OK
 	}

@@ -10,6 +10,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/probe"
 	"github.com/twinzone/twinzone/pkg/probe/probetest"
+	tzstamp "github.com/twinzone/twinzone/pkg/stamp"
 )
 
 const (
@@ -31,7 +32,7 @@ func healthyServer(t *testing.T) *probetest.Server {
 
 func probeOnce(t *testing.T, s *probetest.Server, expected string, round int) probe.Result {
 	t.Helper()
-	r := newProber().Round(context.Background(), []probe.Target{s.Target("p", "ns1.p.test.")}, zone, expected, round)
+	r := newProber().Round(context.Background(), []probe.Target{s.Target("p", "ns1.p.test.")}, zone, tz(expected), round)
 	if len(r.Results) != 1 {
 		t.Fatalf("got %d results", len(r.Results))
 	}
@@ -44,7 +45,7 @@ func TestHealthy(t *testing.T) {
 	if res.Reason != probe.OK || !res.Healthy() {
 		t.Fatalf("reason %s (%s)", res.Reason, res.Detail)
 	}
-	if res.Serial != 2026112201 || res.Stamp != stamp || res.Transport != "udp" || res.Latency <= 0 {
+	if res.Serial != 2026112201 || res.Stamp.Hash != stamp || res.Transport != "udp" || res.Latency <= 0 {
 		t.Fatalf("result %+v", res)
 	}
 	if res.Provider != "p" || res.Nameserver != "ns1.p.test." || res.Addr != s.Addr {
@@ -63,7 +64,7 @@ func TestHealthy(t *testing.T) {
 	}
 	// Without an expected stamp the stamp is reported but not judged.
 	s.SetStamp("")
-	if res = probeOnce(t, s, "", 1); res.Reason != probe.OK || res.Stamp != "" {
+	if res = probeOnce(t, s, "", 1); res.Reason != probe.OK || !res.Stamp.IsZero() {
 		t.Fatalf("no expected stamp: %+v", res)
 	}
 }
@@ -149,7 +150,7 @@ func closedPort(t *testing.T) netip.AddrPort {
 func TestClosedPortIsUnreachable(t *testing.T) {
 	addr := closedPort(t)
 	for _, round := range []int{1, 4} {
-		r := newProber().Round(context.Background(), []probe.Target{{Provider: "p", Nameserver: "ns.", Addr: addr}}, zone, stamp, round)
+		r := newProber().Round(context.Background(), []probe.Target{{Provider: "p", Nameserver: "ns.", Addr: addr}}, zone, tz(stamp), round)
 		if res := r.Results[0]; res.Reason != probe.Unreachable {
 			t.Fatalf("round %d: reason %s (%s)", round, res.Reason, res.Detail)
 		}
@@ -180,7 +181,7 @@ func TestRoundManyTargetsBounded(t *testing.T) {
 	}
 	p := newProber()
 	p.Concurrency = 3
-	r := p.Round(context.Background(), targets, zone, stamp, 1)
+	r := p.Round(context.Background(), targets, zone, tz(stamp), 1)
 	if len(r.Results) != len(targets) {
 		t.Fatalf("%d results", len(r.Results))
 	}
@@ -208,7 +209,7 @@ func TestRoundCancelled(t *testing.T) {
 	ctx, cancel := context.WithCancel(context.Background())
 	targets := []probe.Target{s.Target("p", "ns1."), s.Target("p", "ns2."), s.Target("p", "ns3.")}
 	done := make(chan probe.Round, 1)
-	go func() { done <- p.Round(ctx, targets, zone, stamp, 1) }()
+	go func() { done <- p.Round(ctx, targets, zone, tz(stamp), 1) }()
 	for {
 		if udp, _ := s.Queries(); udp > 0 {
 			break
@@ -229,7 +230,7 @@ func TestRoundCancelled(t *testing.T) {
 }
 
 func TestInvalidTarget(t *testing.T) {
-	r := newProber().Round(context.Background(), []probe.Target{{Provider: "p"}}, zone, stamp, 1)
+	r := newProber().Round(context.Background(), []probe.Target{{Provider: "p"}}, zone, tz(stamp), 1)
 	if r.Results[0].Reason != probe.Unreachable {
 		t.Fatalf("zero address: %+v", r.Results[0])
 	}
@@ -244,9 +245,17 @@ func BenchmarkRound(b *testing.B) {
 	}
 	p := &probe.Prober{Timeout: time.Second}
 	for b.Loop() {
-		r := p.Round(context.Background(), targets, zone, stamp, 1)
+		r := p.Round(context.Background(), targets, zone, tz(stamp), 1)
 		if !r.Results[0].Healthy() {
 			b.Fatal(r.Results[0].Detail)
 		}
 	}
+}
+
+// tz is the expected stamp of hash h ("" for none).
+func tz(h string) tzstamp.Stamp {
+	if h == "" {
+		return tzstamp.Stamp{}
+	}
+	return tzstamp.Stamp{Hash: h}
 }

@@ -5,6 +5,8 @@ import (
 	"strings"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/pkg/stamp"
 )
 
 // checkReply verifies that r answers q (response bit, opcode, the same single question, name
@@ -80,56 +82,30 @@ func describeAnswer(r *dns.Msg) string {
 	return " (got " + strings.Join(parts, ", ") + ")"
 }
 
-// readStamp extracts the hash of the "v=tz1 h=<hex>" TXT records owned by name. It returns
-// the hash (the first one seen) and a note when the stamp is missing, unreadable or ambiguous
+// readStamp extracts the sync stamp (stamp.Parse) of the TXT records owned by name. It returns
+// the stamp (the first one seen) and a note when the stamp is missing, unreadable or ambiguous
 // (several different values). A NXDOMAIN or empty answer is a missing stamp.
-func readStamp(r *dns.Msg, name string) (string, string) {
-	var hashes []string
+func readStamp(r *dns.Msg, name string) (stamp.Stamp, string) {
+	var stamps []stamp.Stamp
 	for _, rr := range r.Answer {
 		txt, ok := rr.(*dns.TXT)
 		if !ok || !strings.EqualFold(txt.Hdr.Name, name) {
 			continue
 		}
-		if h, ok := parseStamp(strings.Join(txt.Txt, "")); ok {
-			hashes = append(hashes, h)
+		if s, ok := stamp.Parse(strings.Join(txt.Txt, "")); ok {
+			stamps = append(stamps, s)
 		}
 	}
 	switch {
-	case len(hashes) == 0 && r.Rcode == dns.RcodeNameError:
-		return "", "no " + name + " (NXDOMAIN)"
-	case len(hashes) == 0:
-		return "", "no v=tz1 TXT at " + name
+	case len(stamps) == 0 && r.Rcode == dns.RcodeNameError:
+		return stamp.Stamp{}, "no " + name + " (NXDOMAIN)"
+	case len(stamps) == 0:
+		return stamp.Stamp{}, "no v=tz1/v=tz2 TXT at " + name
 	}
-	for _, h := range hashes[1:] {
-		if !strings.EqualFold(h, hashes[0]) {
-			return hashes[0], fmt.Sprintf("%d different sync stamps at %s", len(hashes), name)
+	for _, s := range stamps[1:] {
+		if s != stamps[0] {
+			return stamps[0], fmt.Sprintf("%d different sync stamps at %s", len(stamps), name)
 		}
 	}
-	return hashes[0], ""
-}
-
-// parseStamp reads "v=tz1 h=<hex>" and returns the lower-cased hex.
-func parseStamp(s string) (string, bool) {
-	var v, h string
-	for _, f := range strings.Fields(s) {
-		switch {
-		case strings.HasPrefix(f, "v="):
-			v = f[2:]
-		case strings.HasPrefix(f, "h="):
-			h = f[2:]
-		}
-	}
-	if v != "tz1" || h == "" || !isHex(h) {
-		return "", false
-	}
-	return strings.ToLower(h), true
-}
-
-func isHex(s string) bool {
-	for _, c := range s {
-		if !('0' <= c && c <= '9' || 'a' <= c && c <= 'f' || 'A' <= c && c <= 'F') {
-			return false
-		}
-	}
-	return true
+	return stamps[0], ""
 }

@@ -5,6 +5,8 @@ package probe
 import (
 	"net/netip"
 	"time"
+
+	"github.com/twinzone/twinzone/pkg/stamp"
 )
 
 // Reason says why a probe result is good or bad.
@@ -35,9 +37,9 @@ type Result struct {
 	Reason    Reason
 	Transport string // "udp" or "tcp"
 	Latency   time.Duration
-	Serial    uint32 // SOA serial, when answered
-	Stamp     string // stamp hash seen, when answered
-	Detail    string // human detail for failures (never secrets)
+	Serial    uint32      // SOA serial, when answered
+	Stamp     stamp.Stamp // sync stamp seen, when answered
+	Detail    string      // human detail for failures (never secrets)
 	At        time.Time
 }
 

@@ -18,8 +18,8 @@ import (
 //
 //   - Acquire takes the exclusive right to change zone: its delegation at the registrar, or
 //     its providers' records (a sync). It waits until ctx ends and then returns an error
-//     wrapping ErrLocked. An implementation may lock more than zone (the state directory has
-//     one lock for all its zones). The Lease is released by Unlock, and by the holder's death
+//     wrapping ErrLocked. Zone "" asks for every zone (a `twinzone sync` of several zones). An
+//     implementation may lock more than zone (the state directory has one lock for all). The Lease is released by Unlock, and by the holder's death
 //     (process exit, or a lease TTL).
 //   - The writes that must not race (BeginChange, EndChange, RecordSync) take the Lease and are
 //     fenced: once the Lease is no longer held (Unlock called, or lost to a TTL), they fail

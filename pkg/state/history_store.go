@@ -30,6 +30,15 @@ func (s *Store) Acquire(ctx context.Context, zone string) (Lease, error) {
 	return &storeLease{lk: lk}, nil
 }
 
+// TryAcquire is Acquire without waiting (an error wrapping ErrLocked when held).
+func (s *Store) TryAcquire(zone string) (Lease, error) {
+	lk, err := s.TryLock()
+	if err != nil {
+		return nil, err
+	}
+	return &storeLease{lk: lk}, nil
+}
+
 // fenced checks that l is a Lease of this kind that is still held. A flock is never lost while
 // its process lives, so Unlock is the only way to lose it.
 func fenced(l Lease) error {

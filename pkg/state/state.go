@@ -16,6 +16,7 @@ import (
 	"net/netip"
 	"os"
 	"path/filepath"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -32,10 +33,11 @@ const (
 	tempPrefix  = ".state.json.tmp-"
 )
 
-// SchemaVersion is written into every state file.
-const SchemaVersion = 1
+// SchemaVersion is written into every state file. Version 2 keeps delegation changes (see
+// History) where version 1 kept counters; version 1 files are read and migrated.
+const SchemaVersion = 2
 
-// Modes of a zone.
+// Modes of a zone, as `status` shows them.
 const (
 	ModeNormal     = "normal"
 	ModeFailedOver = "failed_over"
@@ -48,27 +50,59 @@ type State struct {
 }
 
 // ZoneState is what twinzone remembers about one zone (keyed by its absolute lower-case name).
+// The delegation changes, the last sync and the last observations are the zone's History
+// (see History); the address cache is local to the machine.
 type ZoneState struct {
-	// Delegation is the NS set (absolute names) twinzone last set or saw at the registrar.
-	Delegation []string `json:"delegation,omitempty"`
-	// Mode is ModeNormal or ModeFailedOver ("" reads as normal).
-	Mode string `json:"mode,omitempty"`
-	// FailedProvider names the provider removed from the delegation while failed over.
-	FailedProvider string    `json:"failed_provider,omitempty"`
-	LastFailover   time.Time `json:"last_failover,omitzero"`
-	LastFailback   time.Time `json:"last_failback,omitzero"`
-	// FailoversToday counts failovers on FailoverDay (UTC, "2006-01-02"); see CountFailover.
-	FailoversToday int    `json:"failovers_today,omitempty"`
-	FailoverDay    string `json:"failover_day,omitempty"`
-	LastSync       *Sync  `json:"last_sync,omitempty"`
-	// Verdicts holds the latest health verdict per provider name.
-	Verdicts map[string]Verdict `json:"verdicts,omitempty"`
-	// Addrs caches resolved nameserver addresses: absolute name -> addresses.
-	Addrs map[string]CachedAddrs `json:"addrs,omitempty"`
 	// Changes are the recent delegation changes (History), oldest first.
-	Changes []Change `json:"changes,omitempty"`
+	Changes  []Change `json:"changes,omitempty"`
+	LastSync *Sync    `json:"last_sync,omitempty"`
 	// Observed is what a controller last saw (History.RecordObserved).
 	Observed Observed `json:"observed,omitzero"`
+	// Addrs caches resolved nameserver addresses: absolute name -> addresses.
+	Addrs map[string]CachedAddrs `json:"addrs,omitempty"`
+}
+
+// UnmarshalJSON reads a zone of either schema. Schema 1 (twinzone 0.x) kept counters instead of
+// changes: its last failover (counted FailoversToday times on FailoverDay) and failback become
+// changes, so that cooldown and the daily cap survive the upgrade.
+func (z *ZoneState) UnmarshalJSON(b []byte) error {
+	type plain ZoneState
+	var v struct {
+		plain
+		Delegation     []string           `json:"delegation"`
+		LastFailover   time.Time          `json:"last_failover"`
+		LastFailback   time.Time          `json:"last_failback"`
+		FailoversToday int                `json:"failovers_today"`
+		FailoverDay    string             `json:"failover_day"`
+		Verdicts       map[string]Verdict `json:"verdicts"`
+	}
+	if err := json.Unmarshal(b, &v); err != nil {
+		return err
+	}
+	*z = ZoneState(v.plain)
+	if len(z.Changes) == 0 {
+		legacy := func(kind string, t time.Time) {
+			z.Changes = append(z.Changes, Change{ID: "schema1-" + kind + "-" + strconv.Itoa(len(z.Changes)), Kind: kind, Auto: true,
+				Nameservers: NormalizeNames(v.Delegation), Started: t, Deadline: t, Finished: t, Applied: true, Confirmed: true,
+				Reason: "recorded by twinzone 0.x (schema 1)"})
+		}
+		n := v.FailoversToday
+		if v.FailoverDay != v.LastFailover.UTC().Format(time.DateOnly) {
+			n = 0
+		}
+		for range max(n, 1) {
+			if !v.LastFailover.IsZero() {
+				legacy(ChangeFailover, v.LastFailover)
+			}
+		}
+		if v.LastFailback.After(v.LastFailover) {
+			legacy(ChangeFailback, v.LastFailback)
+		}
+	}
+	if z.Observed.At.IsZero() && (len(v.Delegation) > 0 || len(v.Verdicts) > 0) {
+		z.Observed = Observed{Delegation: NormalizeNames(v.Delegation), Verdicts: v.Verdicts}
+	}
+	return nil
 }
 
 // Sync records the last sync run of a zone.
@@ -76,7 +110,7 @@ type Sync struct {
 	Time      time.Time       `json:"time"`
 	Hash      string          `json:"hash"`      // plan.StampHash of the desired records
 	Providers map[string]bool `json:"providers"` // provider name -> converged
-	// Generation is the zone file's SOA serial written in the stamp (nil: a tz1 stamp, no
+	// Generation is the zone file's SOA serial written in the stamp (nil: a stamp without
 	// generation).
 	Generation *uint32 `json:"generation,omitempty"`
 }
@@ -94,7 +128,7 @@ type CachedAddrs struct {
 	ResolvedAt time.Time        `json:"resolved_at"`
 }
 
-// Zone returns the state of zone, creating it (mode normal) if absent. Names are lower-cased.
+// Zone returns the state of zone, creating it if absent. Names are lower-cased.
 func (s *State) Zone(zone string) *ZoneState {
 	if s.Zones == nil {
 		s.Zones = map[string]*ZoneState{}
@@ -102,29 +136,10 @@ func (s *State) Zone(zone string) *ZoneState {
 	zone = strings.ToLower(zone)
 	z := s.Zones[zone]
 	if z == nil {
-		z = &ZoneState{Mode: ModeNormal}
+		z = &ZoneState{}
 		s.Zones[zone] = z
 	}
 	return z
-}
-
-// CountFailover records a failover at t: it sets LastFailover and increments FailoversToday,
-// restarting the count when t falls on another UTC day than FailoverDay.
-func (z *ZoneState) CountFailover(t time.Time) {
-	day := t.UTC().Format(time.DateOnly)
-	if z.FailoverDay != day {
-		z.FailoverDay, z.FailoversToday = day, 0
-	}
-	z.FailoversToday++
-	z.LastFailover = t
-}
-
-// FailoversOn returns how many failovers were counted on t's UTC day.
-func (z *ZoneState) FailoversOn(t time.Time) int {
-	if z.FailoverDay != t.UTC().Format(time.DateOnly) {
-		return 0
-	}
-	return z.FailoversToday
 }
 
 // Store is an opened state directory.

@@ -47,11 +47,10 @@ func TestUpdateRoundTrip(t *testing.T) {
 	t0 := time.Date(2026, 11, 22, 23, 0, 0, 0, time.UTC)
 	err := s.Update(func(st *State) error {
 		z := st.Zone("Example.COM.")
-		z.Delegation = []string{"a.ns.example.net.", "b.ns.example.net."}
-		z.Mode = ModeFailedOver
-		z.CountFailover(t0)
+		z.Changes = []Change{{ID: "1", Zone: "example.com.", Kind: ChangeFailover, Auto: true, Nameservers: []string{"b.ns.example.net."}, Started: t0, Applied: true}}
 		z.LastSync = &Sync{Time: t0, Hash: "abc", Providers: map[string]bool{"cf": true, "aws": false}}
-		z.Verdicts = map[string]Verdict{"cf": {Status: "down", Since: t0, Detail: "3 rounds"}}
+		z.Observed = Observed{At: t0, Delegation: []string{"a.ns.example.net.", "b.ns.example.net."},
+			Verdicts: map[string]Verdict{"cf": {Status: "down", Since: t0, Detail: "3 rounds"}}}
 		return nil
 	})
 	if err != nil {
@@ -62,17 +61,13 @@ func TestUpdateRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	z := st.Zones["example.com."]
-	if z == nil || z.Mode != ModeFailedOver || len(z.Delegation) != 2 || !z.LastFailover.Equal(t0) ||
-		z.LastSync.Hash != "abc" || z.LastSync.Providers["aws"] || z.Verdicts["cf"].Status != "down" {
+	if z == nil || len(z.Changes) != 1 || !z.Changes[0].Started.Equal(t0) || len(z.Observed.Delegation) != 2 ||
+		z.LastSync.Hash != "abc" || z.LastSync.Providers["aws"] || z.Observed.Verdicts["cf"].Status != "down" {
 		t.Fatalf("round trip lost data: %+v", z)
 	}
-	if z.FailoversOn(t0) != 1 || z.FailoversOn(t0.Add(2*time.Hour)) != 0 {
-		t.Fatalf("failovers today: %d", z.FailoversOn(t0))
-	}
-	z.CountFailover(t0.Add(30 * time.Minute))
-	z.CountFailover(t0.Add(2 * time.Hour)) // next UTC day
-	if z.FailoversToday != 1 || z.FailoverDay != "2026-11-23" {
-		t.Fatalf("day rollover: %d on %s", z.FailoversToday, z.FailoverDay)
+	h := ZoneHistory{Changes: z.Changes}
+	if h.AutoFailoversOn(t0, nil) != 1 || h.AutoFailoversOn(t0.Add(2*time.Hour), nil) != 0 {
+		t.Fatalf("failovers on the day: %d", h.AutoFailoversOn(t0, nil))
 	}
 	fi, _ := os.Stat(filepath.Join(s.Dir(), StateFile))
 	if fi.Mode().Perm() != 0o600 {
@@ -82,10 +77,10 @@ func TestUpdateRoundTrip(t *testing.T) {
 
 func TestUpdateErrorLeavesFileUntouched(t *testing.T) {
 	s, _ := Open(t.TempDir())
-	s.Update(func(st *State) error { st.Zone("a.").Mode = ModeNormal; return nil })
+	s.Update(func(st *State) error { st.Zone("a.").Observed.Delegation = []string{"ns1.a."}; return nil })
 	before, _ := os.ReadFile(filepath.Join(s.Dir(), StateFile))
 	boom := errors.New("boom")
-	err := s.Update(func(st *State) error { st.Zone("a.").Mode = ModeFailedOver; return boom })
+	err := s.Update(func(st *State) error { st.Zone("a.").Observed.Delegation = []string{"ns2.a."}; return boom })
 	if !errors.Is(err, boom) {
 		t.Fatalf("err = %v", err)
 	}
@@ -99,7 +94,7 @@ func TestUpdateErrorLeavesFileUntouched(t *testing.T) {
 // behind: the state keeps its last complete version and the next update cleans up.
 func TestAtomicWriteSurvivesCrash(t *testing.T) {
 	s, _ := Open(t.TempDir())
-	if err := s.Update(func(st *State) error { st.Zone("a.").Delegation = []string{"ns1.a."}; return nil }); err != nil {
+	if err := s.Update(func(st *State) error { st.Zone("a.").Observed.Delegation = []string{"ns1.a."}; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	torn := filepath.Join(s.Dir(), tempPrefix+"12345")
@@ -110,17 +105,17 @@ func TestAtomicWriteSurvivesCrash(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if got := st.Zones["a."].Delegation; len(got) != 1 || got[0] != "ns1.a." {
+	if got := st.Zones["a."].Observed.Delegation; len(got) != 1 || got[0] != "ns1.a." {
 		t.Fatalf("delegation after crash = %v", got)
 	}
-	if err := s.Update(func(st *State) error { st.Zone("a.").Delegation = []string{"ns2.a."}; return nil }); err != nil {
+	if err := s.Update(func(st *State) error { st.Zone("a.").Observed.Delegation = []string{"ns2.a."}; return nil }); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := os.Stat(torn); !errors.Is(err, os.ErrNotExist) {
 		t.Fatalf("leftover temp file not removed: %v", err)
 	}
 	st, _ = s.Load()
-	if got := st.Zones["a."].Delegation; got[0] != "ns2.a." {
+	if got := st.Zones["a."].Observed.Delegation; got[0] != "ns2.a." {
 		t.Fatalf("delegation = %v", got)
 	}
 }
@@ -151,7 +146,8 @@ func TestConcurrentUpdateSerialised(t *testing.T) {
 			go func() {
 				defer wg.Done()
 				errs <- s.Update(func(st *State) error {
-					st.Zone("a.").FailoversToday++
+					z := st.Zone("a.")
+					z.Changes = append(z.Changes, Change{ID: fmt.Sprint(len(z.Changes))})
 					return nil
 				})
 			}()
@@ -165,7 +161,7 @@ func TestConcurrentUpdateSerialised(t *testing.T) {
 		}
 	}
 	st, _ := s1.Load()
-	if got := st.Zones["a."].FailoversToday; got != 2*n {
+	if got := len(st.Zones["a."].Changes); got != 2*n {
 		t.Fatalf("counter = %d, want %d (lost updates)", got, 2*n)
 	}
 }
@@ -191,5 +187,27 @@ func TestAddrCache(t *testing.T) {
 	}
 	if _, ok := s2.AddrCache("other.com.").Addrs("ns1.example.net."); ok {
 		t.Fatal("cache leaked across zones")
+	}
+}
+
+// TestSchema1Migrates: a state file of twinzone 0.x keeps its cooldown and daily-cap history.
+func TestSchema1Migrates(t *testing.T) {
+	s, _ := Open(t.TempDir())
+	old := `{"version": 1, "zones": {"example.com.": {"delegation": ["NS1.sec.test"], "mode": "failed_over",
+		"failed_provider": "pri", "last_failover": "2026-11-22T10:00:00Z", "failovers_today": 2,
+		"failover_day": "2026-11-22", "verdicts": {"pri": {"status": "down"}}}}}`
+	if err := os.WriteFile(filepath.Join(s.Dir(), StateFile), []byte(old), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	h, err := s.ZoneHistory(t.Context(), "example.com.")
+	if err != nil {
+		t.Fatal(err)
+	}
+	t0 := time.Date(2026, 11, 22, 12, 0, 0, 0, time.UTC)
+	if n := h.AutoFailoversOn(t0, nil); n != 2 || len(h.Observed.Delegation) != 1 || h.Observed.Verdicts["pri"].Status != "down" {
+		t.Fatalf("migrated: %d failovers, %+v", n, h)
+	}
+	if last, _ := h.Last(); !last.Started.Equal(t0.Add(-2*time.Hour)) || !last.Counts(nil) {
+		t.Fatalf("last change %+v", last)
 	}
 }

@@ -4,11 +4,14 @@ import (
 	"errors"
 	"fmt"
 	"math/rand/v2"
+	"strings"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
+
 	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/stamp"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -75,7 +78,7 @@ func clean(sets []zone.RRset) []zone.RRset {
 // converged reports whether f serves desired (with the stamp for desired).
 func converged(t *testing.T, f *fake, desired []zone.RRset) bool {
 	t.Helper()
-	p, err := plan.Calculate(desired, f.snapshot(), plan.Options{Origin: origin, Traits: f.Traits(), StampHash: plan.StampHash(desired)})
+	p, err := plan.Calculate(desired, f.snapshot(), plan.Options{Origin: origin, Traits: f.Traits(), Stamp: plan.StampOf(desired)})
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,7 +95,8 @@ func stampOf(f *fake) (string, bool) {
 	if !ok || len(s.Values) != 1 {
 		return "", false
 	}
-	return plan.ParseStamp(s.Values[0])
+	st, ok := stamp.Parse(strings.Trim(s.Values[0], `"`)) // a stamp has no escapes
+	return st.Hash, ok
 }
 
 func targets(fs ...*fake) []Target {

@@ -14,8 +14,10 @@ import (
 	"time"
 
 	"github.com/miekg/dns"
+
 	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/stamp"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -48,8 +50,8 @@ type Target struct {
 	Provider provider.Provider
 	// Options for plan.Calculate. Origin is required unless desired holds the SOA. When Traits
 	// is the zero value and the provider is a provider.Describer, its Traits are used; keys the
-	// provider reports through provider.Unmanaged are added to Unmanaged. StampHash, when
-	// empty, is set to plan.StampHash(desired) unless Options.NoStamp.
+	// provider reports through provider.Unmanaged are added to Unmanaged. Stamp, when
+	// zero, is set to plan.StampOf(desired) unless Options.NoStamp.
 	Options plan.Options
 	// Desired, when not nil, is what this target serves instead of Sync's desired records (the
 	// other provider of a zone whose Cloudflare names are proxied); the stamp still hashes
@@ -99,15 +101,15 @@ func (s *Syncer) now() time.Time {
 // stamp written, in its own Apply call, and verified too.
 func (s *Syncer) Sync(ctx context.Context, targets []Target, desired []zone.RRset, opts Options) []Result {
 	results := make([]Result, len(targets))
-	hash := ""
+	var st stamp.Stamp
 	if !opts.NoStamp {
-		hash = plan.StampHash(desired)
+		st = plan.StampOf(desired)
 	}
 	var wg stdsync.WaitGroup
 	for i, t := range targets {
 		wg.Go(func() {
 			start := s.now()
-			r := s.syncOne(ctx, t, desired, hash, opts)
+			r := s.syncOne(ctx, t, desired, st, opts)
 			r.Target = t.Name
 			r.Duration = s.now().Sub(start)
 			if r.Err != nil {
@@ -134,7 +136,7 @@ type run struct {
 	retries int // retries taken from Syncer.Retry, for the whole target
 }
 
-func (s *Syncer) syncOne(ctx context.Context, t Target, desired []zone.RRset, hash string, o Options) (res Result) {
+func (s *Syncer) syncOne(ctx context.Context, t Target, desired []zone.RRset, st stamp.Stamp, o Options) (res Result) {
 	defer func() {
 		if v := recover(); v != nil {
 			res.Err = fmt.Errorf("panic during sync: %v", v)
@@ -148,8 +150,8 @@ func (s *Syncer) syncOne(ctx context.Context, t Target, desired []zone.RRset, ha
 	}
 	r := &run{s: s, t: t, opts: t.Options, desired: desired, log: s.logger().With("provider", t.Name)}
 	r.opts.Provider = t.Name
-	if r.opts.StampHash == "" {
-		r.opts.StampHash = hash
+	if r.opts.Stamp.IsZero() {
+		r.opts.Stamp = st
 	}
 	if d, ok := t.Provider.(provider.Describer); ok && zeroTraits(r.opts.Traits) {
 		r.opts.Traits = d.Traits()

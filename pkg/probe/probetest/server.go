@@ -137,6 +137,17 @@ func (s *Server) SetRaw(b []byte, patchID bool) {
 	s.mu.Unlock()
 }
 
+// SetRecords replaces the extra records (a test parent changes a delegation with it).
+func (s *Server) SetRecords(rrs ...dns.RR) {
+	s.mu.Lock()
+	s.extra = append([]dns.RR(nil), rrs...)
+	s.mu.Unlock()
+}
+
+// SetStampText serves text as the stamp TXT at _twinzone.<zone> ("" serves none), e.g. a
+// "v=tz2 g=<serial> h=<hash>" stamp.
+func (s *Server) SetStampText(text string) { s.mu.Lock(); s.stamp = "text:" + text; s.mu.Unlock() }
+
 // AddRecords adds records served authoritatively (e.g. DNSKEY at the apex).
 func (s *Server) AddRecords(rrs ...dns.RR) {
 	s.mu.Lock()
@@ -154,8 +165,13 @@ func (s *Server) Target(provider, nameserver string) probe.Target {
 	return probe.Target{Provider: provider, Nameserver: dns.CanonicalName(nameserver), Addr: s.Addr}
 }
 
-// StampTXT returns the stamp record text for hash h.
-func StampTXT(h string) string { return "v=tz1 h=" + h }
+// StampTXT returns the stamp record text for hash h (a "text:" prefix: the text itself).
+func StampTXT(h string) string {
+	if t, ok := strings.CutPrefix(h, "text:"); ok {
+		return t
+	}
+	return "v=tz1 h=" + h
+}
 
 // ServeDNS implements dns.Handler.
 func (s *Server) ServeDNS(w dns.ResponseWriter, req *dns.Msg) {
@@ -239,7 +255,7 @@ func (s *Server) answer(m *dns.Msg, q dns.Question, serial uint32, stamp string,
 	if name == s.Zone && q.Qtype == dns.TypeSOA {
 		m.Answer = append(m.Answer, soa)
 	}
-	if stamp != "" && name == probe.StampName(s.Zone) {
+	if stamp != "" && stamp != "text:" && name == probe.StampName(s.Zone) {
 		exists = true
 		if q.Qtype == dns.TypeTXT {
 			m.Answer = append(m.Answer, &dns.TXT{Hdr: dns.RR_Header{Name: name, Rrtype: dns.TypeTXT, Class: dns.ClassINET, Ttl: 60},

@@ -18,6 +18,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/pkg/stamp"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -265,7 +266,7 @@ func Managed(z *zone.Zone, opts plan.Options) ([]zone.RRset, error) {
 	if opts.Origin == "" {
 		opts.Origin = z.Origin
 	}
-	opts.StampHash = ""
+	opts.Stamp = stamp.Stamp{}
 	p, err := plan.Calculate(z.RRsets, nil, opts)
 	if err != nil {
 		return nil, err

@@ -199,7 +199,7 @@ func TestRequestBudget10k(t *testing.T) {
 // a fresh provider, and returns the emulator's counts for each.
 func syncCounts(t testing.TB, e *testEnv, desired []zone.RRset) (first, reread r53emu.Stats) {
 	t.Helper()
-	opts := plan.Options{Origin: testZone, Traits: e.p.Traits(), StampHash: plan.StampHash(desired)}
+	opts := plan.Options{Origin: testZone, Traits: e.p.Traits(), Stamp: plan.StampOf(desired)}
 	e.srv.ResetStats()
 	cur, err := e.p.Records(context.Background(), testZone)
 	if err != nil {
