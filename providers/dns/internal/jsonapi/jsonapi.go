@@ -55,16 +55,25 @@ func (c *Client) Budget(ctx context.Context) context.Context {
 	return ctx
 }
 
-// Reply is a successful reply's headers.
-type Reply struct{ Header http.Header }
+// Reply is a successful reply: its headers and body.
+type Reply struct {
+	Header http.Header
+	Body   []byte
+}
 
 // Do sends one request (body, when not nil, as JSON) and decodes a JSON reply into out (when
 // not nil), retrying within ctx's budget (none without one: the error is then marked
 // provider.ErrTransient). errMsg extracts the API's message from an error body.
 func (c *Client) Do(ctx context.Context, method, path string, body []byte, out any, errMsg func([]byte) string) (*Reply, error) {
+	return c.DoAccept(ctx, method, path, "application/json", body, out, errMsg)
+}
+
+// DoAccept is Do asking for the media type accept; out is decoded as JSON only when set (the
+// body is in the Reply).
+func (c *Client) DoAccept(ctx context.Context, method, path, accept string, body []byte, out any, errMsg func([]byte) string) (*Reply, error) {
 	b := retry.From(ctx)
 	for attempt := 0; ; attempt++ {
-		rep, wait, err, again := c.once(ctx, method, path, body, out, errMsg)
+		rep, wait, err, again := c.once(ctx, method, path, accept, body, out, errMsg)
 		if !again {
 			return rep, err
 		}
@@ -90,7 +99,7 @@ func (c *Client) Do(ctx context.Context, method, path string, body []byte, out a
 }
 
 // once sends one request; again reports an error worth retrying, after wait when > 0.
-func (c *Client) once(parent context.Context, method, path string, body []byte, out any, errMsg func([]byte) string) (_ *Reply, wait time.Duration, _ error, again bool) {
+func (c *Client) once(parent context.Context, method, path, accept string, body []byte, out any, errMsg func([]byte) string) (_ *Reply, wait time.Duration, _ error, again bool) {
 	ctx, cancel := context.WithTimeout(parent, c.Timeout)
 	defer cancel()
 	var rd io.Reader
@@ -106,7 +115,7 @@ func (c *Client) once(parent context.Context, method, path string, body []byte, 
 		return nil, 0, err, false
 	}
 	c.Auth(req)
-	req.Header.Set("Accept", "application/json")
+	req.Header.Set("Accept", accept)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}
@@ -142,7 +151,7 @@ func (c *Client) once(parent context.Context, method, path string, body []byte, 
 			return nil, 0, fmt.Errorf("%s %s: decoding the reply: %w", method, shortPath(path), err), false
 		}
 	}
-	return &Reply{Header: resp.Header}, 0, nil, false
+	return &Reply{Header: resp.Header, Body: data}, 0, nil, false
 }
 
 // shortPath drops the scheme and host of an absolute URL (a pagination link) in messages.
