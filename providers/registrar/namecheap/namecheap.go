@@ -2,8 +2,8 @@
 // (https://www.namecheap.com/support/api/intro/): namecheap.domains.dns.getList to read and
 // namecheap.domains.dns.setCustom (SLD, TLD, NameServers comma-separated) to replace the set,
 // with the global parameters ApiUser, ApiKey, UserName and ClientIp on every call. The
-// parameters are sent as a POST form, never in the URL, so the key stays out of proxy and
-// server logs. Replies are <ApiResponse Status="OK|ERROR"> with HTTP 200 either way.
+// parameters are sent as a POST form (Namecheap documents HTTP POST, e.g. for setHosts), never
+// in the URL, so the key stays out of proxy and server logs. Replies are <ApiResponse Status="OK|ERROR"> with HTTP 200 either way.
 //
 // Documented limits: Namecheap answers only requests from IPv4 addresses on the account's API
 // allow-list, and ClientIp must be such an address (errors 1011150 "RequestIP is invalid",
