@@ -4,6 +4,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"strings"
 
 	"github.com/urfave/cli/v2"
 
@@ -54,6 +55,13 @@ func importCommand() *cli.Command {
 				}
 				if sets, err = cloudflare.FlattenApex(c.Context, zc.Name, sets, cloudflare.DNSEdgeLookup(ns, edgeTimeout)); err != nil {
 					return withCode(exitError, fmt.Errorf("import %s from %s: %w", zc.Name, c.Args().First(), err))
+				}
+				if pl, ok := p.(interface{ ProxiedNames(string) []string }); ok {
+					if names := pl.ProxiedNames(zc.Name); len(names) > 0 {
+						sets = cloudflare.ImportProxied(sets, names)
+						fmt.Fprintf(c.App.ErrWriter, "proxied on Cloudflare (written with TTL %d; list them under the zone's proxied key to choose what the other provider serves): %s\n",
+							cloudflare.AutoTTL, strings.Join(names, " "))
+					}
 				}
 			}
 			z := &zone.Zone{Origin: zc.Name, RRsets: sets}

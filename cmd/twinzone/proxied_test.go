@@ -246,6 +246,7 @@ func TestImportFlattensApexCNAME(t *testing.T) {
 	for _, r := range []cfemu.Record{
 		{Name: "@", Type: "CNAME", Content: "lb.example.net", TTL: 1},
 		{Name: "www", Type: "A", Content: "192.0.2.10", TTL: 300},
+		{Name: "shop", Type: "A", Content: "192.0.2.20", Proxied: true},
 	} {
 		if _, err := cf.Seed(cfZone, r); err != nil {
 			t.Fatal(err)
@@ -257,7 +258,7 @@ func TestImportFlattensApexCNAME(t *testing.T) {
 		code     int
 		want     []string
 	}{
-		{"flattened", `["ada.ns.cloudflare.com.=` + edge + `"]`, 0, []string{"wrote"}},
+		{"flattened", `["ada.ns.cloudflare.com.=` + edge + `"]`, 0, []string{"wrote", "proxied on Cloudflare (written with TTL 300; list them under the zone's proxied key", "shop.example.test."}},
 		{"refused", `[]`, 1, []string{"apex of example.test.: Cloudflare holds a CNAME there (to lb.example.net.)", "a zone file cannot hold a CNAME beside the SOA and NS"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
@@ -299,6 +300,11 @@ zones:
 			}
 			if got["A"] != "203.0.113.5" || got["AAAA"] != "2001:db8::5" || got["CNAME"] != "" {
 				t.Errorf("apex imported as %v", got)
+			}
+			for _, s := range z.RRsets {
+				if s.Name == "shop.example.test." && s.TTL != 300 {
+					t.Errorf("proxied shop imported with TTL %d, want 300", s.TTL)
+				}
 			}
 		})
 	}

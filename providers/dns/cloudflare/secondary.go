@@ -213,3 +213,21 @@ func FlattenApex(ctx context.Context, origin string, sets []zone.RRset, edge Edg
 	zone.Sort(out)
 	return out, nil
 }
+
+// AutoTTL is what Cloudflare's automatic TTL (1 in its API) is in seconds, for proxied records
+// and records set to "Auto" (Cloudflare's docs: 300 s).
+const AutoTTL = 300
+
+// ImportProxied gives the A, AAAA and CNAME RRsets of proxied names (whose TTL Cloudflare
+// reports as 1, automatic) the TTL resolvers get from Cloudflare, 300 s, so that an imported
+// zone file does not hand the other provider a 1-second TTL; a plan against Cloudflare ignores
+// a proxied record's TTL, so it stays empty. sets is not modified.
+func ImportProxied(sets []zone.RRset, proxiedNames []string) []zone.RRset {
+	out := slices.Clone(sets)
+	for i, s := range out {
+		if proxiable(s.Type) && s.TTL == 1 && slices.Contains(proxiedNames, s.Name) {
+			out[i].TTL = AutoTTL
+		}
+	}
+	return out
+}
