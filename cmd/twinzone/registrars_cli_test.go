@@ -52,9 +52,10 @@ func TestFailoverThroughNewRegistrars(t *testing.T) {
 		"ovh":       fmt.Sprintf(`{type: ovh, application_key: ovh-ak, application_secret: "${TZ_OVH_AS}", consumer_key: "${TZ_OVH_CK}", endpoint: "%s"}`, ov.URL),
 		"godaddy":   fmt.Sprintf(`{type: godaddy, api_key: "${TZ_GD_KEY}", api_secret: "${TZ_GD_SECRET}", endpoint: "%s"}`, gd.URL),
 	}
+	// One folder (so one state directory) per registrar: each is its own setup.
 	conf := func(typ string) string {
-		path := filepath.Join(dir, typ+".yaml")
-		writeFiles(t, dir, map[string]string{typ + ".yaml": fmt.Sprintf(`providers:
+		path := filepath.Join(dir, typ, "twinzone.yaml")
+		writeFiles(t, filepath.Join(dir, typ), map[string]string{"example.test.zone": labZoneFile, "twinzone.yaml": fmt.Sprintf(`providers:
   pri: {type: rfc2136, server: "127.0.0.1:1"}
   sec: {type: rfc2136, server: "127.0.0.1:1"}
 registrars:
