@@ -1,6 +1,9 @@
 // Command twinzone keeps one DNS zone served by two independent providers and moves the
-// delegation when the primary stops answering. Each command lives in its own file; this one
-// holds the app, the common flags and exit-code handling. Only this layer logs.
+// delegation when the primary stops answering. Each command lives in its own file (failover
+// and failback share failover.go; common flags are in flags.go); this one holds the app and
+// the exit-code handling. The commands parse flags, call a package and print; libraries
+// return errors, and logging is the CLI's, except the long-running controller (`run`), which
+// logs what it observes and does.
 package main
 
 import (
