@@ -159,7 +159,11 @@ func (p *parser) parse(r io.Reader) (*Zone, error) {
 	if err := zp.Err(); err != nil {
 		// The parser stops at its first syntax error; checks that need the whole zone
 		// would only report noise, so only the per-record problems found so far remain.
-		p.errs.errs = append(p.errs.errs, fromParseError(err, p.fsys.names, p.file))
+		e := fromParseError(err, p.fsys.names, p.file)
+		if t := p.shared.cur; t != nil && t.file == e.File && e.Line > 0 {
+			e.Line = t.realLine(e.Line) // miekg counted the lines $GENERATE expanded to
+		}
+		p.errs.errs = append(p.errs.errs, e)
 		return nil, p.errs.err()
 	}
 

@@ -42,7 +42,8 @@ const (
 	MaxZoneBytes = 2 << 30 // the zone file and its $INCLUDE files together
 )
 
-// limitError is a bound of the input that was exceeded; the parse stops there.
+// limitError is a bound of the input that was exceeded, or a $GENERATE that cannot be
+// expanded; the parse stops there.
 type limitError struct {
 	file string
 	line int
@@ -69,7 +70,15 @@ type tracker struct {
 	lineLen  int    // bytes since the last newline
 	raw      []byte // the text of the record being read (from its first significant byte)
 	generate bool   // the record being read is a $GENERATE line
+
+	synth    []byte // records expanded from a $GENERATE line, served before more input
+	synthPos int
+	genLine  int       // the line of that $GENERATE
+	segs     []genSpan // every $GENERATE expanded, to map miekg's line numbers back
 }
+
+// genSpan is one expanded $GENERATE: its line and how many lines it became.
+type genSpan struct{ line, lines int }
 
 func newTracker(r io.Reader, file string, shared *trackers) *tracker {
 	return &tracker{r: r, buf: make([]byte, 64<<10), file: file, line: 1, shared: shared}
@@ -92,6 +101,9 @@ func (t *tracker) fill() bool {
 
 // ReadByte implements io.ByteReader for miekg's lexer.
 func (t *tracker) ReadByte() (byte, error) {
+	if t.synthPos < len(t.synth) {
+		return t.synthByte(), nil
+	}
 	if t.rd >= t.wr && !t.fill() {
 		return 0, t.err
 	}
@@ -102,6 +114,12 @@ func (t *tracker) ReadByte() (byte, error) {
 	}
 	if err := t.count(c); err != nil {
 		return 0, err
+	}
+	if c == '$' && t.state == stLineStart && t.isGenerate() {
+		if err := t.expand(); err != nil {
+			return 0, err
+		}
+		return t.synthByte(), nil
 	}
 	if t.state == stFound {
 		if c == '\n' {
@@ -117,6 +135,102 @@ func (t *tracker) ReadByte() (byte, error) {
 		t.raw = append(t.raw[:0], c)
 	}
 	return c, nil
+}
+
+// isGenerate reports whether the input after a '$' at the start of a line is "GENERATE"
+// and a blank.
+func (t *tracker) isGenerate() bool {
+	const word = "GENERATE"
+	if t.wr-t.rd < len(word)+1 {
+		n := copy(t.buf, t.buf[t.rd:t.wr])
+		t.rd, t.wr = 0, n
+		for t.wr < len(word)+1 && t.err == nil {
+			m, err := t.r.Read(t.buf[t.wr:])
+			t.wr += m
+			if err != nil {
+				t.err = err
+			}
+		}
+		if t.wr < len(word)+1 {
+			return false
+		}
+	}
+	b := t.buf[t.rd : t.rd+len(word)+1]
+	return strings.EqualFold(string(b[:len(word)]), word) && (b[len(word)] == ' ' || b[len(word)] == '\t')
+}
+
+// expand reads the rest of a $GENERATE line and makes its records the next input.
+func (t *tracker) expand() error {
+	var line []byte
+	for {
+		if t.rd >= t.wr && !t.fill() {
+			if t.err != io.EOF {
+				return t.err
+			}
+			break
+		}
+		c := t.buf[t.rd]
+		t.rd++
+		if err := t.count(c); err != nil {
+			return err
+		}
+		if c == '\n' {
+			break
+		}
+		line = append(line, c)
+	}
+	out, err := expandGenerate(string(line[len("GENERATE"):]))
+	if err != nil {
+		t.err = &limitError{t.file, t.line, err.Error()}
+		t.shared.limit = t.err.(*limitError)
+		return t.err
+	}
+	t.synth, t.synthPos, t.genLine = out, 0, t.line
+	t.segs = append(t.segs, genSpan{t.line, strings.Count(string(out), "\n")})
+	return nil
+}
+
+// synthByte serves the next byte of an expanded $GENERATE: records found in it start on the
+// $GENERATE's line, which is left (counted) after its last byte.
+func (t *tracker) synthByte() byte {
+	c := t.synth[t.synthPos]
+	t.synthPos++
+	if t.shared.cur != t {
+		t.shared.cur = t
+	}
+	if t.state == stFound {
+		if len(t.raw) < 4*MaxLineBytes {
+			t.raw = append(t.raw, c)
+		}
+	} else {
+		t.scan(c)
+		if t.state == stFound {
+			t.raw = append(t.raw[:0], c)
+		}
+	}
+	t.line = t.genLine
+	if t.synthPos == len(t.synth) {
+		t.synth, t.synthPos = nil, 0
+		t.line = t.genLine + 1
+	}
+	return c
+}
+
+// realLine maps a line number miekg counted, which includes the lines $GENERATE expanded
+// to, back to the file's line; a line inside an expansion is the $GENERATE's.
+func (t *tracker) realLine(l int) int {
+	shift := 0
+	for _, g := range t.segs {
+		start := g.line + shift
+		if l < start {
+			break
+		}
+		if l < start+g.lines {
+			return g.line
+		}
+		shift += g.lines - 1
+	}
+	return l - shift
 }
 
 // count enforces MaxLineBytes and MaxZoneBytes.
