@@ -8,6 +8,7 @@ import (
 	"slices"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/miekg/dns"
 
@@ -45,8 +46,15 @@ func edgeServer(t *testing.T, name string, a, aaaa string) string {
 	srv := &dns.Server{PacketConn: pc, Handler: mux}
 	started := make(chan struct{})
 	srv.NotifyStartedFunc = func() { close(started) }
-	go func() { _ = srv.ActivateAndServe() }()
-	<-started
+	failed := make(chan error, 1)
+	go func() { failed <- srv.ActivateAndServe() }()
+	select {
+	case <-started:
+	case err := <-failed:
+		t.Fatalf("edge server: %v", err)
+	case <-time.After(30 * time.Second):
+		t.Fatal("edge server did not start")
+	}
 	t.Cleanup(func() { _ = srv.Shutdown() })
 	return pc.LocalAddr().String()
 }

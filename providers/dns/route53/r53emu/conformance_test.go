@@ -59,6 +59,12 @@ func TestConformanceRefusals(t *testing.T) {
 			t.Errorf("%s: got %v, want %s with %q", tc.name, err, tc.code, tc.reason)
 		}
 	}
+	// A DELETE must name the routing policy exactly.
+	del := rrset(types.ChangeActionDelete, "w.example.com.", "A", 60, "192.0.2.1")
+	del.ResourceRecordSet.SetIdentifier, del.ResourceRecordSet.Weight = aws.String("blue"), aws.Int64(11)
+	if _, err := submit(ctx, c, id, del); err == nil || !strings.Contains(err.Error(), "do not match") {
+		t.Errorf("DELETE with another weight: %v", err)
+	}
 	// The leftmost wildcard is fine, for other types than NS.
 	if _, err := submit(ctx, c, id, rrset(types.ChangeActionCreate, "*.example.com.", "A", 60, "192.0.2.5")); err != nil {
 		t.Errorf("wildcard A: %v", err)

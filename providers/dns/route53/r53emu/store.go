@@ -297,7 +297,7 @@ func (z *zoneData) atName(name string, overlay map[setKey]staged) map[setKey]*RR
 }
 
 func sameSet(a, b *RRset) bool {
-	if (a.Alias == nil) != (b.Alias == nil) {
+	if (a.Alias == nil) != (b.Alias == nil) || !sameRouting(a, b) {
 		return false
 	}
 	if a.Alias != nil {
@@ -311,4 +311,13 @@ func sameSet(a, b *RRset) bool {
 	slices.Sort(x)
 	slices.Sort(y)
 	return slices.Equal(x, y)
+}
+
+// sameRouting compares the routing policy of two record sets: a DELETE must name it exactly.
+func sameRouting(a, b *RRset) bool {
+	eqInt := func(x, y *int64) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	eqBool := func(x, y *bool) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	eqGeo := func(x, y *GeoLocation) bool { return (x == nil) == (y == nil) && (x == nil || *x == *y) }
+	return eqInt(a.Weight, b.Weight) && a.Region == b.Region && a.Failover == b.Failover &&
+		eqGeo(a.GeoLocation, b.GeoLocation) && eqBool(a.MultiValueAnswer, b.MultiValueAnswer) && a.HealthCheckID == b.HealthCheckID
 }
