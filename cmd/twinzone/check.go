@@ -65,6 +65,7 @@ func checkCommand() *cli.Command {
 				zones[i] = check.Zone{Config: zd.cfg, Stamp: zd.stamp}
 			}
 			rep := check.Run(c.Context, opts, zones)
+			rep.Findings = append(rep.Findings, fleetFindings(c.Context, l.cfg)...)
 			if format == "json" {
 				err = rep.WriteJSON(c.App.Writer)
 			} else {

@@ -66,7 +66,7 @@ func statusCommand() *cli.Command {
 			for _, r := range reports {
 				printStatus(c.App.Writer, r)
 			}
-			return nil
+			return printFleetStatus(c.Context, c.App.Writer, l.cfg)
 		},
 	}
 }

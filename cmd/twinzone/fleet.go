@@ -1,0 +1,138 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"io"
+	"os"
+	"slices"
+	"strings"
+	"text/tabwriter"
+	"time"
+
+	"github.com/twinzone/twinzone/pkg/check"
+	"github.com/twinzone/twinzone/pkg/config"
+	"github.com/twinzone/twinzone/pkg/fleet"
+)
+
+// fleetHolder names this process in the fleet's change records.
+func fleetHolder(f *config.Fleet) string {
+	h, _ := os.Hostname()
+	return fmt.Sprintf("member %s (%s pid %d)", f.ID, h, os.Getpid())
+}
+
+// fleetFindings are `check`'s findings on the fleet section (none without one): etcd answers,
+// the credentials read the prefix, a member leads, the vantage quorum is reachable now.
+func fleetFindings(ctx context.Context, cfg *config.Config) []check.Finding {
+	f := cfg.Fleet
+	if f == nil {
+		return nil
+	}
+	s, cli, err := fleet.Open(f, fleetHolder(f))
+	if err != nil {
+		return []check.Finding{{Check: "fleet-etcd", Severity: check.Fail, Message: err.Error(), Fix: "fix the fleet section of the config"}}
+	}
+	defer cli.Close()
+	var out []check.Finding
+	for _, x := range fleet.Check(ctx, s, f.VantageQuorum, f.ObservationTTL, cfg.ZoneNames(), time.Now()) {
+		cf := check.Finding{Check: x.Check, Subject: x.Subject, Severity: check.Severity(x.Severity), Message: x.Message, Fix: x.Fix}
+		if x.Check == "fleet-quorum" {
+			cf.Zone, cf.Subject = x.Subject, "" // per zone: the zone column says it
+		}
+		out = append(out, cf)
+	}
+	return out
+}
+
+// printFleetStatus writes the fleet section of `status`: who leads, every live member with its
+// latest observation, and the fleet's verdict per zone. Without a fleet it writes nothing.
+func printFleetStatus(ctx context.Context, w io.Writer, cfg *config.Config) error {
+	f := cfg.Fleet
+	if f == nil {
+		return nil
+	}
+	fmt.Fprintf(w, "fleet %s (etcd %s, vantage_quorum %d, observation_ttl %v)\n", f.ID, strings.Join(f.Etcd.Endpoints, ","), f.VantageQuorum, f.ObservationTTL)
+	s, cli, err := fleet.Open(f, fleetHolder(f))
+	if err != nil {
+		fmt.Fprintf(w, "  coordination lost: %v\n", err)
+		return nil
+	}
+	defer cli.Close()
+	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	defer cancel()
+	leader, err := s.Leader(ctx)
+	if err != nil {
+		fmt.Fprintf(w, "  coordination lost: %v\n", err)
+		return nil
+	}
+	obs, err := s.Observations(ctx)
+	if err != nil {
+		fmt.Fprintf(w, "  coordination lost: %v\n", err)
+		return nil
+	}
+	if leader == "" {
+		leader = "nobody"
+	}
+	fmt.Fprintf(w, "  leader: %s\n", leader)
+	now := time.Now()
+	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
+	fmt.Fprintln(tw, "  member\tseen\tzone\tverdicts")
+	for _, o := range obs {
+		name := o.Member
+		if o.Member == leader {
+			name += " (leader)"
+		}
+		zones := make([]string, 0, len(o.Zones))
+		for z := range o.Zones {
+			zones = append(zones, z)
+		}
+		slices.Sort(zones)
+		for _, z := range zones {
+			fmt.Fprintf(tw, "  %s\t%s ago\t%s\t%s\n", name, now.Sub(o.At).Round(time.Second), z, viewText(o.Zones[z]))
+		}
+	}
+	if err := tw.Flush(); err != nil {
+		return err
+	}
+	for _, z := range cfg.ZoneNames() {
+		v := fleet.Aggregate(obs, z, f.VantageQuorum, f.ObservationTTL, now)
+		var parts []string
+		for _, p := range sortedProviders(v) {
+			parts = append(parts, p+" "+v.Providers[p].String())
+		}
+		if len(parts) == 0 {
+			parts = append(parts, "no live observation")
+		}
+		fmt.Fprintf(w, "  %s fleet verdict: %s\n", z, strings.Join(parts, "; "))
+	}
+	return nil
+}
+
+func viewText(v fleet.ZoneView) string {
+	var ps []string
+	for p := range v.Verdicts {
+		ps = append(ps, p)
+	}
+	slices.Sort(ps)
+	var parts []string
+	for _, p := range ps {
+		parts = append(parts, p+" "+v.Verdicts[p])
+	}
+	s := strings.Join(parts, ", ")
+	if v.CutOff {
+		s += " (cut off: its votes do not count)"
+	}
+	if v.Generation != nil {
+		s += fmt.Sprintf(" [generation %d]", *v.Generation)
+	}
+	return s
+}
+
+func sortedProviders(v fleet.ZoneVerdict) []string {
+	var out []string
+	for p := range v.Providers {
+		out = append(out, p)
+	}
+	slices.Sort(out)
+	return out
+}
