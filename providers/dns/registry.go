@@ -13,6 +13,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare"
 	"github.com/twinzone/twinzone/providers/dns/desec"
+	"github.com/twinzone/twinzone/providers/dns/dnsimple"
 	"github.com/twinzone/twinzone/providers/dns/gandi"
 	"github.com/twinzone/twinzone/providers/dns/powerdns"
 	"github.com/twinzone/twinzone/providers/dns/rfc2136"
@@ -36,6 +37,7 @@ func Table() []Type {
 		row(powerdns.ConfigType(), powerdns.Open),
 		row(desec.ConfigType(), desec.Open),
 		row(gandi.ConfigType(), gandi.Open),
+		row(dnsimple.ConfigType(), dnsimple.Open),
 	}
 }
 
