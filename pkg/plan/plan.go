@@ -124,11 +124,23 @@ func errorf(format string, args ...any) error {
 // TTL. New RRsets in the plan are the normalised desired ones, so a plan computed after they
 // are applied is empty.
 func Calculate(desired, current []zone.RRset, opts Options) (*Plan, error) {
-	c, err := newCalc(desired, opts)
-	if err != nil {
-		return nil, err
+	// Inputs are usually in canonical order already (Parse and providers' Records return it):
+	// use them as they are and check the order on the way, which costs no extra comparison
+	// (group compares each RRset with the next anyway); sort copies only when that fails.
+	if p, sorted, err := calculate(desired, current, opts); sorted {
+		return p, err
 	}
-	d, cur := zone.Sorted(desired), zone.Sorted(current)
+	p, _, err := calculate(zone.Sorted(desired), zone.Sorted(current), opts)
+	return p, err
+}
+
+// calculate is Calculate for inputs in canonical order; sorted is false (and nothing else
+// is returned) when one is not.
+func calculate(d, cur []zone.RRset, opts Options) (_ *Plan, sorted bool, _ error) {
+	c, err := newCalc(d, opts)
+	if err != nil {
+		return nil, true, err
+	}
 	var perr []error
 	i, j := 0, 0
 	for i < len(d) || j < len(cur) {
@@ -149,12 +161,15 @@ func Calculate(desired, current []zone.RRset, opts Options) (*Plan, error) {
 			}
 		}
 		var ds, cs zone.RRset
-		var hasD, hasC bool
+		hasD, hasC, inOrder := false, false, true
 		if dk != nil {
-			ds, i, hasD = group(d, i)
+			ds, i, hasD, inOrder = groupChecked(d, i)
 		}
-		if ck != nil {
-			cs, j, hasC = group(cur, j)
+		if ck != nil && inOrder {
+			cs, j, hasC, inOrder = groupChecked(cur, j)
+		}
+		if !inOrder {
+			return nil, false, nil
 		}
 		if err := c.compare(ds, hasD, cs, hasC); err != nil {
 			if len(perr) < 20 {
@@ -163,26 +178,39 @@ func Calculate(desired, current []zone.RRset, opts Options) (*Plan, error) {
 		}
 	}
 	if len(perr) > 0 {
-		return nil, errors.Join(perr...)
+		return nil, true, errors.Join(perr...)
 	}
 	c.finishStamp()
-	return c.p, nil
+	return c.p, true, nil
 }
 
 // group merges the RRsets with the same key starting at sets[i] into one canonical RRset (the
 // union of the values, the lowest TTL) and returns it with the index after the group. ok is false for an empty RRset.
 func group(sets []zone.RRset, i int) (zone.RRset, int, bool) {
-	s := canonicalSet(sets[i])
+	s, j, ok, _ := groupChecked(sets, i)
+	return s, j, ok
+}
+
+// groupChecked is group that also reports whether the RRset after the group sorts after it
+// (false: sets is not in canonical order, and the group may be incomplete).
+func groupChecked(sets []zone.RRset, i int) (s zone.RRset, next int, ok, inOrder bool) {
+	s = canonicalSet(sets[i])
 	j := i + 1
-	for j < len(sets) && compareKeys(&sets[i], &sets[j]) == 0 {
+	for ; j < len(sets); j++ {
+		c := compareKeys(&sets[i], &sets[j])
+		if c > 0 {
+			return s, j, false, false
+		}
+		if c < 0 {
+			break
+		}
 		o := canonicalSet(sets[j])
 		s.TTL = min(s.TTL, o.TTL)
 		s.Values = append(slices.Clip(s.Values), o.Values...)
 		slices.Sort(s.Values)
 		s.Values = slices.Compact(s.Values)
-		j++
 	}
-	return s, j, len(s.Values) > 0
+	return s, j, len(s.Values) > 0, true
 }
 
 type calc struct {

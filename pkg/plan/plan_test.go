@@ -2,6 +2,8 @@ package plan
 
 import (
 	"errors"
+	"math/rand/v2"
+	"reflect"
 	"slices"
 	"strings"
 	"testing"
@@ -236,5 +238,30 @@ func TestCalculateLargeConverges(t *testing.T) {
 	}
 	if want := len(desired) - 2; again.Existing != want { // SOA and apex NS aside
 		t.Errorf("existing %d, want %d", again.Existing, want)
+	}
+}
+
+// Calculate checks the inputs' order on the way and sorts copies only when it must: any
+// order of the same RRsets (duplicates split apart included) gives the same plan.
+func TestCalculateAnyOrder(t *testing.T) {
+	desired, current := genZone(300, 1), genZone(300, 2)
+	want, err := Calculate(zone.Sorted(desired), zone.Sorted(current), Options{Origin: "example.com."})
+	if err != nil {
+		t.Fatal(err)
+	}
+	r := rand.New(rand.NewPCG(7, 7))
+	for range 20 {
+		d, c := slices.Clone(desired), slices.Clone(current)
+		// shuffle only part of the input, so that the disorder is found late, or not at all
+		k := r.IntN(len(d))
+		r.Shuffle(len(d)-k, func(a, b int) { d[k+a], d[k+b] = d[k+b], d[k+a] })
+		r.Shuffle(len(c), func(a, b int) { c[a], c[b] = c[b], c[a] })
+		got, err := Calculate(d, c, Options{Origin: "example.com."})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !reflect.DeepEqual(got, want) {
+			t.Fatalf("plan of shuffled inputs differs: %d changes, want %d", len(got.Changes), len(want.Changes))
+		}
 	}
 }
