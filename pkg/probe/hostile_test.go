@@ -98,8 +98,8 @@ func TestProbeIgnoresDatagramsThatAreNotReplies(t *testing.T) {
 	target := s.Target("p", "ns1.p.test.")
 	target.Addr = h.addr
 	p := &probe.Prober{Timeout: 2 * time.Second, TCPEvery: 0}
-	r := p.Round(context.Background(), []probe.Target{target}, zone, stamp, 1)
-	if res := r.Results[0]; res.Reason != probe.OK || res.Stamp != stamp {
+	r := p.Round(context.Background(), []probe.Target{target}, zone, tz(stamp), 1)
+	if res := r.Results[0]; res.Reason != probe.OK || res.Stamp.Hash != stamp {
 		t.Fatalf("a flood of %d non-replies before the real reply: %s (%s), want ok", h.junkSent(), res.Reason, res.Detail)
 	}
 	if n := h.junkSent(); n < 2*43 {
@@ -109,7 +109,7 @@ func TestProbeIgnoresDatagramsThatAreNotReplies(t *testing.T) {
 	silent := startHostile(t, s.Addr, flood, true)
 	target.Addr = silent.addr
 	p.Timeout = 300 * time.Millisecond
-	res := p.Round(context.Background(), []probe.Target{target}, zone, stamp, 1).Results[0]
+	res := p.Round(context.Background(), []probe.Target{target}, zone, tz(stamp), 1).Results[0]
 	if res.Reason != probe.Timeout || !strings.Contains(res.Detail, "ignored 40 datagrams with a foreign ID, 3 shorter") {
 		t.Fatalf("only junk: %s (%s), want a timeout naming what was ignored", res.Reason, res.Detail)
 	}
