@@ -27,6 +27,7 @@ import (
 	"crypto/sha1"
 	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/http"
 	"strconv"
@@ -37,6 +38,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/nameserver"
+	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/registrar"
 	"github.com/twinzone/twinzone/providers/registrar/internal/httpjson"
 )
@@ -51,10 +53,11 @@ const (
 // Config configures the adapter.
 type Config struct {
 	ApplicationKey    string
-	ApplicationSecret string // never logged
-	ConsumerKey       string // never logged
-	Endpoint          string // default EndpointEU
-	PollInterval      time.Duration
+	ApplicationSecret string        // never logged
+	ConsumerKey       string        // never logged
+	Endpoint          string        // default EndpointEU
+	PollInterval      time.Duration // task polling; default 15 s
+	MaxWait           time.Duration // Wait gives up after this long; default 1 h
 	HTTPClient        *http.Client
 	Now               func() time.Time
 }
@@ -84,6 +87,9 @@ func New(cfg Config) (*Registrar, error) {
 	cfg.Endpoint = strings.TrimRight(cfg.Endpoint, "/")
 	if cfg.PollInterval <= 0 {
 		cfg.PollInterval = 15 * time.Second
+	}
+	if cfg.MaxWait <= 0 {
+		cfg.MaxWait = time.Hour
 	}
 	if cfg.HTTPClient == nil {
 		cfg.HTTPClient = &http.Client{Timeout: 30 * time.Second}
@@ -211,17 +217,28 @@ func (r *Registrar) SetNameservers(ctx context.Context, domain string, set names
 	return registrar.Operation{ID: strconv.FormatInt(t.ID, 10)}, nil
 }
 
-// Wait polls the task until it is done (nil), in error or cancelled (error), or ctx ends.
+// Wait polls the task until it is done (nil), in error or cancelled (error), ctx ends or
+// MaxWait passes (a task can stay "todo" for hours when the registry is slow).
 func (r *Registrar) Wait(ctx context.Context, domain string, op registrar.Operation) error {
 	if op.ID == "" {
 		return fmt.Errorf("ovh: %s: no task to wait for", domain)
 	}
+	ctx, cancel := context.WithTimeout(ctx, r.cfg.MaxWait)
+	defer cancel()
 	path := "/domain/" + httpjson.Domain(domain) + "/task/" + op.ID
+	last := "todo" // what nameServers/update returns
 	for {
 		var t task
 		if err := r.call(ctx, http.MethodGet, path, nil, &t); err != nil {
-			return err
+			if ctx.Err() != nil {
+				return fmt.Errorf("ovh: %s: task %s still %q: %w", domain, op.ID, last, ctx.Err())
+			}
+			if !errors.Is(err, provider.ErrTransient) {
+				return err
+			}
+			t.Status = last // a failed read (5xx, 429, dropped connection) says nothing: poll again
 		}
+		last = t.Status
 		switch t.Status {
 		case "done":
 			return nil

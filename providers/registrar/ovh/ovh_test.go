@@ -88,3 +88,38 @@ func TestTaskAndClock(t *testing.T) {
 		t.Errorf("wrong secret: %v", err)
 	}
 }
+
+// TestWaitBounded: a task that never leaves "todo" ends Wait after MaxWait, with its status.
+func TestWaitBounded(t *testing.T) {
+	s, _ := start(t)
+	s.Configure(0, 1<<30, false)
+	r, _ := New(Config{ApplicationKey: appKey, ApplicationSecret: appSecret, ConsumerKey: consumer, Endpoint: s.URL,
+		PollInterval: time.Millisecond, MaxWait: 50 * time.Millisecond})
+	ctx := context.Background()
+	op, err := r.SetNameservers(ctx, "example.com.", nameserver.Set{{Name: "x.ns.net."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := r.Wait(ctx, "example.com.", op); err == nil || !strings.Contains(err.Error(), `still "todo"`) {
+		t.Errorf("Wait on a stuck task: %v", err)
+	}
+}
+
+// TestWaitRidesOutTransientErrors: a 503 while the task runs is not the task failing; Wait
+// polls on and reports the task's real outcome.
+func TestWaitRidesOutTransientErrors(t *testing.T) {
+	s, r := start(t)
+	s.Configure(0, 2, false)
+	ctx := context.Background()
+	op, err := r.SetNameservers(ctx, "example.com.", nameserver.Set{{Name: "x.ns.net."}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s.FailNext(2)
+	if err := r.Wait(ctx, "example.com.", op); err != nil {
+		t.Fatalf("Wait through two 503s: %v", err)
+	}
+	if got := s.Nameservers("example.com"); !slices.Equal(got, []string{"x.ns.net"}) {
+		t.Errorf("after the task: %v", got)
+	}
+}

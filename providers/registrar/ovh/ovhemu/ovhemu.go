@@ -14,7 +14,8 @@
 //     through a DomainDnsUpdate task (status todo, then done after TaskPolls reads of the
 //     task, or error when FailTasks is set); a domain whose nameServerType is "hosted" is
 //     refused with 403, as OVH allows changes only for "external";
-//   - unknown domains get 404 {"class": "Client::NotFound", "message": ...}.
+//   - unknown domains get 404 {"class": "Client::NotFound", "message": ...}; FailNext injects
+//     503s.
 //
 // Differences left: the real API has per-consumer-key access rules, the glueRecord API and
 // registry checks of the names; the emulator applies the new set when the task completes.
@@ -52,6 +53,7 @@ type Server struct {
 	nextID    int64
 	taskPolls int
 	failTasks bool
+	failNext  int // fail the next signed requests with 503
 	srv       *httptest.Server
 }
 
@@ -104,6 +106,13 @@ func (s *Server) Configure(clock time.Duration, taskPolls int, failTasks bool, h
 			dm.hosted = true
 		}
 	}
+}
+
+// FailNext makes the next n signed requests fail with 503 (the API's own outage).
+func (s *Server) FailNext(n int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.failNext = n
 }
 
 // Nameservers returns the hosts the emulator declares for d (with "=ip" for glue).
@@ -160,6 +169,11 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	sum := sha1.Sum([]byte(s.appSecret + "+" + s.consumer + "+" + r.Method + "+" + full + "+" + string(body) + "+" + strconv.FormatInt(ts, 10)))
 	if r.Header.Get("X-Ovh-Signature") != "$1$"+hex.EncodeToString(sum[:]) {
 		fail(400, "Client::BadRequest", "Invalid signature")
+		return
+	}
+	if s.failNext > 0 {
+		s.failNext--
+		fail(503, "Server::ServiceUnavailable", "injected outage")
 		return
 	}
 	parts := strings.Split(strings.TrimPrefix(path, "/domain/"), "/")
