@@ -10,6 +10,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/providers/registrar/dnsimple"
 	execreg "github.com/twinzone/twinzone/providers/registrar/exec"
 	"github.com/twinzone/twinzone/providers/registrar/gandi"
 	"github.com/twinzone/twinzone/providers/registrar/manual"
@@ -45,6 +46,12 @@ func TestIndependence(t *testing.T) {
 		{"Route 53 Domains with a route53 secondary, switch", "cloudflare", "route53",
 			testRegistrar("domains", "route53domains", &route53domains.Settings{}), config.ModeSwitch,
 			OK, []string{"independent of the primary provider a"}},
+		{"Gandi LiveDNS primary, Gandi registrar", "gandi", "route53",
+			testRegistrar("gandi", "gandi", &gandi.Settings{}), config.ModeSwitch,
+			Fail, []string{"both at Gandi"}},
+		{"DNSimple secondary, DNSimple registrar, active-active", "desec", "dnsimple",
+			testRegistrar("dnsimple", "dnsimple", &dnsimple.Settings{}), config.ModeActiveActive,
+			Warn, []string{"secondary provider b are both at DNSimple"}},
 		{"Gandi with Cloudflare and Route 53", "cloudflare", "route53",
 			testRegistrar("gandi", "gandi", &gandi.Settings{}), config.ModeActiveActive,
 			OK, []string{"gandi (gandi, Gandi) is independent"}},
