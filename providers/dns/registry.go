@@ -13,6 +13,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare"
 	"github.com/twinzone/twinzone/providers/dns/desec"
+	"github.com/twinzone/twinzone/providers/dns/digitalocean"
 	"github.com/twinzone/twinzone/providers/dns/dnsimple"
 	"github.com/twinzone/twinzone/providers/dns/gandi"
 	"github.com/twinzone/twinzone/providers/dns/powerdns"
@@ -38,6 +39,7 @@ func Table() []Type {
 		row(desec.ConfigType(), desec.Open),
 		row(gandi.ConfigType(), gandi.Open),
 		row(dnsimple.ConfigType(), dnsimple.Open),
+		row(digitalocean.ConfigType(), digitalocean.Open),
 	}
 }
 

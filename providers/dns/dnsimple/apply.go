@@ -5,7 +5,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
-	"slices"
+	"net/url"
 	"strconv"
 	"strings"
 
@@ -13,13 +13,8 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/zone"
+	"github.com/twinzone/twinzone/providers/dns/internal/perrecord"
 )
-
-// existing is one record on DNSimple, by canonical value.
-type existing struct {
-	id  int64
-	ttl uint32
-}
 
 // Apply makes the changes record by record (see the package doc). On error the requests
 // already made stay applied and the rest are not sent; a fresh plan converges.
@@ -33,7 +28,7 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 	if err != nil {
 		return fmt.Errorf("dnsimple: reading %s before the changes: %w", origin, err)
 	}
-	have := map[zone.Key]map[string]existing{}
+	have := map[zone.Key]map[string]perrecord.Existing{}
 	for _, r := range recs {
 		if r.System {
 			continue
@@ -46,9 +41,9 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 			continue // Records reports it
 		}
 		if have[k] == nil {
-			have[k] = map[string]existing{}
+			have[k] = map[string]perrecord.Existing{}
 		}
-		have[k][v] = existing{id: r.ID, ttl: r.TTL}
+		have[k][v] = perrecord.Existing{ID: r.ID, TTL: r.TTL}
 	}
 	for _, deletes := range []bool{true, false} {
 		for _, c := range changes {
@@ -58,7 +53,15 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 			if err := ctx.Err(); err != nil {
 				return fmt.Errorf("dnsimple: %s: %w", origin, err)
 			}
-			if err := p.change(ctx, origin, c, have[c.Key()]); err != nil {
+			old := have[c.Key()]
+			if !holds(old, c.Old) {
+				// The listing missed records (pages shift under concurrent writers):
+				// ask for this name and type alone.
+				if old, err = p.lookup(ctx, origin, c.Key()); err != nil {
+					return fmt.Errorf("dnsimple: %s: %w", c.Key(), err)
+				}
+			}
+			if err := p.change(ctx, origin, c, old); err != nil {
 				return fmt.Errorf("dnsimple: %s %s: %w", c.Key(), c.Action, err)
 			}
 		}
@@ -66,56 +69,67 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 	return nil
 }
 
-// change brings one RRset from the records in old to c.New.
-func (p *Provider) change(ctx context.Context, origin string, c plan.Change, old map[string]existing) error {
+// change brings one RRset from the records in old to c.New (see perrecord).
+func (p *Provider) change(ctx context.Context, origin string, c plan.Change, old map[string]perrecord.Existing) error {
 	path := p.recordsPath(origin)
-	var keep, gone []existing
-	var add []string
-	if c.New != nil {
-		for _, v := range c.New.Values {
-			if e, ok := old[v]; ok {
-				keep = append(keep, e)
-			} else {
-				add = append(add, v)
-			}
-		}
-	}
-	for v, e := range old {
-		if c.New == nil || !slices.Contains(c.New.Values, v) {
-			gone = append(gone, e)
-		}
-	}
-	// Patch in place, value for value: no moment without the RRset.
-	for len(add) > 0 && len(gone) > 0 {
-		body, _ := json.Marshal(toRecord(origin, c.New, add[0]))
-		if _, err := p.api.Do(ctx, http.MethodPatch, path+"/"+strconv.FormatInt(gone[0].id, 10), body, nil, errMsg); err != nil {
+	id := func(n int64) string { return path + "/" + strconv.FormatInt(n, 10) }
+	st := perrecord.Plan(old, c.New)
+	for _, r := range st.Replace {
+		body, _ := json.Marshal(toRecord(origin, c.New, r.Value))
+		if _, err := p.api.Do(ctx, http.MethodPatch, id(r.ID), body, nil, errMsg); err != nil {
 			return err
 		}
-		add, gone = add[1:], gone[1:]
 	}
-	for _, v := range add {
+	for _, v := range st.Create {
 		body, _ := json.Marshal(toRecord(origin, c.New, v))
 		if _, err := p.api.Do(ctx, http.MethodPost, path, body, nil, errMsg); err != nil {
 			return err
 		}
 	}
-	for _, e := range gone {
-		if _, err := p.api.Do(ctx, http.MethodDelete, path+"/"+strconv.FormatInt(e.id, 10), nil, nil, errMsg); err != nil {
+	for _, n := range st.Delete {
+		if _, err := p.api.Do(ctx, http.MethodDelete, id(n), nil, nil, errMsg); err != nil {
 			return err
 		}
 	}
-	if c.New != nil {
-		for _, e := range keep {
-			if e.ttl == c.New.TTL {
-				continue
-			}
-			body, _ := json.Marshal(struct {
-				TTL uint32 `json:"ttl"`
-			}{c.New.TTL})
-			if _, err := p.api.Do(ctx, http.MethodPatch, path+"/"+strconv.FormatInt(e.id, 10), body, nil, errMsg); err != nil {
-				return err
-			}
+	for _, n := range st.Retime {
+		body, _ := json.Marshal(struct {
+			TTL uint32 `json:"ttl"`
+		}{c.New.TTL})
+		if _, err := p.api.Do(ctx, http.MethodPatch, id(n), body, nil, errMsg); err != nil {
+			return err
 		}
 	}
 	return nil
+}
+
+// holds reports whether the records in have include every value of want (nil: none needed).
+func holds(have map[string]perrecord.Existing, want *zone.RRset) bool {
+	if want == nil {
+		return true
+	}
+	for _, v := range want.Values {
+		if _, ok := have[v]; !ok {
+			return false
+		}
+	}
+	return true
+}
+
+// lookup reads the records of one name and type.
+func (p *Provider) lookup(ctx context.Context, origin string, k zone.Key) (map[string]perrecord.Existing, error) {
+	var rep struct {
+		Data []record `json:"data"`
+	}
+	name := strings.TrimSuffix(strings.TrimSuffix(k.Name, origin), ".")
+	path := p.recordsPath(origin) + "?name=" + url.QueryEscape(name) + "&type=" + url.QueryEscape(zone.TypeString(k.Type)) + "&per_page=100"
+	if _, err := p.api.Do(ctx, http.MethodGet, path, nil, &rep, errMsg); err != nil {
+		return nil, err
+	}
+	out := map[string]perrecord.Existing{}
+	for _, r := range rep.Data {
+		if _, v, err := value(origin, r); err == nil && !r.System {
+			out[v] = perrecord.Existing{ID: r.ID, TTL: r.TTL}
+		}
+	}
+	return out, nil
 }

@@ -11,7 +11,9 @@
 //     step. Removed RRsets are deleted first (a CNAME may then replace other data); an
 //     RRset that changes has its records patched in place, value for value, then the extra
 //     new values created, then the extra old ones deleted: while it runs the RRset holds old
-//     and new values, never none. A fresh listing before the changes gives the record IDs.
+//     and new values, never none (internal/perrecord). A fresh listing before the changes gives
+//     the record IDs; an RRset whose old values it lacks (pages shift while others write) is
+//     looked up by name and type.
 //   - Traits: TTL at least 60; the types below (DNSimple's others, such as ALIAS and URL,
 //     are not DNS types twinzone writes).
 //   - 5xx, 429 (Retry-After honoured) and network errors are retried within one budget per

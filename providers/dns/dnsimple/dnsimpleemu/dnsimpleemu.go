@@ -3,7 +3,8 @@
 // adapter's tests:
 //
 //   - Authorization: Bearer <token>; another gets 401 {"message": ...}.
-//   - GET /{account}/zones/{zone}/records?page=&per_page= (per_page at most 100, default 30):
+//   - GET /{account}/zones/{zone}/records?page=&per_page= (per_page at most 100, default 30;
+//     name= and type= filter by exact name and type):
 //     {"data": [...], "pagination": {current_page, per_page, total_entries, total_pages}}.
 //   - POST /{account}/zones/{zone}/records {name, type, content, ttl, priority}: 201; PATCH
 //     /records/{id}: 200; DELETE /records/{id}: 204. One record per request.
@@ -167,6 +168,16 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, recs []Record) {
+	q := r.URL.Query()
+	if q.Has("name") || q.Has("type") {
+		var sel []Record
+		for _, rec := range recs {
+			if (!q.Has("name") || rec.Name == q.Get("name")) && (!q.Has("type") || rec.Type == q.Get("type")) {
+				sel = append(sel, rec)
+			}
+		}
+		recs = sel
+	}
 	page, _ := strconv.Atoi(r.URL.Query().Get("page"))
 	per, _ := strconv.Atoi(r.URL.Query().Get("per_page"))
 	page = max(page, 1)
