@@ -95,6 +95,10 @@ func CanonicalValue(rr dns.RR) string {
 			c.Ns, c.Mbox = ns, mbox
 			rr = &c
 		}
+	case *dns.IPSECKEY, *dns.NULL:
+		// miekg/dns prints IPSECKEY in a form its reader runs past, and NULL, which has no
+		// presentation format, as raw bytes: both go out in the RFC 3597 form.
+		return genericValue(rr)
 	case *dns.HTTPS:
 		if newSvcParams(v.Value) {
 			return genericValue(rr)

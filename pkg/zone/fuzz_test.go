@@ -14,6 +14,7 @@ func FuzzParse(f *testing.F) {
 	f.Add("$ORIGIN example.com.\nt 60 TXT \"a\\\"b\" \\195\\169 \"" + strings.Repeat("z", 300) + "\"\n")
 	f.Add("x 60 HTTPS 1 . alpn=h2 port=443 ipv6hint=2001:db8::1\nx 60 CAA 0 issuewild \";\"\n")
 	f.Add("sub 60 NS ns.sub\nns.sub 60 A 192.0.2.1\nsub 60 DS 1 13 2 AB\n*.w 60 MX 0 .\n")
+	f.Add("$TTL 60\ni IPSECKEY ( 10 1 2\n 192.0.2.1 AQNR )\nw WKS 192.0.2.1 tcp 25\nn NAPTR 1 2 S X !a!b! .\ng GPOS \"1\" \"2\" \"3\"\n")
 	f.Add("$TTL 60\n$GENERATE 1-4/2 h${0,3,n} TXT \"a$ $$\"\nx IN A 192.0.2.1\n\\065 TXT x\n")
 	f.Fuzz(func(t *testing.T, text string) {
 		z, err := Parse(strings.NewReader(text), "example.com.", "")

@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"bytes"
 	"errors"
 	"fmt"
 	"io"
@@ -71,14 +72,17 @@ type tracker struct {
 	raw      []byte // the text of the record being read (from its first significant byte)
 	generate bool   // the record being read is a $GENERATE line
 
-	synth    []byte // records expanded from a $GENERATE line, served before more input
+	synth    []byte // records made from input (a $GENERATE line, a record rewritten for miekg)
 	synthPos int
-	genLine  int       // the line of that $GENERATE
-	segs     []genSpan // every $GENERATE expanded, to map miekg's line numbers back
+	genLine  int       // the line they came from
+	genLines int       // the input lines they replace
+	segs     []genSpan // every replacement, to map miekg's line numbers back
+	mid      bool      // inside a line: no rewrite is looked for
 }
 
-// genSpan is one expanded $GENERATE: its line and how many lines it became.
-type genSpan struct{ line, lines int }
+// genSpan is one replacement: the line it starts on, how many lines it became and how many
+// input lines it replaced.
+type genSpan struct{ line, lines, replaced int }
 
 func newTracker(r io.Reader, file string, shared *trackers) *tracker {
 	return &tracker{r: r, buf: make([]byte, 64<<10), file: file, line: 1, shared: shared}
@@ -107,6 +111,14 @@ func (t *tracker) ReadByte() (byte, error) {
 	if t.rd >= t.wr && !t.fill() {
 		return 0, t.err
 	}
+	if !t.mid {
+		t.mid = true
+		if ok, err := t.rewrite(); err != nil {
+			return 0, err
+		} else if ok {
+			return t.synthByte(), nil
+		}
+	}
 	c := t.buf[t.rd]
 	t.rd++
 	if t.shared.cur != t {
@@ -114,6 +126,9 @@ func (t *tracker) ReadByte() (byte, error) {
 	}
 	if err := t.count(c); err != nil {
 		return 0, err
+	}
+	if c == '\n' {
+		t.mid = false
 	}
 	if c == '$' && t.state == stLineStart && t.isGenerate() {
 		if err := t.expand(); err != nil {
@@ -185,9 +200,101 @@ func (t *tracker) expand() error {
 		t.shared.limit = t.err.(*limitError)
 		return t.err
 	}
-	t.synth, t.synthPos, t.genLine = out, 0, t.line
-	t.segs = append(t.segs, genSpan{t.line, strings.Count(string(out), "\n")})
+	t.synth, t.synthPos, t.genLine, t.genLines = out, 0, t.line, 1
+	t.segs = append(t.segs, genSpan{t.line, strings.Count(string(out), "\n"), 1})
 	return nil
+}
+
+// rewrite looks at the line about to be read: a record of a type miekg/dns cannot read as
+// written (rewriteTypes) is replaced by the form rewriteRecord makes. It reports whether it
+// replaced one. Records that do not fit the buffer are left to miekg.
+func (t *tracker) rewrite() (bool, error) {
+	end := t.lineEnd(t.rd)
+	if end < 0 {
+		return false, nil
+	}
+	typ := recordType(t.buf[t.rd:end])
+	if !rewriteTypes[typ] {
+		return false, nil
+	}
+	for depth := parens(t.buf[t.rd:end]); depth > 0 && end < t.wr; depth = parens(t.buf[t.rd:end]) {
+		if end = t.lineEnd(end + 1); end < 0 {
+			return false, nil
+		}
+	}
+	text := string(t.buf[t.rd:end])
+	out, err := rewriteRecord(text)
+	if err != nil {
+		t.err = &limitError{t.file, t.line, typ + " record: " + err.Error()}
+		t.shared.limit = t.err.(*limitError)
+		return false, t.err
+	}
+	if out == "" {
+		return false, nil
+	}
+	replaced := strings.Count(text, "\n") + 1
+	for ; t.rd <= end && t.rd < t.wr; t.rd++ { // the record and its newline
+		if err := t.count(t.buf[t.rd]); err != nil {
+			return false, err
+		}
+	}
+	t.synth, t.synthPos, t.genLine, t.genLines = []byte(out), 0, t.line, replaced
+	t.segs = append(t.segs, genSpan{t.line, 1, replaced})
+	return true, nil
+}
+
+// lineEnd returns the index in t.buf of the newline ending the line that starts at from,
+// reading more input when needed (keeping t.buf[t.rd:]); len(t.buf[:t.wr]) when the input
+// ends first; -1 when the line does not fit the buffer.
+func (t *tracker) lineEnd(from int) int {
+	for {
+		if from >= t.wr && t.err != nil {
+			return t.wr
+		}
+		if i := bytes.IndexByte(t.buf[from:t.wr], '\n'); i >= 0 {
+			return from + i
+		}
+		if t.err != nil {
+			return t.wr
+		}
+		if t.rd > 0 { // make room: keep the unread part at the front
+			n := copy(t.buf, t.buf[t.rd:t.wr])
+			from -= t.rd
+			t.rd, t.wr = 0, n
+		}
+		if t.wr == len(t.buf) {
+			return -1
+		}
+		m, err := t.r.Read(t.buf[t.wr:])
+		t.wr += m
+		if err != nil {
+			t.err = err
+		}
+	}
+}
+
+// parens is the depth of unclosed parentheses in a record's text, outside quotes and
+// comments.
+func parens(b []byte) int {
+	depth, in := 0, false
+	for i := 0; i < len(b); i++ {
+		switch c := b[i]; {
+		case c == '\\':
+			i++
+		case c == '"':
+			in = !in
+		case in:
+		case c == ';':
+			for i < len(b) && b[i] != '\n' {
+				i++
+			}
+		case c == '(':
+			depth++
+		case c == ')':
+			depth--
+		}
+	}
+	return depth
 }
 
 // synthByte serves the next byte of an expanded $GENERATE: records found in it start on the
@@ -211,7 +318,8 @@ func (t *tracker) synthByte() byte {
 	t.line = t.genLine
 	if t.synthPos == len(t.synth) {
 		t.synth, t.synthPos = nil, 0
-		t.line = t.genLine + 1
+		t.line = t.genLine + t.genLines
+		t.mid = false
 	}
 	return c
 }
@@ -228,7 +336,7 @@ func (t *tracker) realLine(l int) int {
 		if l < start+g.lines {
 			return g.line
 		}
-		shift += g.lines - 1
+		shift += g.lines - g.replaced
 	}
 	return l - shift
 }
