@@ -1,6 +1,9 @@
 package main
 
-import "strings"
+import (
+	"fmt"
+	"strings"
+)
 
 // multiError prints one error per line, which reads better than errors.Join's output when the
 // errors are file:line diagnostics.
@@ -15,6 +18,14 @@ func (m multiError) Error() string {
 }
 
 func (m multiError) Unwrap() []error { return m }
+
+// count is "1 RRset", "2 RRsets": n and the noun in the right number.
+func count(n int, one, many string) string {
+	if n == 1 {
+		return "1 " + one
+	}
+	return fmt.Sprintf("%d %s", n, many)
+}
 
 func joinErrors(errs []error) error {
 	switch len(errs) {

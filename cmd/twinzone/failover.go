@@ -201,7 +201,11 @@ func confirm(r io.Reader, w io.Writer, prompt string) bool {
 func printPreflight(w io.Writer, out failover.Outcome) {
 	switch {
 	case out.Preflight.OK:
-		fmt.Fprintf(w, "  preflight: ok (%d addresses answer authoritatively with the current stamp)\n", len(out.Preflight.Results))
+		verb := " answers"
+		if len(out.Preflight.Results) != 1 {
+			verb = " answer"
+		}
+		fmt.Fprintf(w, "  preflight: ok (%s%s authoritatively with the current stamp)\n", count(len(out.Preflight.Results), "address", "addresses"), verb)
 	case out.Preflight.Forced:
 		fmt.Fprintln(w, "  preflight: PROBLEMS, overridden by --force:")
 	case len(out.Preflight.Problems) > 0:

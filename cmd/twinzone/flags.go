@@ -46,6 +46,9 @@ func useColor(c *cli.Context, w io.Writer) bool {
 }
 
 func isTerminal(w io.Writer) bool {
+	if g, ok := w.(*stderrGate); ok {
+		w = g.w
+	}
 	f, ok := w.(*os.File)
 	return ok && term.IsTerminal(int(f.Fd()))
 }

@@ -91,6 +91,6 @@ func writeZone(c *cli.Context, z *zone.Zone) error {
 	if err != nil {
 		return withCode(exitError, fmt.Errorf("import: write %s: %w", out, err))
 	}
-	fmt.Fprintf(c.App.ErrWriter, "wrote %d RRsets of %s to %s\n", len(z.RRsets), z.Origin, out)
+	fmt.Fprintf(c.App.ErrWriter, "wrote %s of %s to %s\n", count(len(z.RRsets), "RRset", "RRsets"), z.Origin, out)
 	return nil
 }

@@ -88,7 +88,7 @@ func loadConfigOnly(c *cli.Context) (*loaded, error) {
 	log := newLogger(c)
 	cfg, err := config.Load(c.String("config"), providers.Types())
 	if err != nil {
-		return nil, err
+		return nil, configNotFound(c, err)
 	}
 	for _, w := range cfg.Warnings {
 		log.Warn(w)

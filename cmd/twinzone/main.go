@@ -66,7 +66,11 @@ func runApp(ctx context.Context, app *cli.App, args []string) int {
 		return exitOK
 	}
 	stderr := app.ErrWriter
-	err := app.RunContext(ctx, args)
+	args = hoistGlobalFlags(args, app.Commands)
+	err := unknownCommand(args, app.Commands)
+	if err == nil {
+		err = app.RunContext(ctx, args)
+	}
 	if err == nil {
 		return exitOK
 	}
@@ -87,13 +91,22 @@ func newApp(stdout, stderr io.Writer) *cli.App {
 		Usage:     "keep one DNS zone on two providers, and fail over the delegation",
 		Version:   version,
 		Writer:    stdout,
-		ErrWriter: stderr,
+		ErrWriter: &stderrGate{w: stderr}, // logs and the progress bar share it
 		// Completion is answered by runApp, never by urfave/cli (see completion.go).
 		EnableBashCompletion: false,
-		// Errors are printed once, by run, with their exit code.
+		// Errors are printed once, by run, with their exit code; usage errors as one line.
 		ExitErrHandler: func(*cli.Context, error) {},
-		Commands:       commands(),
+		OnUsageError:   usageError,
+		Commands:       withUsageErrors(commands()),
 	}
+}
+
+// withUsageErrors makes every command report a usage error as one line (usageError).
+func withUsageErrors(cmds []*cli.Command) []*cli.Command {
+	for _, c := range cmds {
+		c.OnUsageError = usageError
+	}
+	return cmds
 }
 
 // commands lists every subcommand; each is defined in its own file.
@@ -112,6 +125,7 @@ func commands() []*cli.Command {
 		checkCommand(),
 		conformanceCommand(),
 		completionCommand(),
+		versionCommand(),
 		docsCommand(),
 	}
 }

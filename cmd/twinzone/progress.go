@@ -2,6 +2,7 @@ package main
 
 import (
 	"fmt"
+	"io"
 	"slices"
 	"strings"
 	stdsync "sync"
@@ -15,9 +16,31 @@ import (
 // showing progress costs no extra requests on the default settings.
 const progressBatch = 1000
 
+// stderrGate is the process's stderr (App.ErrWriter). Log lines and the progress bar share
+// the terminal's last line: while a bar is shown, a log line first clears it, and the bar is
+// drawn again below the log line, so neither is cut in two.
+type stderrGate struct {
+	mu  stdsync.Mutex
+	w   io.Writer
+	bar *progressbar.ProgressBar // the bar on screen, drawn straight to w; nil when none
+}
+
+func (g *stderrGate) Write(b []byte) (int, error) {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.bar != nil {
+		_ = g.bar.Clear()
+	}
+	n, err := g.w.Write(b)
+	if g.bar != nil {
+		_ = g.bar.RenderBlank() // the current state again
+	}
+	return n, err
+}
+
 // syncProgress draws one bar for all providers of a sync on a terminal.
 type syncProgress struct {
-	mu      stdsync.Mutex
+	gate    *stderrGate
 	bar     *progressbar.ProgressBar
 	applied map[string]int
 	total   map[string]int
@@ -26,27 +49,35 @@ type syncProgress struct {
 // newSyncProgress returns nil (no bar) unless stderr is a terminal and logs are text: CI logs
 // and JSON logs stay free of control characters.
 func newSyncProgress(c *cli.Context) *syncProgress {
-	w := c.App.ErrWriter
-	if !isTerminal(w) || c.String("log-format") == "json" {
+	gate, ok := c.App.ErrWriter.(*stderrGate)
+	if !ok || !isTerminal(gate) || c.String("log-format") == "json" {
 		return nil
 	}
-	return &syncProgress{
+	return startProgress(gate, useColor(c, gate))
+}
+
+func startProgress(gate *stderrGate, color bool) *syncProgress {
+	p := &syncProgress{gate: gate,
 		bar: progressbar.NewOptions(1,
-			progressbar.OptionSetWriter(w),
+			progressbar.OptionSetWriter(gate.w),
 			progressbar.OptionSetDescription("sync"),
 			progressbar.OptionShowCount(),
 			progressbar.OptionSetWidth(30),
 			progressbar.OptionClearOnFinish(),
-			progressbar.OptionEnableColorCodes(useColor(c, w)),
+			progressbar.OptionEnableColorCodes(color),
 		),
 		applied: map[string]int{}, total: map[string]int{},
 	}
+	gate.mu.Lock()
+	gate.bar = p.bar
+	gate.mu.Unlock()
+	return p
 }
 
 // update is the sync.Syncer Progress hook; it is called from the providers' goroutines.
 func (p *syncProgress) update(target string, applied, total int) {
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.gate.mu.Lock()
+	defer p.gate.mu.Unlock()
 	p.applied[target], p.total[target] = applied, total
 	sum, max := 0, 0
 	names := make([]string, 0, len(p.total))
@@ -70,8 +101,9 @@ func (p *syncProgress) finish() {
 	if p == nil {
 		return
 	}
-	p.mu.Lock()
-	defer p.mu.Unlock()
+	p.gate.mu.Lock()
+	defer p.gate.mu.Unlock()
 	_ = p.bar.Finish()
 	_ = p.bar.Clear()
+	p.gate.bar = nil
 }

@@ -211,7 +211,7 @@ func printStatus(w io.Writer, r zoneStatus) {
 		} else if p.Since != "" {
 			verdict += " since " + p.Since
 		}
-		fmt.Fprintf(w, "  %-9s  %s: %d/%d addresses answer, %s, %s, controller verdict: %s\n", p.Role, p.Provider, p.Answering, p.Addresses, sync, del, verdict)
+		fmt.Fprintf(w, "  %-9s  %s: %d of %s answering, %s, %s, controller verdict: %s\n", p.Role, p.Provider, p.Answering, count(p.Addresses, "address", "addresses"), sync, del, verdict)
 		for _, pr := range p.Problems {
 			fmt.Fprintf(w, "      %s\n", pr)
 		}

@@ -17,7 +17,7 @@ func validateCommand() *cli.Command {
 				return withCode(exitError, err)
 			}
 			for _, zd := range l.zones {
-				fmt.Fprintf(c.App.Writer, "%s: %s valid (%d RRsets)\n", zd.cfg.Name, zd.cfg.File, len(zd.file.RRsets))
+				fmt.Fprintf(c.App.Writer, "%s: %s valid (%s)\n", zd.cfg.Name, zd.cfg.File, count(len(zd.file.RRsets), "RRset", "RRsets"))
 			}
 			fmt.Fprintf(c.App.Writer, "%s: valid\n", l.cfg.File)
 			return nil
