@@ -80,6 +80,9 @@ func rewriteRecord(text string) (string, error) {
 		prefix = " " + prefix
 	}
 	typ, rd := strings.ToUpper(toks[i].s), toks[i+1:]
+	if len(rd) > 0 && rd[0].s == `\#` {
+		return "", nil // RFC 3597 form, which miekg reads for every type
+	}
 	var wire []byte
 	var code uint16
 	switch typ {
