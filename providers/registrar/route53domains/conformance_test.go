@@ -1,10 +1,14 @@
 package route53domains
 
 import (
+	"context"
+	"net/http"
 	"net/http/httptest"
+	"sync/atomic"
 	"testing"
 	"time"
 
+	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/registrar/registrartest"
 	"github.com/twinzone/twinzone/providers/registrar/route53domains/r53demu"
 )
@@ -31,4 +35,28 @@ func TestConformance(t *testing.T) {
 				return out
 			}}
 	})
+}
+
+// TestNoRedirectToAnotherHost: a 307 from the endpoint to another host is not followed. The
+// SDK's client allows 307/308, but its request bodies cannot be rewound, so net/http does not
+// re-send them; this test keeps it that way across SDK upgrades.
+func TestNoRedirectToAnotherHost(t *testing.T) {
+	var other atomic.Int32
+	elsewhere := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { other.Add(1) }))
+	defer elsewhere.Close()
+	redirect := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		http.Redirect(w, r, elsewhere.URL+"/", http.StatusTemporaryRedirect)
+	}))
+	defer redirect.Close()
+	r, err := New(Config{Endpoint: redirect.URL, AccessKeyID: "AKIDTEST", SecretAccessKey: "super-secret-key",
+		PollInterval: time.Millisecond, MaxBackoff: time.Millisecond, MaxAttempts: 1})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := r.SetNameservers(context.Background(), "example.com.", nameserver.Set{{Name: "a.ns.net."}}); err == nil {
+		t.Errorf("a redirected change succeeded")
+	}
+	if n := other.Load(); n != 0 {
+		t.Errorf("the other host got %d requests", n)
+	}
 }
