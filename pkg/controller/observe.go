@@ -72,7 +72,9 @@ func (z *Zone) observe(ctx context.Context, now time.Time) observation {
 func recordOf(h state.ZoneHistory, observed []string, now time.Time) failover.Record {
 	rec := failover.Record{AutoFailovers: map[string]int{}}
 	for _, c := range h.Changes {
-		if !c.Counts(observed) && !c.Pending(now) {
+		// Counted: made, still on its way, or interrupted with an outcome nobody can read
+		// (no delegation observed): when in doubt, a change counts.
+		if !c.Counts(observed) && !c.Pending(now) && !(c.Abandoned() && observed == nil) {
 			continue
 		}
 		if !c.Auto {
@@ -176,6 +178,11 @@ func (z *Zone) start(ctx context.Context) {
 // registrar holds the set it asked for (it then counts toward cooldown and the daily cap),
 // not applied otherwise.
 func (z *Zone) settle(ctx context.Context, lease state.Lease, c state.Change, parentNS, regNS []string, now time.Time) {
+	if parentNS == nil && regNS == nil {
+		z.c.log.Warn("a delegation change was interrupted by a crash and its outcome cannot be read (neither the parent nor the registrar answers): it counts as made until they do",
+			"zone", z.Name, "change", c.ID, "kind", c.Kind)
+		return
+	}
 	want := state.NormalizeNames(c.Nameservers)
 	c.Finished = now
 	c.Confirmed = slices.Equal(parentNS, want)
