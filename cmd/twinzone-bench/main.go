@@ -54,12 +54,12 @@ func bench(bin string, names int, changed float64, runs int) error {
 	} else {
 		fmt.Println("keeping", dir)
 	}
-	rrsets, err := writeZone(filepath.Join(dir, "desired.zone"), names, 0, 1)
+	rrsets, err := writeZone(filepath.Join(dir, "desired.zone"), names, 0, 1, 2)
 	if err != nil {
 		return err
 	}
 	for _, p := range []string{"primary.zone", "secondary.zone"} {
-		if _, err := writeZone(filepath.Join(dir, p), names, changed, 2); err != nil {
+		if _, err := writeZone(filepath.Join(dir, p), names, changed, 2, 1); err != nil {
 			return err
 		}
 	}
@@ -153,11 +153,11 @@ func benchLarge(bin string, records int, changed float64, runs int) error {
 		fmt.Println("keeping", dir)
 	}
 	names := records * 100 / 145 // writeZone makes about 1.45 records per name
-	n, err := writeZone(filepath.Join(dir, "desired.zone"), names, 0, 1)
+	n, err := writeZone(filepath.Join(dir, "desired.zone"), names, 0, 1, 2)
 	if err != nil {
 		return err
 	}
-	if _, err := writeZone(filepath.Join(dir, "behind.zone"), names, changed, 2); err != nil {
+	if _, err := writeZone(filepath.Join(dir, "behind.zone"), names, changed, 2, 1); err != nil {
 		return err
 	}
 	if err := writeConfig(dir); err != nil {
@@ -231,8 +231,9 @@ func copyFile(from, to string) error {
 }
 
 // writeZone writes a zone of n names (A on every name, plus AAAA, MX, TXT, CNAME on some) and
-// returns its RRset count. A fraction `changed` of RRsets get another value, deterministically.
-func writeZone(path string, n int, changed float64, seed uint64) (int, error) {
+// returns its RRset count. A fraction `changed` of RRsets get another value, deterministically;
+// the SOA carries serial (the desired zone's is higher than the copies', as after an edit).
+func writeZone(path string, n int, changed float64, seed uint64, serial int) (int, error) {
 	f, err := os.Create(path)
 	if err != nil {
 		return 0, err
@@ -241,7 +242,7 @@ func writeZone(path string, n int, changed float64, seed uint64) (int, error) {
 	w := bufio.NewWriterSize(f, 1<<20)
 	rng := rand.New(rand.NewPCG(seed, 42))
 	fmt.Fprintf(w, "$ORIGIN bench.example.\n$TTL 300\n")
-	fmt.Fprintf(w, "@ 3600 IN SOA ns1.bench.example. hostmaster.bench.example. 1 7200 3600 1209600 300\n")
+	fmt.Fprintf(w, "@ 3600 IN SOA ns1.bench.example. hostmaster.bench.example. %d 7200 3600 1209600 300\n", serial)
 	fmt.Fprintf(w, "@ IN NS ns1.bench.example.\n@ IN NS ns2.bench.example.\n")
 	count := 0
 	for i := 0; i < n; i++ {
