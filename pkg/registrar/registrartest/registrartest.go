@@ -34,6 +34,9 @@ type Target struct {
 	BadCredentials registrar.Registrar
 	// Secrets must never appear in an error (the good and the wrong credential).
 	Secrets []string
+	// HeldGlue returns the glue addresses the backend holds for host (a name inside Domain);
+	// nil: the registrar sends no glue, and the glue subtest is skipped.
+	HeldGlue func(host string) []string
 	// CannotSet: SetNameservers must refuse with a permanent error and change nothing (the
 	// `manual` registrar).
 	CannotSet bool
@@ -48,12 +51,14 @@ func Run(t *testing.T, newTarget func(t *testing.T) Target) {
 	t.Run("UnknownDomain", func(t *testing.T) { unknownDomain(t, newTarget(t)) })
 	t.Run("BadCredentials", func(t *testing.T) { badCredentials(t, newTarget(t)) })
 	t.Run("Concurrent", func(t *testing.T) { concurrent(t, newTarget(t)) })
+	t.Run("Glue", func(t *testing.T) { glue(t, newTarget(t)) })
 }
 
 // Normalise returns names absolute, lower-case, sorted and unique.
 func Normalise(names []string) []string {
 	out := make([]string, 0, len(names))
 	for _, n := range names {
+		n, _, _ = strings.Cut(n, "=") // a backend may show glue as "host=address"
 		n = strings.ToLower(strings.TrimSpace(n))
 		if n == "" {
 			continue
@@ -200,6 +205,27 @@ func badCredentials(t *testing.T, tg Target) {
 	}
 	if got := Normalise(tg.Held()); !slices.Equal(got, before) {
 		t.Errorf("refused change changed the backend: %v, was %v", got, before)
+	}
+}
+
+// glue: an in-bailiwick nameserver goes with its address; a name outside the domain without.
+func glue(t *testing.T, tg Target) {
+	if tg.HeldGlue == nil || tg.CannotSet {
+		t.Skip("the registrar sends no glue")
+	}
+	host := "ns1." + strings.ToLower(tg.Domain)
+	set(t, tg, mustParse(t, host+"=192.0.2.53", "x.ns.conformance.net."))
+	want := []string{host, "x.ns.conformance.net."}
+	if got := Normalise(tg.Held()); !slices.Equal(got, want) {
+		t.Errorf("backend holds %v, want %v", got, want)
+	}
+	if got := tg.HeldGlue(host); !slices.Equal(got, []string{"192.0.2.53"}) {
+		t.Errorf("glue for %s: %v, want [192.0.2.53]", host, got)
+	}
+	// A new address replaces the old one (a renumbered nameserver).
+	set(t, tg, mustParse(t, host+"=192.0.2.54", "x.ns.conformance.net."))
+	if got := tg.HeldGlue(host); !slices.Equal(got, []string{"192.0.2.54"}) {
+		t.Errorf("glue for %s after renumbering: %v, want [192.0.2.54]", host, got)
 	}
 }
 

@@ -35,7 +35,16 @@ func TestConformance(t *testing.T) {
 		s, r := start(t)
 		bad, _ := New(Config{ApplicationKey: appKey, ApplicationSecret: appSecret, ConsumerKey: "ovh-wrong-consumer", Endpoint: s.URL})
 		return registrartest.Target{Registrar: r, Domain: "example.com.", Unknown: "missing.com.", BadCredentials: bad,
-			Secrets: []string{appSecret, consumer, "ovh-wrong-consumer"}, Held: func() []string { return s.Nameservers("example.com") }}
+			Secrets: []string{appSecret, consumer, "ovh-wrong-consumer"}, Held: func() []string { return s.Nameservers("example.com") },
+			HeldGlue: func(host string) []string {
+				var out []string
+				for _, n := range s.Nameservers("example.com") {
+					if ip, ok := strings.CutPrefix(n, strings.TrimSuffix(host, ".")+"="); ok {
+						out = append(out, ip)
+					}
+				}
+				return out
+			}}
 	})
 }
 

@@ -27,6 +27,15 @@ func TestConformance(t *testing.T) {
 					}
 				}
 				return slices.Clip(out)
+			},
+			HeldGlue: func(host string) []string {
+				var out []string
+				for _, l := range records() {
+					if addr, ok := strings.CutPrefix(l, host+" A "); ok {
+						out = append(out, addr)
+					}
+				}
+				return out
 			}}
 	})
 }

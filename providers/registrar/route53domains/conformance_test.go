@@ -33,6 +33,14 @@ func TestConformance(t *testing.T) {
 					out = append(out, n.Name)
 				}
 				return out
+			},
+			HeldGlue: func(host string) []string {
+				for _, n := range emu.Domain("example.com") {
+					if n.Name+"." == host {
+						return n.GlueIps
+					}
+				}
+				return nil
 			}}
 	})
 }
