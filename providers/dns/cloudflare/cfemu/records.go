@@ -155,6 +155,9 @@ func merge(base Record, in recordInput, full bool) Record {
 
 // normalize validates r for zone z and puts it into the form Cloudflare stores.
 func (s *Server) normalize(z *zoneData, r *Record) *cfError {
+	if e := checkAttributes(r); e != nil {
+		return e
+	}
 	r.Type = strings.ToUpper(r.Type)
 	r.Name = strings.ToLower(strings.TrimSuffix(r.Name, "."))
 	switch {

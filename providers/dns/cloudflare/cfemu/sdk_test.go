@@ -188,6 +188,15 @@ func TestSDKRefusals(t *testing.T) {
 			t.Errorf("%s: %v, want 400 with %s", tc.name, err, tc.code)
 		}
 	}
+	badComment := aRecord("c.example.com", "192.0.2.5", 300)
+	set(&badComment.Comment, "two\nlines")
+	badTag := aRecord("g.example.com", "192.0.2.6", 300)
+	set(&badTag.Tags, []string{"no value"})
+	for name, body := range map[string]cfdns.ARecordParam{"comment with a newline": badComment, "tag without name:value": badTag} {
+		if _, err := svc.New(ctx, newParams(zone, body)); err == nil || !strings.Contains(err.Error(), "400 Bad Request") {
+			t.Errorf("%s: %v, want 400", name, err)
+		}
+	}
 	var del cfdns.RecordDeleteParams
 	set(&del.ZoneID, zone)
 	if _, err := svc.Delete(ctx, roID, del); err == nil || !strings.Contains(err.Error(), `"code":1046`) {

@@ -16,12 +16,14 @@
 // TTLs other than 1 or MinTTL..86400 (9021), proxied non-A/AAAA/CNAME records (9004), a CNAME
 // beside another record (81053), identical records (81058), incomplete or invalid data (9101),
 // a record over 4,096 bytes in wire format or a name and type whose records' content totals
-// over 8,192 characters (9009), writes to meta.read_only records (1046), records past
+// over 8,192 characters (9009), a comment with a newline or a tag that is not name:value
+// (the record attributes reference), writes to meta.read_only records (1046), records past
 // Options.MaxRecords (81045), and batches over BatchLimit (81062); a batch is one transaction.
 //
 // Differences that remain, and why:
-//   - Error codes not quoted by the references (9009 for size, 9101 for data, 1046, 81045,
-//     81062) and all message texts are modelled, not copied; tests match on the codes.
+//   - Error codes not quoted by the references (9009 for size, 9101 for data, 9102 and 9103
+//     for comments and tags, 1046, 81045, 81062) and all message texts are modelled, not
+//     copied; tests match on the codes.
 //   - Data is validated by building the record with miekg/dns, not by Cloudflare's own rules
 //     (for example which CAA tags, SVCB keys or LOC ranges it accepts beyond RFC syntax).
 //   - Proxied records are answered by nothing: the emulator has no DNS side and no edge.

@@ -4,6 +4,7 @@ import (
 	"encoding/hex"
 	"encoding/json"
 	"fmt"
+	"regexp"
 	"strconv"
 	"strings"
 
@@ -102,5 +103,24 @@ func normalizeSVCB(r *Record) *cfError {
 	}
 	r.Data = &Data{Priority: d.Priority, Target: t, Value: d.Value}
 	r.Content = strings.TrimSpace(fmt.Sprintf("%d %s %s", *d.Priority, t, d.Value))
+	return nil
+}
+
+// tagNameRE is what a tag name may hold ("letters, numbers, -, and _").
+var tagNameRE = regexp.MustCompile(`^[A-Za-z0-9_-]+$`)
+
+// checkAttributes applies Cloudflare's record attributes reference
+// (developers.cloudflare.com, DNS > Record attributes): comments take no newline or carriage
+// return; tags are name:value pairs, names of letters, numbers, - and _, values like comments.
+func checkAttributes(r *Record) *cfError {
+	if strings.ContainsAny(r.Comment, "\r\n") {
+		return badRequest(9102, "DNS record comments do not support newline or carriage return characters.")
+	}
+	for _, t := range r.Tags {
+		name, value, ok := strings.Cut(t, ":")
+		if !ok || !tagNameRE.MatchString(name) || strings.ContainsAny(value, "\r\n") {
+			return badRequest(9103, "DNS record tag %q is invalid: want name:value, the name of letters, numbers, - and _.", t)
+		}
+	}
 	return nil
 }
