@@ -16,6 +16,7 @@ import (
 	"github.com/twinzone/twinzone/providers/dns/digitalocean"
 	"github.com/twinzone/twinzone/providers/dns/dnsimple"
 	"github.com/twinzone/twinzone/providers/dns/gandi"
+	"github.com/twinzone/twinzone/providers/dns/googleclouddns"
 	"github.com/twinzone/twinzone/providers/dns/powerdns"
 	"github.com/twinzone/twinzone/providers/dns/rfc2136"
 	"github.com/twinzone/twinzone/providers/dns/route53"
@@ -40,6 +41,7 @@ func Table() []Type {
 		row(gandi.ConfigType(), gandi.Open),
 		row(dnsimple.ConfigType(), dnsimple.Open),
 		row(digitalocean.ConfigType(), digitalocean.Open),
+		row(googleclouddns.ConfigType(), googleclouddns.Open),
 	}
 }
 

@@ -92,7 +92,7 @@ func New(cfg Config) (*Provider, error) {
 	tok := cfg.Token
 	api := &jsonapi.Client{
 		Base: strings.TrimSuffix(cfg.Endpoint, "/"),
-		Auth: func(r *http.Request) { r.Header.Set("Authorization", "Bearer "+tok) },
+		Auth: func(r *http.Request) error { r.Header.Set("Authorization", "Bearer "+tok); return nil },
 		HTTP: hc, Timeout: time.Minute, Retries: 6, RetryBudget: 5 * time.Minute,
 		RetryWait: 500 * time.Millisecond, MaxWait: time.Minute, Log: log,
 	}

@@ -124,7 +124,7 @@ func New(cfg Config) (*Provider, error) {
 	key := cfg.APIKey
 	api := &jsonapi.Client{
 		Base: strings.TrimSuffix(cfg.APIURL, "/") + "/api/v1/servers/" + url.PathEscape(cfg.ServerID),
-		Auth: func(r *http.Request) { r.Header.Set("X-API-Key", key) },
+		Auth: func(r *http.Request) error { r.Header.Set("X-API-Key", key); return nil },
 		HTTP: hc, Timeout: cfg.Timeout, Retries: cfg.Retries, RetryBudget: cfg.RetryBudget,
 		RetryWait: cfg.RetryWait, MaxWait: 5 * time.Second, Log: log,
 	}

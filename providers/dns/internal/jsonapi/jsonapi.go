@@ -25,8 +25,9 @@ import (
 // Client sends requests below Base.
 type Client struct {
 	Base string // e.g. "http://127.0.0.1:8081/api/v1/servers/localhost"
-	// Auth sets the credentials on a request (the only place that sees them).
-	Auth        func(*http.Request)
+	// Auth sets the credentials on a request (the only place that sees them); an error (no
+	// token could be had) ends the call.
+	Auth        func(*http.Request) error
 	HTTP        *http.Client
 	Timeout     time.Duration // per request
 	Retries     int           // per provider call (Budget)
@@ -114,7 +115,9 @@ func (c *Client) once(parent context.Context, method, path, accept string, body 
 	if err != nil {
 		return nil, 0, err, false
 	}
-	c.Auth(req)
+	if err := c.Auth(req); err != nil {
+		return nil, 0, err, false
+	}
 	req.Header.Set("Accept", accept)
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
