@@ -9,10 +9,12 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/plan"
 	tzsync "github.com/twinzone/twinzone/pkg/sync"
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare/cfemu"
+	"github.com/twinzone/twinzone/providers/dns/internal/configtest"
 )
 
 // parseZone reads a zone file text.
@@ -176,5 +178,33 @@ func TestValidateLimitsAndQuota(t *testing.T) {
 	ok := append(slices.Clone(base), set("ok.example.com.", dns.TypeTXT, 300, txtOf(15, 250)))
 	if err := f.p.Validate(context.Background(), origin, f.plan(ok)); err != nil {
 		t.Errorf("Validate within limits: %v", err)
+	}
+}
+
+// record_quota is a typed key: decoded into the settings, opened into the adapter, and a bad
+// value is an error naming file, line and column.
+func TestRecordQuotaConfig(t *testing.T) {
+	types := []config.ProviderType{ConfigType()}
+	env := map[string]string{"CLOUDFLARE_API_TOKEN": testToken}
+	c, err := configtest.Load(t, types, `  a: {type: cloudflare, api_token: "${CLOUDFLARE_API_TOKEN}"}
+  b: {type: cloudflare, api_token: "${CLOUDFLARE_API_TOKEN}", record_quota: 3500}
+`, env)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for name, want := range map[string]int{"a": FreeRecordQuota, "b": 3500} {
+		p, err := Open(context.Background(), c.Providers[name].Settings.(*Settings), nil)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := p.(*Provider).quota(); got != want {
+			t.Errorf("%s: quota %d, want %d", name, got, want)
+		}
+	}
+	_, err = configtest.Load(t, types, `  a: {type: cloudflare, api_token: "${CLOUDFLARE_API_TOKEN}", record_quota: 0}
+  b: {type: cloudflare, api_token: "${CLOUDFLARE_API_TOKEN}"}
+`, env)
+	if err == nil || !strings.Contains(err.Error(), "twinzone.yaml:2:") || !strings.Contains(err.Error(), "record_quota") {
+		t.Errorf("record_quota 0: %v", err)
 	}
 }
