@@ -112,3 +112,24 @@ func respell(sets []zone.RRset, r *rand.Rand) []zone.RRset {
 	slices.Reverse(out)
 	return out
 }
+
+// TestSignerRecordsNeverManaged: what a signer adds (RRSIG, NSEC, NSEC3, their RFC 2535
+// forerunners SIG and NXT, BIND's TYPE65534 signing state at the apex) is neither written
+// nor deleted.
+func TestSignerRecordsNeverManaged(t *testing.T) {
+	const origin = "example.test."
+	var sets []zone.RRset
+	for _, k := range []zone.Key{{Name: origin, Type: 65534}, {Name: "a." + origin, Type: dns.TypeNXT}, {Name: "a." + origin, Type: dns.TypeSIG},
+		{Name: "a." + origin, Type: dns.TypeRRSIG}, {Name: "a." + origin, Type: dns.TypeNSEC}} {
+		sets = append(sets, zone.RRset{Name: k.Name, Type: k.Type, TTL: 60, Values: []string{`\# 1 00`}})
+	}
+	for _, tc := range [][2][]zone.RRset{{sets, nil}, {nil, sets}} {
+		p, err := Calculate(tc[0], tc[1], Options{Origin: origin})
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(p.Changes) != 0 {
+			t.Errorf("plan changes signer records: %v", p.Changes)
+		}
+	}
+}

@@ -29,8 +29,9 @@ func ParseFile(path, origin string) (*Zone, error) {
 // and is the base of relative $INCLUDE paths; "" forbids $INCLUDE. Nothing is returned with
 // an error: a zone with any problem is rejected as a whole.
 //
-// Syntax: everything miekg/dns reads ($ORIGIN, $TTL, $GENERATE, relative names, @,
-// parentheses, escapes, multi-string TXT, every type it knows, RFC 3597 TYPEnnn/\#).
+// Syntax: everything miekg/dns reads ($ORIGIN, $TTL, relative names, @, parentheses,
+// escapes, multi-string TXT, every type it knows, RFC 3597 TYPEnnn/\#), $GENERATE as BIND
+// expands it (generate.go), and the records BIND reads that miekg cannot (rewrite.go).
 // $INCLUDE is allowed for files inside the zone file's folder only (symlinks resolved).
 // origin is the zone's apex; "" means the owner of the file's SOA, or else its first $ORIGIN.
 //

@@ -247,7 +247,7 @@ func ipseckey(rd []token) ([]byte, error) {
 
 // wksServices are the service names BIND's WKS reader knows from /etc/services, for the
 // common ones; others are written by number.
-var wksServices = map[string]int{"ftp-data": 20, "ftp": 21, "ssh": 22, "telnet": 23, "smtp": 25, "domain": 53,
+var wksServices = map[string]int{"tcpmux": 1, "echo": 7, "discard": 9, "daytime": 13, "ftp-data": 20, "ftp": 21, "ssh": 22, "telnet": 23, "smtp": 25, "domain": 53,
 	"tftp": 69, "http": 80, "www": 80, "pop3": 110, "sunrpc": 111, "nntp": 119, "ntp": 123, "imap": 143,
 	"snmp": 161, "ldap": 389, "https": 443, "submission": 587, "imaps": 993, "pop3s": 995}
 
