@@ -51,14 +51,3 @@ func (l *loaded) lock(c *cli.Context) (state.Lease, error) {
 	}
 	return lease, nil
 }
-
-// journal appends an event; a journal that cannot be written is logged, never fatal.
-func (l *loaded) journal(ctx context.Context, ev state.Event) {
-	st, err := l.store()
-	if err == nil {
-		err = st.Append(ctx, ev)
-	}
-	if err != nil {
-		l.log.Warn("journal not written", "kind", ev.Kind, "err", err)
-	}
-}

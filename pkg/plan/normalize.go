@@ -102,8 +102,6 @@ func normTTL(ttl uint32, t Traits) uint32 {
 	return ttl
 }
 
-func isDigit(c byte) bool { return '0' <= c && c <= '9' }
-
 // typeBINDSigning is the private type BIND adds at the apex of a zone it signs, to keep the
 // signing state (sig-signing-type, default 65534).
 const typeBINDSigning = 65534

@@ -197,10 +197,3 @@ func (p *Prober) query(ctx context.Context, t Target, name string, qtype uint16,
 	}
 	return r, tcp, OK, ""
 }
-
-func short(h string) string {
-	if len(h) > 12 {
-		return h[:12] + "…"
-	}
-	return h
-}
