@@ -4,6 +4,10 @@
 // authenticated with HTTP Basic (the account's username and an API token; the test server
 // api.dev.name.com takes the username with "-test" appended and its own token).
 //
+// Name.com's newer reference (https://docs.name.com/docs/api-reference/domains/set-nameservers)
+// documents the same call as POST /core/v1/domains/{domain}:setNameservers with the same body;
+// the v4 paths are the ones its API overview documents for production and api.dev.name.com.
+//
 // Documented limits twinzone respects: POST bodies must be sent as application/json (else
 // 403); non-200 replies carry {"message", "details"}. The change is synchronous. Glue is not
 // sent: in-bailiwick names must exist as Name.com "vanity nameservers" (registered hosts)
