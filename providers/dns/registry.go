@@ -11,6 +11,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/providers/dns/azure"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare"
 	"github.com/twinzone/twinzone/providers/dns/desec"
 	"github.com/twinzone/twinzone/providers/dns/digitalocean"
@@ -42,6 +43,7 @@ func Table() []Type {
 		row(dnsimple.ConfigType(), dnsimple.Open),
 		row(digitalocean.ConfigType(), digitalocean.Open),
 		row(googleclouddns.ConfigType(), googleclouddns.Open),
+		row(azure.ConfigType(), azure.Open),
 	}
 }
 
