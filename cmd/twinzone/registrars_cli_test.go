@@ -88,6 +88,17 @@ zones:
 		t.Errorf("namecheap off the allow-list, dry run: exit %d\n%s%s", code, out, stderr)
 	}
 	noSecrets("namecheap dry run", out+stderr)
+	// The real failover: refused once, not retried (the allow-list error is permanent).
+	code, out, stderr = runCLI(t, "failover", "--config", conf("namecheap"), "--yes")
+	if code != exitError || !strings.Contains(out+stderr, "1011150") {
+		t.Errorf("namecheap off the allow-list, failover --yes: exit %d\n%s%s", code, out, stderr)
+	}
+	if n := ch.Calls("namecheap.domains.dns.setCustom"); n != 1 {
+		t.Errorf("%d setCustom calls, want exactly 1: a permanent refusal is not retried", n)
+	}
+	if got := ch.Nameservers("example.test"); !slices.Equal(got, []string{"ns1.pri.example"}) {
+		t.Errorf("refused failover changed the delegation: %v", got)
+	}
 	ch.SetAllowList([]string{"127.0.0.1"})
 	gd.SetRestricted(true)
 	code, out, stderr = runCLI(t, "failover", "--config", conf("godaddy"), "--dry-run")

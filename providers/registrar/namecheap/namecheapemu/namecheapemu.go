@@ -38,12 +38,13 @@ type Server struct {
 	user, key string
 	allow     []string
 	domains   map[string][]string
+	calls     map[string]int // requests per Command
 	srv       *httptest.Server
 }
 
 // Start serves domains (bare names) for user/key, answering only allow-listed addresses.
 func Start(user, key string, allow []string, domains map[string][]string) *Server {
-	s := &Server{user: user, key: key, allow: allow, domains: map[string][]string{}}
+	s := &Server{user: user, key: key, allow: allow, domains: map[string][]string{}, calls: map[string]int{}}
 	for d, ns := range domains {
 		s.domains[d] = slices.Clone(ns)
 	}
@@ -62,6 +63,13 @@ func (s *Server) SetAllowList(allow []string) {
 	s.allow = allow
 }
 
+// Calls returns how many requests named command (answered or refused).
+func (s *Server) Calls(command string) int {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return s.calls[command]
+}
+
 // Nameservers returns what the emulator holds for domain.
 func (s *Server) Nameservers(domain string) []string {
 	s.mu.Lock()
@@ -75,6 +83,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	w.Header().Set("Content-Type", "text/xml; charset=utf-8")
 	_ = r.ParseForm()
 	cmd := r.Form.Get("Command")
+	s.calls[cmd]++
 	write := func(status, errs, body string) {
 		fmt.Fprintf(w, `<?xml version="1.0" encoding="utf-8"?>
 <ApiResponse Status="%s" xmlns="http://api.namecheap.com/xml.response">
