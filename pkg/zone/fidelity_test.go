@@ -3,6 +3,8 @@ package zone
 import (
 	"errors"
 	"io"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 )
@@ -73,5 +75,31 @@ func TestLongLineIsBounded(t *testing.T) {
 	}
 	if r.n > 2*MaxLineBytes {
 		t.Errorf("read %d bytes of the long line, want about %d", r.n, MaxLineBytes)
+	}
+}
+
+// TestZoneSizeIsBounded: input over the zone bound (the file and its $INCLUDE files) stops
+// the parse with an error naming where (the bound is lowered here; it is MaxZoneBytes).
+func TestZoneSizeIsBounded(t *testing.T) {
+	dir := t.TempDir()
+	big := strings.Repeat("x 60 A 192.0.2.1\n", 100) // 1,700 bytes
+	if err := os.WriteFile(filepath.Join(dir, "inc.zone"), []byte(big), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	main := filepath.Join(dir, "main.zone")
+	if err := os.WriteFile(main, []byte("$ORIGIN example.com.\n$INCLUDE inc.zone\n$INCLUDE inc.zone\n"), 0o644); err != nil {
+		t.Fatal(err)
+	}
+	f, err := os.Open(main)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer f.Close()
+	p := newParser("example.com.", main, 0)
+	p.shared.maxTotal = 3000
+	_, err = p.parse(f)
+	var ze *Error
+	if !errors.As(err, &ze) || !strings.Contains(ze.Msg, "zone larger than 3000 bytes") || !strings.HasSuffix(ze.File, "inc.zone") || ze.Line < 70 {
+		t.Fatalf("error %v (%+v), want inc.zone:7x: zone larger than 3000 bytes", err, ze)
 	}
 }

@@ -83,6 +83,7 @@ func newParser(origin, filename string, sizeHint int64) *parser {
 		n = int(min(sizeHint/40, 1<<22)) + 64 // about 40 bytes per RRset in typical files
 	}
 	p := &parser{file: filename}
+	p.shared.maxTotal = MaxZoneBytes
 	p.runs = make([]RRset, 0, n)
 	p.runPos = make([]filePos, 0, n)
 	if origin != "" {
