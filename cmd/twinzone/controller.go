@@ -23,6 +23,12 @@ func (l *loaded) controller(c *cli.Context, opts controller.Options) (*controlle
 		return nil, err
 	}
 	opts.Config, opts.Store, opts.Logger = l.cfg, st, l.log
+	if l.cfg.Fleet != nil && opts.History == nil {
+		// failover, failback, status: the fleet's lock and record, in etcd.
+		if opts.History, err = fleetHistory(c.Context, l.cfg.Fleet); err != nil {
+			return nil, err
+		}
+	}
 	out := c.App.Writer
 	opts.OpenRegistrar = func(ctx context.Context, rc *config.Registrar, parent controller.ParentReader) (registrar.Registrar, error) {
 		return registrars.OpenWith(ctx, rc, l.log, registrars.Options{Out: out, Reader: parent})

@@ -12,6 +12,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/check"
 	"github.com/twinzone/twinzone/pkg/config"
+	"github.com/twinzone/twinzone/pkg/controller"
 	"github.com/twinzone/twinzone/pkg/fleet"
 )
 
@@ -19,6 +20,35 @@ import (
 func fleetHolder(f *config.Fleet) string {
 	h, _ := os.Hostname()
 	return fmt.Sprintf("member %s (%s pid %d)", f.ID, h, os.Getpid())
+}
+
+// fleetHistory opens the fleet's etcd store for a command (failover, failback, status): the
+// same zone locks and change records as the members'. It is closed when ctx ends.
+func fleetHistory(ctx context.Context, f *config.Fleet) (*fleet.Store, error) {
+	s, cli, err := fleet.Open(f, fleetHolder(f))
+	if err != nil {
+		return nil, err
+	}
+	context.AfterFunc(ctx, func() { _ = s.Close(); _ = cli.Close() })
+	return s, nil
+}
+
+// fleetMember makes opts a fleet member's: the etcd store as the History, a Coordinator
+// (session, campaign, observations) running until stop is called, which revokes the lease.
+func (l *loaded) fleetMember(ctx context.Context, opts *controller.Options) (stop func(), err error) {
+	f := l.cfg.Fleet
+	s, cli, err := fleet.Open(f, fleetHolder(f))
+	if err != nil {
+		return nil, err
+	}
+	co := fleet.NewCoordinator(s, fleet.NewMember(s, f.ID), f.VantageQuorum, f.ObservationTTL, fleet.NewMetrics())
+	opts.History, opts.Fleet = s, co
+	mctx, cancel := context.WithCancel(context.WithoutCancel(ctx))
+	done := make(chan struct{})
+	go func() { defer close(done); co.Run(mctx) }()
+	l.log.Info("fleet member started", "member", f.ID, "etcd", f.Etcd.Endpoints, "prefix", f.Etcd.Prefix,
+		"vantage_quorum", f.VantageQuorum, "observation_ttl", f.ObservationTTL.String())
+	return func() { cancel(); <-done; _ = cli.Close() }, nil
 }
 
 // fleetFindings are `check`'s findings on the fleet section (none without one): etcd answers,

@@ -28,6 +28,13 @@ func runCommand() *cli.Command {
 			if opts.SyncInterval > 0 {
 				opts.Sync = l.reconcileOptions()
 			}
+			if l.cfg.Fleet != nil {
+				stop, err := l.fleetMember(c.Context, &opts)
+				if err != nil {
+					return withCode(exitError, err)
+				}
+				defer stop()
+			}
 			ctrl, err := l.controller(c, opts)
 			if err != nil {
 				return withCode(exitError, err)

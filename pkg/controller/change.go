@@ -85,7 +85,7 @@ func (z *Zone) change(ctx context.Context, now time.Time, auto bool, o ManualOpt
 		return failover.Outcome{Decision: d}, fmt.Errorf("%s: no registrar configured: add `registrar:` to the zone in the config", z.Name)
 	}
 	req := failover.Request{Decision: d, Targets: z.engine.Targets(d), RequireInSync: z.Config.Failover.RequireInSync,
-		ExpectedStamp: z.expectedStamp(), ParentDS: obs.parentDS, Force: o.Force, DryRun: o.DryRun}
+		ExpectedStamp: z.expectedStamp(), ParentDS: obs.parentDS, Force: o.Force, DryRun: o.DryRun, Guard: leaseGuard(lease)}
 	if len(z.Parents) > 0 && obs.parentErr != nil && !o.Force {
 		err := fmt.Errorf("%w: cannot read the parent's DS records (use --force to go on without the DNSSEC check): %v", failover.ErrPreflight, obs.parentErr)
 		return failover.Outcome{Decision: d, Error: err.Error()}, fmt.Errorf("%s: %w", z.Name, err)

@@ -37,6 +37,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/delegation"
 	"github.com/twinzone/twinzone/pkg/failover"
+	"github.com/twinzone/twinzone/pkg/fleet"
 	"github.com/twinzone/twinzone/pkg/metrics"
 	"github.com/twinzone/twinzone/pkg/nameserver"
 	"github.com/twinzone/twinzone/pkg/probe"
@@ -73,7 +74,10 @@ type Options struct {
 	Store *state.Store
 	// History is the shared record of changes; nil: Store. pkg/fleet sets its etcd one here.
 	History state.History
-	Logger  *slog.Logger
+	// Fleet makes this controller a fleet member (fleet.go): it decides from the fleet's
+	// verdicts and acts only while it leads. History must then be Fleet.Store.
+	Fleet  *fleet.Coordinator
+	Logger *slog.Logger
 	// Metrics receives every observation; nil creates a fresh set.
 	Metrics *metrics.Metrics
 	// OpenRegistrar opens a zone's registrar (the CLI passes registrars.OpenWith); parent reads
@@ -139,6 +143,11 @@ func New(ctx context.Context, opts Options) (*Controller, error) {
 	}
 	if c.metrics == nil {
 		c.metrics = metrics.New()
+	}
+	if opts.Fleet != nil && opts.Fleet.Metrics != nil {
+		if err := opts.Fleet.Metrics.Register(c.metrics.Registry); err != nil {
+			return nil, fmt.Errorf("controller: fleet metrics: %w", err)
+		}
 	}
 	if c.hist == nil {
 		c.hist = opts.Store

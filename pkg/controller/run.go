@@ -101,7 +101,7 @@ func (z *Zone) syncNow(ctx context.Context) {
 	c := z.c
 	z.refreshDesired()
 	d := z.desired.current()
-	if d.zone == nil {
+	if d.zone == nil || !c.mayAct() { // fleet mode: the leader alone syncs
 		return
 	}
 	lctx, cancel := context.WithTimeout(ctx, durOr(c.opts.LockTimeout, DefaultLockTimeout))

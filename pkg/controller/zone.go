@@ -39,11 +39,13 @@ type Zone struct {
 	ctrl    *failover.Controller
 	engine  *failover.Engine
 	tracker *failover.Tracker
-	runner  *failover.Runner
-	reg     registrar.Registrar
-	regErr  error
-	desired *desiredFile
-	round   int
+	// fleetHealth is the fleet's last verdict per provider (fleet mode only; fleet.go).
+	fleetHealth map[string]failover.Health
+	runner      *failover.Runner
+	reg         registrar.Registrar
+	regErr      error
+	desired     *desiredFile
+	round       int
 
 	// What the loop reported last (reported again only when it changes).
 	seen     []string      // delegated providers observed last round
@@ -154,6 +156,9 @@ func (c *Controller) newZone(ctx context.Context, spec ZoneSpec) (*Zone, error) 
 	z.ctrl = &failover.Controller{Tracker: z.tracker, Engine: z.engine, Runner: z.runner,
 		RequireInSync: zc.Failover.RequireInSync, RetryEvery: durOr(c.opts.RetryEvery, zc.Failover.RetryEvery),
 		ExpectedStamp: z.expectedStamp, Change: z.autoChange}
+	if c.opts.Fleet != nil {
+		z.ctrl.Aggregate = z.fleetAggregate
+	}
 	if !c.opts.ProbeOnly {
 		z.start(ctx)
 	}

@@ -36,6 +36,10 @@ type Controller struct {
 	failedKey   string
 	failedAt    time.Time
 	failedHold  Hold
+	// Aggregate, when set (fleet mode), turns this controller's own transitions into those
+	// the engine decides from (the fleet's verdicts), and names the Hold that keeps this
+	// process from acting ("" when it may: it leads and has a live etcd session).
+	Aggregate func(ctx context.Context, now time.Time, own []Transition) (decideFrom []Transition, hold Hold, why string)
 }
 
 // HeldError is returned by a Change function when a guard, re-checked against fresh shared
@@ -69,7 +73,16 @@ func (c *Controller) Step(ctx context.Context, now time.Time, round probe.Round)
 		c.Runner.Notify(Event{Time: now, Kind: "verdict", Provider: tr.Provider,
 			Message: string(tr.From) + " -> " + string(tr.To) + ": " + tr.Reason, Evidence: tr})
 	}
-	res.Decision = c.Engine.Observe(now, res.Transitions)
+	decideFrom, fleetHold, fleetWhy := res.Transitions, Hold(""), ""
+	if c.Aggregate != nil {
+		decideFrom, fleetHold, fleetWhy = c.Aggregate(ctx, now, res.Transitions)
+	}
+	res.Decision = c.Engine.Observe(now, decideFrom)
+	if fleetHold != "" && res.Decision.Kind != None {
+		d := res.Decision
+		d.Kind, d.Wanted, d.Blocked, d.Hold = None, res.Decision.Kind, fleetWhy, fleetHold
+		res.Decision = d
+	}
 	key := string(res.Decision.Kind) + " " + strings.Join(res.Decision.Set.Names(), " ")
 	if res.Decision.Kind != None && key == c.failedKey && c.RetryEvery > 0 && now.Sub(c.failedAt) < c.RetryEvery {
 		d := res.Decision

@@ -80,10 +80,14 @@ const (
 	HoldDailyCap       Hold = "daily_cap"       // failover.max_per_day automatic failovers today (UTC)
 	HoldPreflight      Hold = "preflight"       // the preflight refused the target (or the parent's DS could not be read)
 	HoldRegistrar      Hold = "registrar"       // the registrar refused or failed (or the state lock was busy)
+	// Fleet mode (pkg/fleet): only the leader acts, and nobody without etcd.
+	HoldNotLeader    Hold = "not_leader"        // another fleet member leads: it acts
+	HoldCoordination Hold = "coordination_lost" // no live etcd session: the member holds
 )
 
 // Holds lists every Hold, for metrics.
-var Holds = []Hold{HoldCutOff, HoldAutoOff, HoldManualFailback, HoldCooldown, HoldDailyCap, HoldPreflight, HoldRegistrar}
+var Holds = []Hold{HoldCutOff, HoldAutoOff, HoldManualFailback, HoldCooldown, HoldDailyCap, HoldPreflight, HoldRegistrar,
+	HoldNotLeader, HoldCoordination}
 
 // Record is what the guards read from the shared history of changes (state.History), which the
 // controller re-reads and sets with SetRecord before every decision: the engine keeps no history

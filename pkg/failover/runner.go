@@ -33,6 +33,10 @@ type Request struct {
 	ParentDS      []*dns.DS
 	Force         bool // preflight problems are reported, not refused
 	DryRun        bool // preflight only; the registrar is not called
+	// Guard, when set, runs immediately before every registrar call: an error stops the
+	// change (the registrar is not called), a time bounds the call (fleet mode: the lease is
+	// proven held until then; see fleet.Lease.Check).
+	Guard func(ctx context.Context) (until time.Time, err error)
 }
 
 // Outcome is what Execute did; it is the evidence of the journal event.
@@ -137,8 +141,21 @@ func (r *Runner) execute(ctx context.Context, req Request, out *Outcome) error {
 				return fmt.Errorf("%s: registrar: %w (after: %v)", r.Zone, err, lastErr)
 			}
 		}
-		out.Attempts++
 		actx, cancel := context.WithTimeout(ctx, attemptTimeout)
+		if req.Guard != nil {
+			until, err := req.Guard(ctx)
+			if err != nil {
+				cancel()
+				lastErr = fmt.Errorf("not calling the registrar: %w", err)
+				break
+			}
+			if end := time.Now().Add(attemptTimeout); until.After(end) {
+				until = end
+			}
+			cancel()
+			actx, cancel = context.WithDeadline(ctx, until)
+		}
+		out.Attempts++
 		op, err := r.Registrar.SetNameservers(actx, r.Zone, req.Decision.Set)
 		cancel()
 		if err == nil {

@@ -48,9 +48,10 @@ func (c *Coordinator) Run(ctx context.Context) {
 }
 
 // Round publishes this member's view of zone at now and returns the fleet's verdict on it.
-// Every step is bounded by the TTL; on error Round.Err is set and Act is false.
+// It takes at most a third of the TTL; on error Round.Err is set and Act is false.
 func (c *Coordinator) Round(ctx context.Context, now time.Time, zone string, v ZoneView) Round {
-	ctx, cancel := context.WithTimeout(ctx, c.TTL)
+	// A third of the TTL: an unreachable etcd must not stall the probe loop for long.
+	ctx, cancel := context.WithTimeout(ctx, max(c.TTL/3, time.Second))
 	defer cancel()
 	zone = normZone(zone)
 	c.mu.Lock()
