@@ -25,10 +25,10 @@ import (
 
 // fleetMember is one `twinzone run` child process of the fleet test.
 type fleetMember struct {
-	id      string
-	metrics string // http://addr/metrics
-	cmd     *exec.Cmd
-	done    chan struct{}
+	id   string
+	base string // http://addr
+	cmd  *exec.Cmd
+	done chan struct{}
 }
 
 // startFleetMember runs `twinzone run` as a child process with TWINZONE_ID=id and the
@@ -41,7 +41,7 @@ func startFleetMember(t *testing.T, conf, id, primaryNS string) *fleetMember {
 	}
 	addr := l.Addr().String()
 	l.Close()
-	m := &fleetMember{id: id, metrics: "http://" + addr + "/metrics", done: make(chan struct{})}
+	m := &fleetMember{id: id, base: "http://" + addr, done: make(chan struct{})}
 	t.Setenv("TWINZONE_ID", id)
 	t.Setenv("TZ_PRIMARY_NS", primaryNS)
 	var buf bytes.Buffer
@@ -72,9 +72,12 @@ func tailLines(s string, n int) string {
 }
 
 // scrape returns the member's /metrics text ("" when it does not answer).
-func (m *fleetMember) scrape() string {
+func (m *fleetMember) scrape() string { return m.get("/metrics") }
+
+// get returns the body of path on the member's HTTP server ("" when it does not answer).
+func (m *fleetMember) get(path string) string {
 	c := &http.Client{Timeout: 2 * time.Second}
-	resp, err := c.Get(m.metrics)
+	resp, err := c.Get(m.base + path)
 	if err != nil {
 		return ""
 	}
@@ -252,6 +255,20 @@ fleet:
 	}
 	if counted != 1 || len(h.Changes) != 1 {
 		t.Fatalf("changes in etcd: %+v, want exactly one", h.Changes)
+	}
+	// /healthz of every live member tells the fleet's view: one of them leads.
+	leading := 0
+	for _, m := range rest {
+		body := m.get("/healthz")
+		if !strings.Contains(body, `"member":"`+m.id+`"`) || !strings.Contains(body, `"coordinated":true`) {
+			t.Errorf("%s /healthz: %s", m.id, body)
+		}
+		if strings.Contains(body, `"leading":true`) {
+			leading++
+		}
+	}
+	if leading != 1 {
+		t.Errorf("%d live members say they lead, want 1", leading)
 	}
 }
 

@@ -96,3 +96,26 @@ func leaseGuard(l state.Lease) func(ctx context.Context) (time.Time, error) {
 	}
 	return ch.Check
 }
+
+// fleetHealthz is the fleet part of /healthz (nil outside fleet mode): this member, whether it
+// leads, and coordination; a member without etcd is still alive (it probes and reports), so
+// this never fails the health check.
+func (c *Controller) fleetHealthz() map[string]any {
+	co := c.opts.Fleet
+	if co == nil {
+		return nil
+	}
+	out := map[string]any{"member": co.Member.ID, "leading": co.Member.Leading(), "coordinated": true}
+	if err := co.Member.Coordination(); err != nil {
+		out["coordinated"], out["error"] = false, err.Error()
+	}
+	verdicts := map[string]any{}
+	for _, z := range c.zones {
+		if r, ok := co.Last(z.Name); ok {
+			out["leader"] = r.Leader
+			verdicts[z.Name] = r.Verdict
+		}
+	}
+	out["verdicts"] = verdicts
+	return out
+}

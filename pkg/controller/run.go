@@ -196,7 +196,11 @@ func (c *Controller) healthz(w http.ResponseWriter, _ *http.Request) {
 	if !ok {
 		w.WriteHeader(http.StatusServiceUnavailable)
 	}
-	_ = json.NewEncoder(w).Encode(map[string]any{"ok": ok, "zones": zones})
+	body := map[string]any{"ok": ok, "zones": zones}
+	if f := c.fleetHealthz(); f != nil {
+		body["fleet"] = f
+	}
+	_ = json.NewEncoder(w).Encode(body)
 }
 
 // webhook POSTs ev as JSON to controller.webhook. The URL may hold a token: errors never
