@@ -150,7 +150,12 @@ func RunOnce(ctx context.Context, z Zone, o Options) Result {
 		}
 	}
 	if !o.DryRun && o.History != nil {
-		if err := record(ctx, z, o, res); err != nil {
+		// Recorded even when ctx was cancelled (Ctrl-C, SIGTERM): what was applied before the
+		// interrupt must reach the journal. Bounded, so a stuck disk cannot hold the exit.
+		rctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 30*time.Second)
+		err := record(rctx, z, o, res)
+		cancel()
+		if err != nil {
 			// `status` and the controllers would not know of this sync: an error, not a log line.
 			res.Errs = append(res.Errs, fmt.Errorf("%s: the sync ran but its result could not be recorded in the state directory: %w (`twinzone status` and the controller do not see it; fix the directory)", z.Config.Name, err))
 		}
