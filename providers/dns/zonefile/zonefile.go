@@ -223,6 +223,7 @@ func (p *Provider) write(z *zone.Zone) (sum [sha256.Size]byte, err error) {
 	if err := os.MkdirAll(dir, 0o755); err != nil { // the first sync creates the file and its folder
 		return sum, fmt.Errorf("zonefile %s: %w", p.cfg.Path, err)
 	}
+	removeStaleTemps(dir, filepath.Base(p.cfg.Path))
 	tmp, err := os.CreateTemp(dir, "."+filepath.Base(p.cfg.Path)+".tmp*")
 	if err != nil {
 		return sum, fmt.Errorf("zonefile %s: %w", p.cfg.Path, err)
@@ -252,12 +253,34 @@ func (p *Provider) write(z *zone.Zone) (sum [sha256.Size]byte, err error) {
 	return [sha256.Size]byte(h.Sum(nil)), nil
 }
 
+// removeStaleTemps removes the temporary files a writer killed mid-write (kill -9, power
+// loss) left beside the zone file. Writers of one file are serialised (the mutex in this
+// process, twinzone's state lock across processes), so none is in use here.
+func removeStaleTemps(dir, base string) {
+	stale, _ := filepath.Glob(filepath.Join(dir, "."+globEscape(base)+".tmp*"))
+	for _, f := range stale {
+		_ = os.Remove(f)
+	}
+}
+
+func globEscape(s string) string {
+	return strings.NewReplacer(`\`, `\\`, "*", `\*`, "?", `\?`, "[", `\[`).Replace(s)
+}
+
+// reloadWaitDelay bounds how long a reload's output is read after its shell exited: a child
+// it left running (a daemon started by the reload) may keep the pipe open forever.
+const reloadWaitDelay = 5 * time.Second
+
 func (p *Provider) reload(ctx context.Context) error {
 	if strings.TrimSpace(p.cfg.Reload) == "" {
 		return nil
 	}
 	cmd := exec.CommandContext(ctx, "/bin/sh", "-c", p.cfg.Reload)
+	cmd.WaitDelay = reloadWaitDelay
 	out, err := cmd.CombinedOutput()
+	if errors.Is(err, exec.ErrWaitDelay) { // exited 0; only a child it left holds the pipe
+		err = nil
+	}
 	if err != nil {
 		return fmt.Errorf("zonefile %s: written, but reload command failed: %w: %s", p.cfg.Path, err, strings.TrimSpace(string(out)))
 	}
