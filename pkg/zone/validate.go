@@ -180,9 +180,10 @@ func parentName(name string) string {
 }
 
 // Validate runs on z, which must be sorted (Sort), the checks of Parse that need the whole
-// zone: names outside the zone, SOA off the apex, CNAME at the apex or beside other data,
-// data occluded by a delegation, an empty zone. It lets a writer that changed a
-// parsed zone know whether Parse would read its output back without error.
+// zone and refuse it (not those that only warn): names outside the zone, SOA off the apex,
+// CNAME at the apex or beside other data, an empty zone, and the others validate makes. It
+// lets a writer that changed a parsed zone know whether Parse would read its output back
+// without error.
 func Validate(z *Zone) error {
 	p := &parser{origin: z.Origin}
 	p.validate(z)
