@@ -13,16 +13,8 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/state"
 	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
+	"github.com/twinzone/twinzone/pkg/testutil/lab"
 )
-
-// crashParentZone delegates example.test. to the primary (BIND) only: the normal set.
-const crashParentZone = `$ORIGIN test.
-@ 60 IN SOA ns.test. hostmaster.test. 1 7200 3600 1209600 60
-@ 60 IN NS ns.test.
-ns 60 IN A 127.0.0.1
-example 60 IN NS ns1.example.test.
-ns1.example 60 IN A 127.0.0.1
-`
 
 // checkFailoverEvents asserts that every failover or failback event in the journal is complete:
 // a message that says how it ended and the outcome as evidence (decision and new set).
@@ -210,11 +202,9 @@ func TestCrashAfterRegistrarAccepted(t *testing.T) {
 // a switch-mode config (manual failover, rfc2136 registrar on the parent) into a temp dir.
 func startCrashLab(t *testing.T) (dir string, parent *dnsserver.Server) {
 	t.Helper()
-	key := dnsserver.TestKey
-	parent = dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: crashParentZone}}})
-	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}
-	bind := dnsserver.StartBIND(t, dnsserver.Options{Key: &key, Zones: child})
-	knot := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: child})
+	tl := lab.Start(t, lab.Options{})
+	key, bind, knot := tl.Key, tl.Primary, tl.Secondary
+	parent = tl.Parent
 
 	dir = t.TempDir()
 	t.Setenv("TZ_CRASH_TSIG", key.Secret)

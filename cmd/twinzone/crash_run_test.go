@@ -17,6 +17,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/state"
 	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
+	"github.com/twinzone/twinzone/pkg/testutil/lab"
 )
 
 // TestKillRunAfterTheRegistrarAccepted: `twinzone run` (a child process) fails over through
@@ -28,11 +29,8 @@ func TestKillRunAfterTheRegistrarAccepted(t *testing.T) {
 	if testing.Short() {
 		t.Skip("lab test: -short")
 	}
-	key := dnsserver.TestKey
-	parent := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: crashParentZone}}})
-	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}
-	bind := dnsserver.StartBIND(t, dnsserver.Options{Key: &key, Zones: child})
-	knot := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: child})
+	tl := lab.Start(t, lab.Options{})
+	key, parent, bind, knot := tl.Key, tl.Parent, tl.Primary, tl.Secondary
 	proxy := startHoldingProxy(t, parent.Addr)
 	dir := t.TempDir()
 	port, err := dnsserver.FreePort("127.0.0.1")

@@ -22,6 +22,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/delegation"
 	"github.com/twinzone/twinzone/pkg/state"
 	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
+	"github.com/twinzone/twinzone/pkg/testutil/lab"
 )
 
 // The lab of issue 4: every server of the resolution path on port 53 of its own loopback
@@ -47,31 +48,6 @@ www IN A 192.0.2.80
 mail IN A 192.0.2.25
 @ IN TXT "v=spf1 mx -all"
 `
-
-// labChild is what each provider serves before the first sync: SOA, both providers' NS (the
-// apex NS is each provider's own; active-active setups publish both) and their addresses.
-const labChild = `$ORIGIN example.test.
-@ 60 IN SOA ns1.example.test. hostmaster.example.test. 1 7200 3600 1209600 60
-@ 60 IN NS ns1.example.test.
-@ 60 IN NS ns2.example.test.
-ns1 60 IN A 127.0.0.1
-ns2 60 IN A 127.0.0.3
-`
-
-// labParentZone delegates example.test. to the normal set of the mode.
-func labParentZone(activeActive bool) string {
-	s := `$ORIGIN test.
-@ 60 IN SOA ns.test. hostmaster.test. 1 7200 3600 1209600 60
-@ 60 IN NS ns.test.
-ns 60 IN A 127.0.0.2
-example 60 IN NS ns1.example.test.
-ns1.example 60 IN A 127.0.0.1
-`
-	if activeActive {
-		s += "example 60 IN NS ns2.example.test.\nns2.example 60 IN A 127.0.0.3\n"
-	}
-	return s
-}
 
 // requirePort53 waits (bounded) until port 53 of every ip is free, since another lab on this
 // shared machine may hold it for a few seconds, and fails with a clear message otherwise.
@@ -121,14 +97,9 @@ func TestFailoverLab(t *testing.T) {
 func failoverLab(t *testing.T, mode string) {
 	requirePort53(t, labParent, labPrimary, labSecondary, labResolver)
 	aa := mode == "active-active"
-	key := dnsserver.TestKey
-	dnsserver.StartKnot(t, dnsserver.Options{IP: labParent, Port: 53, Key: &key,
-		Zones: []dnsserver.Zone{{Origin: "test.", Text: labParentZone(aa)}}})
-	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}
-	bind := dnsserver.StartBIND(t, dnsserver.Options{IP: labPrimary, Port: 53, Key: &key, Zones: child})
-	dnsserver.StartKnot(t, dnsserver.Options{IP: labSecondary, Port: 53, Key: &key, Zones: child})
-	unbound := dnsserver.StartUnbound(t, dnsserver.UnboundOptions{IP: labResolver, Port: 53,
-		Stubs: []dnsserver.Upstream{{Name: "test.", Addrs: []string{labParent}}}})
+	tl := lab.Start(t, lab.Options{ActiveActive: aa, ParentIP: labParent, PrimaryIP: labPrimary, SecondaryIP: labSecondary,
+		Resolver: &dnsserver.UnboundOptions{IP: labResolver, Port: 53}})
+	key, bind, unbound := tl.Key, tl.Primary, tl.Resolver
 
 	dir := t.TempDir()
 	t.Setenv("TZ_LAB_TSIG", key.Secret)

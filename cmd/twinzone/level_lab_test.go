@@ -14,6 +14,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
+	"github.com/twinzone/twinzone/pkg/testutil/lab"
 )
 
 // The acceptance of issue 10 on real servers: a Knot parent for test. (the rfc2136 registrar),
@@ -41,17 +42,9 @@ func startLevelLab(t *testing.T, mode string, syncInterval time.Duration) *level
 		t.Skip("lab test: -short")
 	}
 	aa := mode == "active-active"
-	key := dnsserver.TestKey
-	parentZone := crashParentZone
-	l := &levelLab{normal: []string{"ns1.example.test."}, log: &syncBuffer{}}
-	if aa {
-		parentZone += "example 60 IN NS ns2.example.test.\nns2.example 60 IN A 127.0.0.1\n"
-		l.normal = append(l.normal, "ns2.example.test.")
-	}
-	l.parent = dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: parentZone}}})
-	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}
-	l.bind = dnsserver.StartBIND(t, dnsserver.Options{Key: &key, Zones: child})
-	l.knot = dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: child})
+	tl := lab.Start(t, lab.Options{ActiveActive: aa})
+	key := tl.Key
+	l := &levelLab{normal: tl.Normal, log: &syncBuffer{}, parent: tl.Parent, bind: tl.Primary, knot: tl.Secondary}
 	l.parentAddr = []netip.AddrPort{l.parent.AddrPort()}
 	port, err := dnsserver.FreePort("127.0.0.1")
 	if err != nil {

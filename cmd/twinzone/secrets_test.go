@@ -17,6 +17,7 @@ import (
 	"time"
 
 	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
+	"github.com/twinzone/twinzone/pkg/testutil/lab"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare/cfemu"
 	"github.com/twinzone/twinzone/providers/dns/route53/r53emu"
 )
@@ -136,10 +137,8 @@ func (h *hookServer) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // stdout, stderr, every file of the state directory, webhook bodies and /metrics for them.
 func TestSecretsNeverLeak(t *testing.T) {
 	key := dnsserver.TSIG{Name: "twinzone-test.", Alg: "hmac-sha256", Secret: leakTSIGGood}
-	parent := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: crashParentZone}}})
-	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}
-	bind := dnsserver.StartBIND(t, dnsserver.Options{Key: &key, Zones: child})
-	knot := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: child})
+	tl := lab.Start(t, lab.Options{Key: &key})
+	parent, bind, knot := tl.Parent, tl.Primary, tl.Secondary
 
 	cf := cfemu.New(cfemu.Options{Token: leakCFGood})
 	defer cf.Close()

@@ -8,6 +8,7 @@ import (
 	"time"
 
 	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
+	"github.com/twinzone/twinzone/pkg/testutil/lab"
 )
 
 // Addresses of the drill's lab: every server on port 53 of its own loopback address (a
@@ -62,24 +63,14 @@ func unboundExtra() string {
 `, c, c, int(ResolverInfraTTL/time.Second), ResolverMaxRTT.Milliseconds(), ResolverMaxSent)
 }
 
-// StartLab starts the four servers of mode's lab (stopped on t.Cleanup) and writes the zone
-// file into a temporary directory. The caller holds dnsserver.LockPort53.
+// StartLab starts the four servers of mode's lab (pkg/testutil/lab, stopped on t.Cleanup)
+// and writes the zone file into a temporary directory. The caller holds dnsserver.LockPort53.
 func StartLab(t testing.TB, mode string) *Lab {
 	t.Helper()
-	key := dnsserver.TestKey
-	l := &Lab{Mode: mode, Key: key, Dir: t.TempDir()}
-	l.Parent = dnsserver.StartKnot(t, dnsserver.Options{IP: ParentIP, Port: 53, Key: &key,
-		Zones: []dnsserver.Zone{{Origin: ParentZone, Text: parentZone(mode == "active-active")}}})
-	primaryNS, secondaryNS := []string{PrimaryNS, SecondNS}, []string{PrimaryNS, SecondNS}
-	if mode != "active-active" {
-		primaryNS, secondaryNS = []string{PrimaryNS}, []string{SecondNS}
-	}
-	l.Primary = dnsserver.StartBIND(t, dnsserver.Options{IP: PrimaryIP, Port: 53, Key: &key,
-		Zones: []dnsserver.Zone{{Origin: Zone, Text: childZone(primaryNS...)}}})
-	l.Secondary = dnsserver.StartKnot(t, dnsserver.Options{IP: SecondaryIP, Port: 53, Key: &key,
-		Zones: []dnsserver.Zone{{Origin: Zone, Text: childZone(secondaryNS...)}}})
-	l.Resolver = dnsserver.StartUnbound(t, dnsserver.UnboundOptions{IP: ResolverIP, Port: 53,
-		Stubs: []dnsserver.Upstream{{Name: ParentZone, Addrs: []string{ParentIP}}}, Extra: unboundExtra()})
+	tl := lab.Start(t, lab.Options{ActiveActive: mode == "active-active", OwnNS: true,
+		ParentIP: ParentIP, PrimaryIP: PrimaryIP, SecondaryIP: SecondaryIP, DelegationTTL: DelegationTTL,
+		Resolver: &dnsserver.UnboundOptions{IP: ResolverIP, Port: 53, Extra: unboundExtra()}})
+	l := &Lab{Mode: mode, Key: tl.Key, Dir: t.TempDir(), Parent: tl.Parent, Primary: tl.Primary, Secondary: tl.Secondary, Resolver: tl.Resolver}
 	if err := os.WriteFile(filepath.Join(l.Dir, "example.test.zone"), []byte(zoneFile), 0o600); err != nil {
 		t.Fatal(err)
 	}

@@ -2,16 +2,16 @@ package drill
 
 import (
 	"fmt"
-	"strings"
-	"time"
+
+	"github.com/twinzone/twinzone/pkg/testutil/lab"
 )
 
-// Names of the drill's world.
+// Names of the drill's world (the lab's).
 const (
-	Zone       = "example.test."
-	ParentZone = "test."
-	PrimaryNS  = "ns1.example.test."
-	SecondNS   = "ns2.example.test."
+	Zone       = lab.Zone
+	ParentZone = lab.ParentZone
+	PrimaryNS  = lab.PrimaryNS
+	SecondNS   = lab.SecondaryNS
 )
 
 // zoneFile is the desired zone twinzone syncs to both providers. Its records live for
@@ -41,38 +41,6 @@ lists IN MX 20 mail.example.test.
 var queries = []query{
 	{Zone, "A"}, {"www." + Zone, "A"}, {"mail." + Zone, "A"}, {"api." + Zone, "A"}, {"shop." + Zone, "A"},
 	{"blog." + Zone, "A"}, {"vpn." + Zone, "A"}, {"cdn." + Zone, "A"}, {Zone, "MX"}, {"lists." + Zone, "MX"},
-}
-
-// childZone is what a provider serves before the first sync: SOA, apex NS and the
-// nameservers' addresses. The apex NS (which twinzone does not manage here) of an
-// active-active zone names both providers; in switch mode each provider names only its own
-// nameserver, as hosted providers do, so a resolver that learnt the child's NS set cannot
-// fall back to the other provider on its own.
-func childZone(ns ...string) string {
-	var b strings.Builder
-	b.WriteString("$ORIGIN example.test.\n@ 60 IN SOA ns1.example.test. hostmaster.example.test. 1 7200 3600 1209600 60\n")
-	for _, n := range ns {
-		fmt.Fprintf(&b, "@ 60 IN NS %s\n", n)
-	}
-	fmt.Fprintf(&b, "ns1 60 IN A %s\nns2 60 IN A %s\n", PrimaryIP, SecondaryIP)
-	return b.String()
-}
-
-// parentZone delegates example.test. to the normal set of the mode, with DelegationTTL.
-func parentZone(activeActive bool) string {
-	ttl := int(DelegationTTL / time.Second)
-	var b strings.Builder
-	fmt.Fprintf(&b, `$ORIGIN test.
-@ 60 IN SOA ns.test. hostmaster.test. 1 7200 3600 1209600 2
-@ 60 IN NS ns.test.
-ns 60 IN A %s
-example %d IN NS ns1.example.test.
-ns1.example %d IN A %s
-`, ParentIP, ttl, ttl, PrimaryIP)
-	if activeActive {
-		fmt.Fprintf(&b, "example %d IN NS ns2.example.test.\nns2.example %d IN A %s\n", ttl, ttl, SecondaryIP)
-	}
-	return b.String()
 }
 
 // configText is the drill's twinzone.yaml; the TSIG secret comes from ${TZ_DRILL_TSIG}.
