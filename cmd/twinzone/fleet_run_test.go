@@ -18,7 +18,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/fleet"
-	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
+	"github.com/twinzone/twinzone/pkg/testutil/lab"
 	"github.com/twinzone/twinzone/pkg/testutil/etcdserver"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
@@ -112,11 +112,8 @@ func TestFleetRun(t *testing.T) {
 		t.Skip("fleet run test: three controllers and etcd")
 	}
 	ec := etcdserver.StartCluster(t, 3)
-	key := dnsserver.TestKey
-	parent := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: crashParentZone}}})
-	child := []dnsserver.Zone{{Origin: e2eOrigin, Text: labChild}}
-	bind := dnsserver.StartBIND(t, dnsserver.Options{Key: &key, Zones: child})
-	knot := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: child})
+	tl := lab.Start(t, lab.Options{})
+	key, parent, bind, knot := tl.Key, tl.Parent, tl.Primary, tl.Secondary
 	dir := t.TempDir()
 	t.Setenv("TZ_FLEET_TSIG", key.Secret)
 	eps := `"` + strings.Join(ec.Endpoints(), `", "`) + `"`
