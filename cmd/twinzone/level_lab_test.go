@@ -226,6 +226,10 @@ func TestLevelDeploysAndHandChanges(t *testing.T) {
 		t.Fatalf("a provider was marked down after a deploy: %s", line)
 	}
 	waitMetrics(t, l.listen, 10*time.Second, `twinzone_zone_file_behind{zone="example.test."} 1`)
+	// A human's `twinzone sync` of the controller's older file is refused (NoDowngrade).
+	if code, out := runChild(t, "sync", "--config", l.conf); code == 0 || !strings.Contains(out, "newer than this zone file") || !newRecord(l.bind) {
+		t.Fatalf("sync of an older file: exit %d, primary new=%v\n%s", code, newRecord(l.bind), out)
+	}
 
 	// The controller gets the new file: adopted without a restart.
 	if err := os.WriteFile(filepath.Join(l.dir, "example.test.zone"), []byte(deployZone), 0o600); err != nil {

@@ -13,8 +13,10 @@ func runCommand() *cli.Command {
 		Description: "Probes every zone at its probe.interval, fails over by itself within the guards " +
 			"(fail_after, quorum, cooldown, max_per_day, cut-off detection, preflight), syncs both providers " +
 			"every --sync-interval, serves Prometheus /metrics and /healthz on controller.listen, and calls " +
-			"controller.webhook on every state change. The state lock is taken only around a sync or a " +
-			"delegation change, so `twinzone sync` can run next to it. Stops cleanly on SIGTERM or Ctrl-C.",
+			"controller.webhook on every state change. Every round it re-reads the delegation at the parent, the " +
+			"shared history and the zone file (a changed file is adopted without a restart), so a `twinzone sync` " +
+			"from CI or a `twinzone failover`/`failback` from another shell is seen within one round. The state " +
+			"lock is taken only around a sync or a delegation change. Stops cleanly on SIGTERM or Ctrl-C.",
 		Flags: commonFlags(
 			&cli.DurationFlag{Name: "sync-interval", Value: controller.DefaultSyncInterval, Usage: "how often to sync both providers; 0 turns periodic sync off"},
 			&cli.StringFlag{Name: "listen", Usage: "address of /metrics and /healthz (overrides controller.listen; \"-\" turns it off)"},
