@@ -1,6 +1,7 @@
 package zone
 
 import (
+	"bytes"
 	"encoding/base64"
 	"encoding/hex"
 	"fmt"
@@ -18,10 +19,11 @@ import (
 // "TYPEnnn \# length hex", or NAPTR with its strings quoted), on the same line.
 
 // rewriteTypes are the types rewriteRecord handles, upper-case.
-var rewriteTypes = map[string]bool{"IPSECKEY": true, "WKS": true, "NSAP": true, "NAPTR": true, "GPOS": true}
+var rewriteTypes = []string{"IPSECKEY", "WKS", "NSAP", "NAPTR", "GPOS"}
 
-// recordType returns the type token of a record line (owner, TTL and class skipped), or "".
-func recordType(line []byte) string {
+// rewriteType returns the type of a record line (owner, TTL and class skipped) when it is one
+// of rewriteTypes, else "". It runs for every line, so it does not allocate.
+func rewriteType(line []byte) string {
 	i, n := 0, 0
 	if len(line) > 0 && line[0] != ' ' && line[0] != '\t' {
 		n = -1 // the owner comes first
@@ -37,22 +39,45 @@ func recordType(line []byte) string {
 		if j == i {
 			return ""
 		}
-		tok := string(line[i:j])
-		if n >= 0 && !isTTL(tok) && !isClass(tok) {
-			return strings.ToUpper(tok)
+		tok := line[i:j]
+		if n >= 0 && !isTTLBytes(tok) && !isClassBytes(tok) {
+			for _, t := range rewriteTypes {
+				if len(t) == len(tok) && bytes.EqualFold(tok, []byte(t)) {
+					return t
+				}
+			}
+			return ""
 		}
 		i = j
 	}
 	return ""
 }
 
-func isClass(s string) bool {
-	switch strings.ToUpper(s) {
-	case "IN", "CH", "HS", "CS", "NONE", "ANY":
-		return true
+func isTTLBytes(b []byte) bool {
+	if len(b) == 0 || !isDigit(b[0]) {
+		return false
 	}
-	return strings.HasPrefix(strings.ToUpper(s), "CLASS")
+	for _, c := range b {
+		if l := c | 0x20; !isDigit(c) && l != 's' && l != 'm' && l != 'h' && l != 'd' && l != 'w' {
+			return false
+		}
+	}
+	return true
 }
+
+func isClassBytes(b []byte) bool {
+	switch len(b) {
+	case 2:
+		return bytes.EqualFold(b, []byte("IN")) || bytes.EqualFold(b, []byte("CH")) || bytes.EqualFold(b, []byte("HS")) || bytes.EqualFold(b, []byte("CS"))
+	case 3:
+		return bytes.EqualFold(b, []byte("ANY"))
+	case 4:
+		return bytes.EqualFold(b, []byte("NONE"))
+	}
+	return len(b) > 5 && bytes.EqualFold(b[:5], []byte("CLASS"))
+}
+
+func isClass(s string) bool { return isClassBytes([]byte(s)) }
 
 // rewriteRecord returns the record text (one record, parentheses allowed, no trailing
 // newline) in a form miekg/dns reads, ending in a newline, or "" when it needs nothing.

@@ -72,8 +72,8 @@ func (t *tracker) rewrite() (bool, error) {
 	if end < 0 {
 		return false, nil
 	}
-	typ := recordType(t.buf[t.rd:end])
-	if !rewriteTypes[typ] {
+	typ := rewriteType(t.buf[t.rd:end])
+	if typ == "" {
 		return false, nil
 	}
 	for depth := parens(t.buf[t.rd:end]); depth > 0 && end < t.wr; depth = parens(t.buf[t.rd:end]) {
