@@ -63,6 +63,15 @@ type Server struct {
 	ops      map[string]*operation
 	seq      int
 	requests map[string]int
+	keyID    string // the only access key ID accepted ("": any)
+}
+
+// RequireAccessKeyID makes the emulator refuse requests signed with another access key ID,
+// as AWS does (UnrecognizedClientException); the signature itself is not verified.
+func (s *Server) RequireAccessKeyID(id string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.keyID = id
 }
 
 // New returns an emulator with no domains.
@@ -126,6 +135,10 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	auth := r.Header.Get("Authorization")
 	if !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential=") || !strings.Contains(auth, "/us-east-1/route53domains/aws4_request") {
 		fail(w, 403, "UnrecognizedClientException", "missing or wrong SigV4 signature (want us-east-1/route53domains)")
+		return
+	}
+	if s.keyID != "" && !strings.HasPrefix(auth, "AWS4-HMAC-SHA256 Credential="+s.keyID+"/") {
+		fail(w, 403, "UnrecognizedClientException", "The security token included in the request is invalid.")
 		return
 	}
 	if s.Knobs.ServerErrors > 0 {
