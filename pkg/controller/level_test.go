@@ -275,3 +275,38 @@ func TestCrashAfterRegistrarAccepted(t *testing.T) {
 		t.Fatalf("the crashed change does not start the cooldown:\n%s", log)
 	}
 }
+
+// TestRetryEvery: after a failed attempt (here the registrar is down) the same change is tried
+// again after failover.retry_every, not every round; and a registrar that cannot tell the
+// delegation at start is a WARN.
+func TestRetryEvery(t *testing.T) {
+	l := newLab(t, config.ModeSwitch, "", func(z *config.Zone) { z.Failover.RetryEvery = 45 * time.Second })
+	if got := l.log.lines(`level=WARN msg="registrar cannot tell the current delegation`); len(got) != 1 {
+		t.Fatalf("registrar unreadable at start:\n%s", l.log)
+	}
+	l.reg.mu.Lock()
+	l.reg.fail = errors.New("registrar API down")
+	l.reg.mu.Unlock()
+	tries := func() int { // one journal event per carried-out change (whatever its registrar attempts)
+		evs, _ := l.st.Events(testZone, 0)
+		n := 0
+		for _, e := range evs {
+			if e.Kind == "failover" && strings.Contains(e.Message, "not done") && strings.Contains(e.Message, "registrar API down") {
+				n++
+			}
+		}
+		return n
+	}
+	l.round(t, 0)
+	l.killPrimary()
+	for i := 1; i <= 6; i++ { // rounds 10 s apart: down at round 2, tried again 45 s later (round 7)
+		l.round(t, i)
+	}
+	if n := tries(); n != 1 {
+		t.Fatalf("changes tried before retry_every passed: %d, want 1\n%s", n, l.log)
+	}
+	l.round(t, 7)
+	if n := tries(); n != 2 {
+		t.Fatalf("after retry_every: %d changes tried, want 2\n%s", n, l.log)
+	}
+}
