@@ -103,3 +103,27 @@ func TestZoneSizeIsBounded(t *testing.T) {
 		t.Fatalf("error %v (%+v), want inc.zone:7x: zone larger than 3000 bytes", err, ze)
 	}
 }
+
+// TestAlgorithmMnemonics: DNSSEC algorithms written as mnemonics, which BIND and Knot read,
+// are read as their numbers (miekg/dns alone refuses them).
+func TestAlgorithmMnemonics(t *testing.T) {
+	text := `$ORIGIN example.com.
+$TTL 300
+@ DNSKEY 256 3 RSASHA1 AwEAAb4N53kPbhRw==
+sub DS 60485 ECDSAP256SHA256 2 D4B7D520E7BB5F0F67674A0CCEB1E3E0614B93C4F9E99B8383F6A1E4469DA50A
+@ RRSIG DNSKEY ED25519 2 300 20300101000000 20200101000000 12345 example.com. dGVzdA==
+`
+	z, err := Parse(strings.NewReader(text), "", "alg.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	want := map[uint16]string{48: "256 3 5 ", 43: "60485 13 2 ", 46: "DNSKEY 15 2 "}
+	for _, s := range z.RRsets {
+		if w, ok := want[s.Type]; ok && !strings.HasPrefix(s.Values[0], w) {
+			t.Errorf("%s: %q, want it to start %q", s.Key(), s.Values[0], w)
+		}
+	}
+	if _, err := Parse(strings.NewReader("$TTL 1\n@ DNSKEY 256 3 NOSUCH AwEA\n"), "example.com.", "alg.zone"); err == nil || !strings.Contains(err.Error(), "alg.zone:2: DNSKEY record: unknown DNSSEC algorithm") {
+		t.Errorf("unknown mnemonic: %v", err)
+	}
+}

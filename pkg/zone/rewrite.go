@@ -14,12 +14,17 @@ import (
 
 // Some records that BIND reads, miekg/dns cannot: it has no WKS and no NSAP type, its
 // IPSECKEY reader runs into the next line (so an IPSECKEY followed by any record fails), and
-// it wants NAPTR's flags, services and regexp quoted and GPOS's numbers unquoted. The tracker hands such records to
+// it wants NAPTR's flags, services and regexp quoted, GPOS's numbers unquoted and DNSSEC
+// algorithms as numbers. The tracker hands such records to
 // rewriteRecord before miekg sees them; they come out in a form miekg reads (RFC 3597
 // "TYPEnnn \# length hex", or NAPTR with its strings quoted), on the same line.
 
 // rewriteTypes are the types rewriteRecord handles, upper-case.
-var rewriteTypes = []string{"IPSECKEY", "WKS", "NSAP", "NAPTR", "GPOS"}
+var rewriteTypes = []string{"IPSECKEY", "WKS", "NSAP", "NAPTR", "GPOS", "DNSKEY", "CDNSKEY", "KEY", "DS", "CDS", "RRSIG", "SIG"}
+
+// algorithmField is where the DNSSEC algorithm is in the RDATA of the types that carry one;
+// BIND and Knot read its mnemonic (RSASHA1, ECDSAP256SHA256), miekg/dns only the number.
+var algorithmField = map[string]int{"DNSKEY": 2, "CDNSKEY": 2, "KEY": 2, "DS": 1, "CDS": 1, "RRSIG": 1, "SIG": 1}
 
 // rewriteType returns the type of a record line (owner, TTL and class skipped) when it is one
 // of rewriteTypes, else "". It runs for every line, so it does not allocate.
@@ -115,6 +120,8 @@ func rewriteRecord(text string) (string, error) {
 		return naptr(prefix, rd)
 	case "GPOS":
 		return gpos(prefix, rd)
+	case "DNSKEY", "CDNSKEY", "KEY", "DS", "CDS", "RRSIG", "SIG":
+		return algorithm(prefix, typ, rd)
 	case "IPSECKEY":
 		code = dns.TypeIPSECKEY
 		wire, err = ipseckey(rd)
@@ -210,6 +217,25 @@ func gpos(prefix string, rd []token) (string, error) {
 		return "", nil
 	}
 	return prefix + " GPOS " + rd[0].s + " " + rd[1].s + " " + rd[2].s + "\n", nil
+}
+
+// algorithm writes a DNSSEC algorithm mnemonic as its number (RFC 4034 A.1); a record that
+// has the number already is left alone.
+func algorithm(prefix, typ string, rd []token) (string, error) {
+	i := algorithmField[typ]
+	if i >= len(rd) || rd[i].quoted || isDigit(rd[i].s[0]) {
+		return "", nil
+	}
+	n, ok := dns.StringToAlgorithm[strings.ToUpper(rd[i].s)]
+	if !ok {
+		return "", fmt.Errorf("unknown DNSSEC algorithm %q", rd[i].s)
+	}
+	f := make([]string, len(rd))
+	for j, t := range rd {
+		f[j] = t.s
+	}
+	f[i] = strconv.Itoa(int(n))
+	return prefix + " " + typ + " " + strings.Join(f, " ") + "\n", nil
 }
 
 func uint8Field(what, s string) (byte, error) {
