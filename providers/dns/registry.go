@@ -18,6 +18,7 @@ import (
 	"github.com/twinzone/twinzone/providers/dns/dnsimple"
 	"github.com/twinzone/twinzone/providers/dns/gandi"
 	"github.com/twinzone/twinzone/providers/dns/googleclouddns"
+	"github.com/twinzone/twinzone/providers/dns/hetzner"
 	"github.com/twinzone/twinzone/providers/dns/powerdns"
 	"github.com/twinzone/twinzone/providers/dns/rfc2136"
 	"github.com/twinzone/twinzone/providers/dns/route53"
@@ -44,6 +45,7 @@ func Table() []Type {
 		row(digitalocean.ConfigType(), digitalocean.Open),
 		row(googleclouddns.ConfigType(), googleclouddns.Open),
 		row(azure.ConfigType(), azure.Open),
+		row(hetzner.ConfigType(), hetzner.Open),
 	}
 }
 
