@@ -2,6 +2,7 @@ package controller
 
 import (
 	"fmt"
+	"slices"
 	"sort"
 	"strings"
 
@@ -132,6 +133,13 @@ func (z *Zone) judge(r probe.Round, h state.ZoneHistory) {
 	z.stamps = v
 	z.mu.Unlock()
 	z.c.metrics.SetBehind(z.Name, v.behind)
+	stale := v.stale()
+	for _, p := range z.providers() {
+		_, serves := v.served[p]
+		// No stamp read from an answering provider is stale too; a provider that does not
+		// answer at all is the verdicts' business.
+		z.c.metrics.SetStale(z.Name, p, slices.Contains(stale, p) || (!serves && answered(r, p)))
+	}
 	msg := v.message()
 	if msg == z.stampMsg {
 		return
@@ -146,6 +154,11 @@ func (z *Zone) judge(r probe.Round, h state.ZoneHistory) {
 	case prev != "":
 		z.c.log.Info("zone version: every provider serves the controller's zone file", "zone", z.Name, "stamp", v.file.String())
 	}
+}
+
+// answered reports whether some address of provider answered authoritatively in r.
+func answered(r probe.Round, provider string) bool {
+	return slices.ContainsFunc(r.Results, func(res probe.Result) bool { return res.Provider == provider && res.Healthy() })
 }
 
 func anyTrue(m map[string]bool) bool {

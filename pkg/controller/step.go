@@ -61,11 +61,7 @@ func (z *Zone) reportHold(res failover.StepResult) {
 	}
 	prev := z.hold
 	z.hold = h
-	all := make([]string, len(failover.Holds))
-	for i, x := range failover.Holds {
-		all[i] = string(x)
-	}
-	z.c.metrics.SetBlocked(z.Name, string(h), all)
+	z.c.metrics.SetBlocked(z.Name, string(h), holdNames())
 	if h == "" {
 		z.c.log.Info("failover no longer held back", "zone", z.Name, "was", string(prev))
 		return
@@ -121,4 +117,13 @@ func (c *Controller) checkConfig() {
 	if _, changed := c.config.changed(); changed {
 		c.log.Warn("the config file changed: restart `twinzone run` to apply it (zone files are re-read by themselves)", "file", c.opts.Config.File)
 	}
+}
+
+// holdNames are the reason labels of twinzone_failover_blocked.
+func holdNames() []string {
+	all := make([]string, len(failover.Holds))
+	for i, x := range failover.Holds {
+		all[i] = string(x)
+	}
+	return all
 }

@@ -126,6 +126,10 @@ func TestStaleProviderIsConverged(t *testing.T) {
 	if z.Engine().Health("sec") != failover.Up || len(l.log.lines(`verdict="stale: sec: older than the newest version`)) != 1 {
 		t.Fatalf("health %s; log:\n%s", z.Engine().Health("sec"), l.log)
 	}
+	if body := scrape(t, l.ctrl); !strings.Contains(body, `twinzone_provider_stale{provider="sec",zone="example.test."} 1`) ||
+		!strings.Contains(body, `twinzone_provider_stale{provider="pri",zone="example.test."} 0`) {
+		t.Fatalf("metric:\n%s", grepLines(body, "stale"))
+	}
 	l.ctrl.SyncNow(context.Background())
 	b, err := os.ReadFile(paths["sec"])
 	if err != nil || !strings.Contains(string(b), "v=tz2 g=2026120201") {

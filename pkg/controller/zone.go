@@ -163,6 +163,7 @@ func (c *Controller) newZone(ctx context.Context, spec ZoneSpec) (*Zone, error) 
 		z.start(ctx)
 	}
 	c.metrics.InitZone(z.Name, z.providers())
+	c.metrics.SetBlocked(z.Name, "", holdNames())
 	c.metrics.SetDelegated(z.Name, z.providers(), z.engine.Current())
 	return z, nil
 }

@@ -14,6 +14,7 @@
 //	twinzone_failover_blocked{zone,reason}                      1 while a wanted change is held back for reason
 //	twinzone_delegation_changes_total{zone,by}                  delegation changes observed (by: this_process, other_process, outside)
 //	twinzone_zone_file_behind{zone}                             1 while a provider serves a newer zone version than the controller's file
+//	twinzone_provider_stale{zone,provider}                      1 while the provider serves an older zone version than the newest known
 //
 // InitZone exports every zone's series from the start (cut_off 0, no errors, no failovers), so
 // alerts see a value, not an absent series, before the first event. The registry also carries
@@ -45,6 +46,7 @@ type Metrics struct {
 	Blocked         *prometheus.GaugeVec
 	DelegationSeen  *prometheus.CounterVec
 	FileBehind      *prometheus.GaugeVec
+	Stale           *prometheus.GaugeVec
 }
 
 // New returns the collectors registered on a new registry (with the Go and process collectors).
@@ -74,9 +76,11 @@ func New() *Metrics {
 			Help: "Delegation changes the controller observed, by who made them (this_process, other_process, outside)."}, []string{"zone", "by"}),
 		FileBehind: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "twinzone_zone_file_behind",
 			Help: "1 while a provider serves a newer zone version (SOA serial) than the controller's zone file."}, []string{"zone"}),
+		Stale: prometheus.NewGaugeVec(prometheus.GaugeOpts{Name: "twinzone_provider_stale",
+			Help: "1 while the provider serves an older zone version (sync stamp) than the newest known, or none."}, []string{"zone", "provider"}),
 	}
 	m.Registry.MustRegister(m.ProviderUp, m.ProbeResults, m.ProbeLatency, m.Failovers, m.Delegated,
-		m.CutOff, m.SyncLastSuccess, m.SyncErrors, m.Blocked, m.DelegationSeen, m.FileBehind,
+		m.CutOff, m.SyncLastSuccess, m.SyncErrors, m.Blocked, m.DelegationSeen, m.FileBehind, m.Stale,
 		collectors.NewGoCollector(), collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}))
 	return m
 }
@@ -152,6 +156,11 @@ func (m *Metrics) SetBlocked(zone, reason string, all []string) {
 // DelegationChanged counts an observed delegation change.
 func (m *Metrics) DelegationChanged(zone, by string) {
 	m.DelegationSeen.WithLabelValues(zone, by).Inc()
+}
+
+// SetStale sets twinzone_provider_stale.
+func (m *Metrics) SetStale(zone, provider string, stale bool) {
+	m.Stale.WithLabelValues(zone, provider).Set(b2f(stale))
 }
 
 // SetBehind sets twinzone_zone_file_behind.
