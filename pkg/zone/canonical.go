@@ -95,6 +95,10 @@ func CanonicalValue(rr dns.RR) string {
 			c.Ns, c.Mbox = ns, mbox
 			rr = &c
 		}
+	case *dns.APL:
+		if len(v.Prefixes) == 0 {
+			return `\# 0` // miekg prints nothing, which it cannot read back
+		}
 	case *dns.IPSECKEY, *dns.NULL:
 		// miekg/dns prints IPSECKEY in a form its reader runs past, and NULL, which has no
 		// presentation format, as raw bytes: both go out in the RFC 3597 form.

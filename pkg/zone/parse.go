@@ -241,7 +241,8 @@ func (p *parser) add(rr dns.RR, fp filePos, raw []byte) {
 		return
 	}
 	v := CanonicalValue(rr)
-	if v == "" || v == p.emptyValue(rr) { // miekg accepts empty RDATA, meant for dynamic updates
+	// miekg accepts empty RDATA, meant for dynamic updates; an APL of no items is data.
+	if v == "" || v == p.emptyValue(rr) && h.Rrtype != dns.TypeAPL {
 		p.errs.add(p.where(fp), "%s record without data", TypeString(h.Rrtype))
 		return
 	}

@@ -14,13 +14,13 @@ import (
 
 // Some records that BIND reads, miekg/dns cannot: it has no WKS and no NSAP type, its
 // IPSECKEY reader runs into the next line (so an IPSECKEY followed by any record fails), and
-// it wants NAPTR's flags, services and regexp quoted, GPOS's numbers unquoted and DNSSEC
-// algorithms as numbers. The tracker hands such records to
+// it wants NAPTR's flags, services and regexp quoted, GPOS's numbers unquoted, DNSSEC
+// algorithms as numbers and an APL with at least one item. The tracker hands such records to
 // rewriteRecord before miekg sees them; they come out in a form miekg reads (RFC 3597
 // "TYPEnnn \# length hex", or NAPTR with its strings quoted), on the same line.
 
 // rewriteTypes are the types rewriteRecord handles, upper-case.
-var rewriteTypes = []string{"IPSECKEY", "WKS", "NSAP", "NAPTR", "GPOS", "DNSKEY", "CDNSKEY", "KEY", "DS", "CDS", "RRSIG", "SIG"}
+var rewriteTypes = []string{"IPSECKEY", "WKS", "NSAP", "NAPTR", "GPOS", "APL", "DNSKEY", "CDNSKEY", "KEY", "DS", "CDS", "RRSIG", "SIG"}
 
 // algorithmField is where the DNSSEC algorithm is in the RDATA of the types that carry one;
 // BIND and Knot read its mnemonic (RSASHA1, ECDSAP256SHA256), miekg/dns only the number.
@@ -120,6 +120,11 @@ func rewriteRecord(text string) (string, error) {
 		return naptr(prefix, rd)
 	case "GPOS":
 		return gpos(prefix, rd)
+	case "APL":
+		if len(rd) > 0 {
+			return "", nil
+		}
+		code = dns.TypeAPL // no items, which RFC 3123 allows and miekg cannot read
 	case "DNSKEY", "CDNSKEY", "KEY", "DS", "CDS", "RRSIG", "SIG":
 		return algorithm(prefix, typ, rd)
 	case "IPSECKEY":

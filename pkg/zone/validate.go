@@ -47,6 +47,7 @@ func (p *parser) validate(z *Zone) {
 			}
 		}
 		p.checkCNAME(name, group)
+		p.checkDS(origin, name, group, delegations)
 		if len(delegations) > 0 {
 			p.checkOcclusion(origin, name, group, delegations)
 		}
@@ -94,6 +95,19 @@ func lessPos(a, b Pos) bool {
 		return a.File < b.File
 	}
 	return a.Line < b.Line
+}
+
+// checkDS warns about a DS where no delegation is: it belongs to the parent side of a zone
+// cut (RFC 4035 2.4); servers load it from a file, but BIND drops it from an UPDATE.
+func (p *parser) checkDS(origin, name string, group []RRset, delegations map[string]bool) {
+	if name == origin || delegations[name] {
+		return
+	}
+	for _, s := range group {
+		if s.Type == dns.TypeDS {
+			p.warns.add(p.pos(s.Key()), "DS at %s without NS there: a DS belongs at a delegation (RFC 4035 2.4); BIND drops it from dynamic updates", name)
+		}
+	}
 }
 
 // checkDNAME refuses data below a DNAME, which no query reaches (RFC 6672 2.3): Knot

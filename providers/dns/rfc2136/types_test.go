@@ -14,7 +14,7 @@ import (
 // oddTypes holds records BIND reads that miekg/dns alone cannot: IPSECKEY in every RFC 4025
 // gateway form (miekg's reader runs into the next line), one split over lines; NULL (no
 // presentation format); WKS and NSAP (types miekg does not know); GPOS quoted and NAPTR with
-// unquoted flags, services and regexp.
+// unquoted flags, services and regexp; APL without items.
 const oddTypes = `$ORIGIN example.test.
 $TTL 300
 @ SOA ns1.example.test. hostmaster.example.test. 1 3600 600 86400 300
@@ -33,6 +33,8 @@ naptr NAPTR 100 10 S SIP+D2U !^.*$!sip:customer@example.com! _sip._udp.example.t
 nsap NSAP 0x47.0005.80.005a00.0000.0001.e133.ffffff000162.00
 wks WKS 192.0.2.1 tcp 21 25
 wks2 WKS 192.0.2.2 17 53
+apl0 APL
+apl1 APL 1:192.168.32.0/21 !1:192.168.38.0/28
 after A 192.0.2.9
 `
 
@@ -43,8 +45,8 @@ func TestTypesBINDReads(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if p := desired.Line(zone.Key{Name: "after.example.test.", Type: 1}); p.Line != 19 {
-		t.Errorf("the record after them is at %v, want line 19", p)
+	if p := desired.Line(zone.Key{Name: "after.example.test.", Type: 1}); p.Line != 21 {
+		t.Errorf("the record after them is at %v, want line 21", p)
 	}
 	key := dnsserver.TestKey
 	loaded := dnsserver.StartBIND(t, dnsserver.Options{Zones: []dnsserver.Zone{{Origin: testOrigin, Text: oddTypes}}, Key: &key})
