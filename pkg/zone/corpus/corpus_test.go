@@ -25,7 +25,7 @@ import (
 // why. The test fails when one of them stops deviating, so the list and the README's figures
 // stay true.
 var deviations = map[string]string{
-	"dnscontrol-ds.com.zone":     "a DS without NS at its name: BIND loads it from a file but silently drops it from an UPDATE, so it cannot be synced to BIND by RFC 2136",
+	"dnscontrol-ds.com.zone": "a DS without NS at its name: BIND loads it from a file but silently drops it from an UPDATE, so it cannot be synced to BIND by RFC 2136",
 }
 
 // counts are the corpus figures, logged at the end (the README states them).
