@@ -9,8 +9,9 @@
 // Decisions worth knowing:
 //   - Every string value may contain ${NAME} references, expanded from the environment (or the
 //     lookup given to LoadWith); "$$" is a literal "$". An unset variable is an error.
-//   - Secret fields (api_token, key, access_key_id, secret_access_key, api_key, secret_api_key)
-//     must be exactly one ${NAME} reference: credentials are never read from the file.
+//   - Secret fields (api_token, key, access_key_id, secret_access_key, api_key, token,
+//     client_secret, ...: each provider type declares its own with Fields.Secret) must be
+//     exactly one ${NAME} reference: credentials are never read from the file.
 //   - An empty or missing nameservers list is allowed: the names are discovered later from the
 //     provider or the live delegation.
 //   - A zone name may be written without the final dot; it is stored absolute and lower-case.

@@ -27,10 +27,10 @@ func ConfigType() config.ProviderType {
 
 func decode(f *config.Fields) any {
 	s := &Settings{}
-	f.Secret("token", "DNSIMPLE_TOKEN", &s.Token)
+	f.Secret("api_token", "DNSIMPLE_API_TOKEN", &s.Token)
 	f.String("account", &s.Account)
 	f.URL("endpoint", &s.Endpoint)
-	f.Require("token", "DNSIMPLE_TOKEN", &s.Token)
+	f.Require("api_token", "DNSIMPLE_API_TOKEN", &s.Token)
 	f.Check(func() {
 		if s.Account == "" && !f.Reported("account") {
 			f.Errorf("missing key \"account\" (the DNSimple account ID)")

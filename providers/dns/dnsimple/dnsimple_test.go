@@ -87,9 +87,9 @@ func TestErrors(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	types := []config.ProviderType{ConfigType()}
-	env := map[string]string{"DNSIMPLE_TOKEN": testToken}
-	c, err := configtest.Load(t, types, `  a: {type: dnsimple, token: "${DNSIMPLE_TOKEN}", account: "1385"}
-  b: {type: dnsimple, token: "${DNSIMPLE_TOKEN}", account: "1385", endpoint: "https://api.sandbox.dnsimple.com/v2"}
+	env := map[string]string{"DNSIMPLE_API_TOKEN": testToken}
+	c, err := configtest.Load(t, types, `  a: {type: dnsimple, api_token: "${DNSIMPLE_API_TOKEN}", account: "1385"}
+  b: {type: dnsimple, api_token: "${DNSIMPLE_API_TOKEN}", account: "1385", endpoint: "https://api.sandbox.dnsimple.com/v2"}
 `, env)
 	if err != nil {
 		t.Fatal(err)
@@ -98,11 +98,11 @@ func TestConfig(t *testing.T) {
 		t.Errorf("a = %+v", a)
 	}
 	for _, tc := range []struct{ block, want string }{
-		{`  a: {type: dnsimple, account: "1"}`, `twinzone.yaml:2:6: providers.a: missing key "token", e.g. token: ${DNSIMPLE_TOKEN}`},
-		{`  a: {type: dnsimple, token: "${DNSIMPLE_TOKEN}"}`, `twinzone.yaml:2:6: providers.a: missing key "account" (the DNSimple account ID)`},
-		{`  a: {type: dnsimple, token: "${DNSIMPLE_TOKEN}", acount: "1"}`, `providers.a: unknown key "acount" (did you mean "account"?)`},
+		{`  a: {type: dnsimple, account: "1"}`, `twinzone.yaml:2:6: providers.a: missing key "api_token", e.g. api_token: ${DNSIMPLE_API_TOKEN}`},
+		{`  a: {type: dnsimple, api_token: "${DNSIMPLE_API_TOKEN}"}`, `twinzone.yaml:2:6: providers.a: missing key "account" (the DNSimple account ID)`},
+		{`  a: {type: dnsimple, api_token: "${DNSIMPLE_API_TOKEN}", acount: "1"}`, `providers.a: unknown key "acount" (did you mean "account"?)`},
 	} {
-		_, err := configtest.Load(t, types, tc.block+"\n"+`  b: {type: dnsimple, token: "${DNSIMPLE_TOKEN}", account: "1"}`+"\n", env)
+		_, err := configtest.Load(t, types, tc.block+"\n"+`  b: {type: dnsimple, api_token: "${DNSIMPLE_API_TOKEN}", account: "1"}`+"\n", env)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), testToken) {
 			t.Errorf("%s:\n got %v\nwant %s", tc.block, err, tc.want)
 		}

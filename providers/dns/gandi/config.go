@@ -26,9 +26,9 @@ func ConfigType() config.ProviderType {
 
 func decode(f *config.Fields) any {
 	s := &Settings{}
-	f.Secret("token", "GANDI_TOKEN", &s.Token)
+	f.Secret("api_token", "GANDI_API_TOKEN", &s.Token)
 	f.URL("endpoint", &s.Endpoint)
-	f.Require("token", "GANDI_TOKEN", &s.Token)
+	f.Require("api_token", "GANDI_API_TOKEN", &s.Token)
 	return s
 }
 

@@ -96,9 +96,9 @@ func TestErrors(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	types := []config.ProviderType{ConfigType()}
-	env := map[string]string{"GANDI_TOKEN": testToken}
-	c, err := configtest.Load(t, types, `  a: {type: gandi, token: "${GANDI_TOKEN}"}
-  b: {type: gandi, token: "${GANDI_TOKEN}", endpoint: "https://api.sandbox.gandi.net/v5/livedns/"}
+	env := map[string]string{"GANDI_API_TOKEN": testToken}
+	c, err := configtest.Load(t, types, `  a: {type: gandi, api_token: "${GANDI_API_TOKEN}"}
+  b: {type: gandi, api_token: "${GANDI_API_TOKEN}", endpoint: "https://api.sandbox.gandi.net/v5/livedns/"}
 `, env)
 	if err != nil {
 		t.Fatal(err)
@@ -110,11 +110,11 @@ func TestConfig(t *testing.T) {
 		t.Errorf("b = %+v", b)
 	}
 	for _, tc := range []struct{ block, want string }{
-		{`  a: {type: gandi}`, `twinzone.yaml:2:6: providers.a: missing key "token", e.g. token: ${GANDI_TOKEN}`},
-		{`  a: {type: gandi, token: "${NOPE}"}`, `twinzone.yaml:2:27: providers.a.token: environment variable NOPE is not set`},
-		{`  a: {type: gandi, token: "${GANDI_TOKEN}", endpoint: ftp://x}`, `providers.a.endpoint: "ftp://x" is not an http(s) URL`},
+		{`  a: {type: gandi}`, `twinzone.yaml:2:6: providers.a: missing key "api_token", e.g. api_token: ${GANDI_API_TOKEN}`},
+		{`  a: {type: gandi, api_token: "${NOPE}"}`, `twinzone.yaml:2:31: providers.a.api_token: environment variable NOPE is not set`},
+		{`  a: {type: gandi, api_token: "${GANDI_API_TOKEN}", endpoint: ftp://x}`, `providers.a.endpoint: "ftp://x" is not an http(s) URL`},
 	} {
-		_, err := configtest.Load(t, types, tc.block+"\n"+`  b: {type: gandi, token: "${GANDI_TOKEN}"}`+"\n", env)
+		_, err := configtest.Load(t, types, tc.block+"\n"+`  b: {type: gandi, api_token: "${GANDI_API_TOKEN}"}`+"\n", env)
 		if err == nil || !strings.Contains(err.Error(), tc.want) || strings.Contains(err.Error(), testToken) {
 			t.Errorf("%s:\n got %v\nwant %s", tc.block, err, tc.want)
 		}
