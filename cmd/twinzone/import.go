@@ -10,7 +10,10 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/nameserver"
+	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/zone"
+	"github.com/twinzone/twinzone/providers"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare"
 )
 
@@ -29,9 +32,14 @@ func importCommand() *cli.Command {
 			if c.NArg() != 1 {
 				return withCode(exitError, fmt.Errorf("import: name one provider (e.g. twinzone import cf --zone example.com.)"))
 			}
-			l, err := loadConfigOnly(c)
+			// The zone file is what import writes: it need not exist yet.
+			cfg, err := config.LoadForImport(c.String("config"), providers.Types())
 			if err != nil {
-				return withCode(exitError, err)
+				return withCode(exitError, configNotFound(c, err))
+			}
+			l := &loaded{cfg: cfg, log: newLogger(c)}
+			for _, w := range cfg.Warnings {
+				l.log.Warn(w)
 			}
 			zc, err := oneZone(l, c.StringSlice("zone"))
 			if err != nil {
@@ -46,6 +54,18 @@ func importCommand() *cli.Command {
 				return withCode(exitError, fmt.Errorf("import %s from %s: %w", zc.Name, c.Args().First(), err))
 			}
 			sets = withoutStamp(sets, zc.Name)
+			if sets, err = withoutIgnored(c.App.ErrWriter, zc, sets); err != nil {
+				return withCode(exitError, err)
+			}
+			if u, ok := p.(provider.Unmanaged); ok {
+				left, err := u.Unmanaged(c.Context, zc.Name)
+				if err != nil {
+					return withCode(exitError, fmt.Errorf("import %s from %s: %w", zc.Name, c.Args().First(), err))
+				}
+				for _, r := range left {
+					fmt.Fprintf(c.App.ErrWriter, "left out (no zone-file form twinzone can keep in sync): %s %s: %s\n", r.Key.Name, zone.TypeString(r.Key.Type), r.Reason)
+				}
+			}
 			if pc := l.cfg.Providers[c.Args().First()]; pc != nil && pc.Type == "cloudflare" {
 				var ns nameserver.Set
 				for _, ref := range []config.ProviderRef{zc.Primary, zc.Secondary} {
@@ -68,6 +88,35 @@ func importCommand() *cli.Command {
 			return writeZone(c, z)
 		},
 	}
+}
+
+// withoutIgnored drops the RRsets the zone's ignore rules cover (twinzone never manages them,
+// so they do not belong in its zone file) and says how many.
+func withoutIgnored(w io.Writer, zc *config.Zone, sets []zone.RRset) ([]zone.RRset, error) {
+	if len(zc.Ignore) == 0 {
+		return sets, nil
+	}
+	rules := make([]plan.IgnoreRule, len(zc.Ignore))
+	for i, r := range zc.Ignore {
+		rules[i] = plan.IgnoreRule{Name: r.Name, Type: r.Type}
+	}
+	match, err := plan.Ignorer(rules, zc.Name)
+	if err != nil {
+		return nil, fmt.Errorf("zone %s: ignore: %w", zc.Name, err)
+	}
+	kept := sets[:0:0]
+	var left []string
+	for _, s := range sets {
+		if match(s.Key()) {
+			left = append(left, s.Name+" "+zone.TypeString(s.Type))
+			continue
+		}
+		kept = append(kept, s)
+	}
+	if len(left) > 0 {
+		fmt.Fprintf(w, "left out by the zone's ignore rules: %s (%s)\n", count(len(left), "RRset", "RRsets"), strings.Join(left, ", "))
+	}
+	return kept, nil
 }
 
 func writeZone(c *cli.Context, z *zone.Zone) error {

@@ -66,7 +66,7 @@ func runApp(ctx context.Context, app *cli.App, args []string) int {
 		return exitOK
 	}
 	stderr := app.ErrWriter
-	args = hoistGlobalFlags(args, app.Commands)
+	args = flagsFirst(hoistGlobalFlags(args, app.Commands), app.Commands)
 	err := unknownCommand(args, app.Commands)
 	if err == nil {
 		err = app.RunContext(ctx, args)

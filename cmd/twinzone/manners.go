@@ -43,6 +43,40 @@ func hoistGlobalFlags(args []string, cmds []*cli.Command) []string {
 	return append(out, args[i+1:]...)
 }
 
+// flagsFirst lets flags follow a command's arguments (`twinzone import cf --zone x`): urfave/cli
+// stops reading flags at the first argument, so the arguments are moved after the flags.
+// Everything after `--` stays an argument.
+func flagsFirst(args []string, cmds []*cli.Command) []string {
+	if len(args) < 3 {
+		return args
+	}
+	cmd := commandNamed(cmds, args[1])
+	if cmd == nil {
+		return args
+	}
+	var flags, positional []string
+	rest := args[2:]
+	for i := 0; i < len(rest); i++ {
+		a := rest[i]
+		if a == "--" {
+			positional = append(positional, rest[i:]...)
+			break
+		}
+		if !strings.HasPrefix(a, "-") || a == "-" {
+			positional = append(positional, a)
+			continue
+		}
+		flags = append(flags, a)
+		name, _, hasValue := strings.Cut(strings.TrimLeft(a, "-"), "=")
+		if df, ok := findFlag(cmd.Flags, name).(cli.DocGenerationFlag); ok && df.TakesValue() && !hasValue && i+1 < len(rest) {
+			i++
+			flags = append(flags, rest[i])
+		}
+	}
+	out := append([]string{args[0], args[1]}, flags...)
+	return append(out, positional...)
+}
+
 func findFlag(flags []cli.Flag, name string) cli.Flag {
 	for _, f := range flags {
 		for _, n := range f.Names() {

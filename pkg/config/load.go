@@ -31,6 +31,16 @@ func Load(path string, types Types) (*Config, error) { return LoadWith(path, typ
 // network call. The error, when not nil, is an *Errors listing every problem found (up to
 // MaxErrors) as file:line:col: key: message, or an *Error for an unreadable file.
 func LoadWith(path string, types Types, lookup func(string) (string, bool)) (*Config, error) {
+	return load(path, types, lookup, false)
+}
+
+// LoadForImport is Load for `twinzone import`, which writes the zone file: a zone file that
+// does not exist yet is no error (every other problem still is).
+func LoadForImport(path string, types Types) (*Config, error) {
+	return load(path, types, os.LookupEnv, true)
+}
+
+func load(path string, types Types, lookup func(string) (string, bool), missingZoneFiles bool) (*Config, error) {
 	if lookup == nil {
 		lookup = os.LookupEnv
 	}
@@ -57,7 +67,7 @@ func LoadWith(path string, types Types, lookup func(string) (string, bool)) (*Co
 	if len(data) > MaxFileSize {
 		return nil, &Error{File: path, Msg: fmt.Sprintf("larger than %d bytes: not a config file", MaxFileSize)}
 	}
-	cfg, err := parse(path, abs, data, types, lookup)
+	cfg, err := parse(path, abs, data, types, lookup, missingZoneFiles)
 	if err != nil {
 		return nil, err
 	}
@@ -86,7 +96,7 @@ func fileErr(err error) string {
 }
 
 // parse decodes data; name is used in messages, abs is the file's absolute path.
-func parse(name, abs string, data []byte, types Types, lookup LookupFunc) (cfg *Config, err error) {
+func parse(name, abs string, data []byte, types Types, lookup LookupFunc, missingZoneFiles bool) (cfg *Config, err error) {
 	col := &collector{file: name}
 	defer func() {
 		// The YAML library must never take the process down on hostile input.
@@ -107,7 +117,7 @@ func parse(name, abs string, data []byte, types Types, lookup LookupFunc) (cfg *
 		Controller: Controller{Listen: DefaultListen},
 		Log:        Log{Level: "info", Format: "text"},
 	}
-	d := &decoder{collector: col, dir: cfg.Dir, lookup: lookup, types: types}
+	d := &decoder{collector: col, dir: cfg.Dir, lookup: lookup, types: types, missingZoneFiles: missingZoneFiles}
 	root := resolve(doc)
 	if isNull(root) {
 		col.add(0, 0, "", "the file is empty: expected providers and zones")

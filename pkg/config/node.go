@@ -23,6 +23,8 @@ type decoder struct {
 	// declared holds "providers.<name>" and "registrars.<name>" for every entry, valid or not,
 	// so that a reference to a broken entry is not reported as undefined as well.
 	declared map[string]bool
+	// missingZoneFiles accepts a zone file that does not exist (LoadForImport).
+	missingZoneFiles bool
 }
 
 func (d *decoder) declare(path string) {

@@ -134,8 +134,10 @@ func (d *decoder) zoneFile(v *yaml.Node, path string, dst *string) {
 	}
 	st, err := os.Stat(p)
 	switch {
+	case err != nil && os.IsNotExist(err) && d.missingZoneFiles:
+		*dst = p
 	case err != nil && os.IsNotExist(err):
-		d.errorf(resolve(v), path, "zone file %s does not exist", p)
+		d.errorf(resolve(v), path, "zone file %s does not exist (`twinzone import PROVIDER --output %s` writes it from a provider)", p, p)
 	case err != nil:
 		d.errorf(resolve(v), path, "zone file: %v", err)
 	case !st.Mode().IsRegular():

@@ -119,6 +119,16 @@ func matchLabel(p, s string) bool {
 	return false
 }
 
+// Ignorer returns a function that reports whether an RRset is covered by rules (relative
+// names are under origin), for the code that reads provider data outside a plan (import).
+func Ignorer(rules []IgnoreRule, origin string) (func(zone.Key) bool, error) {
+	ms, err := compileIgnore(rules, origin)
+	if err != nil {
+		return nil, err
+	}
+	return func(k zone.Key) bool { return ignored(ms, k) }, nil
+}
+
 // ignored reports whether any matcher covers the key.
 func ignored(ms []ignoreMatcher, k zone.Key) bool {
 	for i := range ms {
