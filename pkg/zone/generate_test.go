@@ -1,12 +1,15 @@
 package zone
 
 import (
+	"encoding/hex"
 	"errors"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+
+	"github.com/miekg/dns"
 )
 
 // generateZone uses every $GENERATE form: $TTL applies (miekg/dns alone gives 3600), explicit
@@ -97,5 +100,46 @@ func TestGenerateErrors(t *testing.T) {
 		if !errors.As(err, &ze) || !strings.Contains(err.Error(), tc.want) {
 			t.Errorf("%q: error %v, want %q", tc.text, err, tc.want)
 		}
+	}
+}
+
+// TestWrittenUnknownRelayTypeLoads: an AMTRELAY with a relay type RFC 8777 does not define,
+// as a provider may serve it (twinzone's parser refuses it in a zone file), is written in the
+// RFC 3597 form, which BIND reads (miekg/dns's own form of it BIND refused; miekg drops the
+// relay bytes of an unknown type when it reads the wire, which twinzone cannot undo).
+func TestWrittenUnknownRelayTypeLoads(t *testing.T) {
+	wire := []byte{0x0a, 0x04, 0xab, 0xcd} // precedence 10, D=0, relay type 4, two bytes
+	rr := &dns.RFC3597{Hdr: dns.RR_Header{Name: "amt.example.test.", Rrtype: dns.TypeAMTRELAY, Class: dns.ClassINET, Ttl: 60}, Rdata: hex.EncodeToString(wire)}
+	typed, err := dns.NewRR(rr.String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	k, ttl, v := FromRR(typed)
+	if !strings.HasPrefix(v, `\# `) { // miekg/dns keeps no relay it does not know: 2 bytes here
+		t.Fatalf("value %q, want the RFC 3597 form", v)
+	}
+	z := &Zone{Origin: "example.test.", RRsets: []RRset{
+		{Name: "example.test.", Type: dns.TypeSOA, TTL: 60, Values: []string{"ns.invalid. h.invalid. 1 2 3 4 5"}},
+		{Name: "example.test.", Type: dns.TypeNS, TTL: 60, Values: []string{"ns.invalid."}},
+		{Name: k.Name, Type: k.Type, TTL: ttl, Values: []string{v}},
+	}}
+	path := filepath.Join(t.TempDir(), "amt.zone")
+	f, err := os.Create(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := Render(f, z); err != nil {
+		t.Fatal(err)
+	}
+	f.Close()
+	bin, err := exec.LookPath("named-checkzone")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatal("named-checkzone is not installed")
+		}
+		t.Skip("named-checkzone is not installed")
+	}
+	if out, err := exec.Command(bin, "example.test", path).CombinedOutput(); err != nil {
+		t.Errorf("BIND refuses what twinzone wrote: %v\n%s", err, out)
 	}
 }
