@@ -310,3 +310,19 @@ func TestRetryEvery(t *testing.T) {
 		t.Fatalf("after retry_every: %d changes tried, want 2\n%s", n, l.log)
 	}
 }
+
+// TestUnmappableDelegation: an NS set at the parent that is no provider's whole set is a WARN
+// (once), and the controller keeps the last set it could map.
+func TestUnmappableDelegation(t *testing.T) {
+	l := newLab(t, config.ModeSwitch, "")
+	l.round(t, 0)
+	publish(l.parent, "ns1.pri.test.") // one of the primary's two names
+	l.round(t, 1)
+	l.round(t, 2)
+	if got := l.log.lines(`level=WARN msg="the parent publishes an NS set that holds neither provider's whole set`); len(got) != 1 {
+		t.Fatalf("log:\n%s", l.log)
+	}
+	if cur := l.zone(t, l.ctrl).Engine().Current(); !slices.Equal(cur, []string{"pri"}) || len(l.calls()) != 0 {
+		t.Fatalf("current %v, calls %v", cur, l.calls())
+	}
+}

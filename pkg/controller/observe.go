@@ -101,6 +101,17 @@ func (z *Zone) report(now time.Time, o observation) {
 	if o.histErr != nil {
 		z.c.log.Warn("shared history unreadable: cooldown and daily cap are judged without it", "zone", z.Name, "err", o.histErr)
 	}
+	odd := ""
+	if o.parentNS != nil && len(z.engine.ProvidersOf(o.parentNS)) == 0 {
+		odd = strings.Join(o.parentNS, " ")
+	}
+	if odd != z.oddSet {
+		z.oddSet = odd
+		if odd != "" {
+			z.c.log.Warn("the parent publishes an NS set that holds neither provider's whole set: the controller keeps deciding from the last set it could map",
+				"zone", z.Name, "nameservers", o.parentNS, "assumed", o.effective)
+		}
+	}
 	prev := z.seen
 	z.seen, z.seenBy = o.effective, o.source
 	z.c.metrics.SetDelegated(z.Name, z.providers(), o.effective)

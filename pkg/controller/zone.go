@@ -52,6 +52,7 @@ type Zone struct {
 	seenBy   string        // why they were delegated (parent, in-flight change, ...)
 	hold     failover.Hold // the hold-back reported last
 	stampMsg string        // the stamp verdict reported last
+	oddSet   string        // an unmappable NS set at the parent, reported last
 	own      map[string]bool
 	verdicts map[string]state.Verdict
 
