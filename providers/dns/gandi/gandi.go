@@ -3,7 +3,8 @@
 // compile against libdns v1.
 //
 //   - Records: one GET of the domain's records as a zone file (Accept: text/plain), which is
-//     the whole zone by definition (no pagination to get wrong), parsed with miekg/dns.
+//     the whole zone by definition (no pagination to get wrong), parsed with miekg/dns; lines
+//     of Gandi-only types (ALIAS) are left out.
 //   - Apply: one request per RRset: PUT /domains/{fqdn}/records/{name}/{type} with every value
 //     (LiveDNS replaces that RRset as a whole), DELETE for a removed RRset (an RRset already
 //     gone counts as deleted, so a retried apply converges). Deletes go first, so a CNAME can
@@ -114,7 +115,7 @@ func (p *Provider) Records(ctx context.Context, origin string) ([]zone.RRset, er
 	if err != nil {
 		return nil, fmt.Errorf("gandi: reading %s: %w", origin, err)
 	}
-	zp := dns.NewZoneParser(strings.NewReader(string(rep.Body)), origin, "gandi")
+	zp := dns.NewZoneParser(strings.NewReader(knownTypes(string(rep.Body))), origin, "gandi")
 	idx := map[zone.Key]int{}
 	var sets []zone.RRset
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
@@ -133,6 +134,27 @@ func (p *Provider) Records(ctx context.Context, origin string) ([]zone.RRset, er
 	}
 	zone.Sort(sets)
 	return sets, nil
+}
+
+// knownTypes drops the lines of Gandi-only types (ALIAS at the apex, WKS, ...) that miekg/dns
+// cannot parse: they are not twinzone's to write, and one of them must not make the whole
+// zone unreadable. Gandi writes one record per line: name, TTL, class, type, data.
+func knownTypes(text string) string {
+	var b strings.Builder
+	for _, line := range strings.Split(text, "\n") {
+		f := strings.Fields(line)
+		for i := 0; i+1 < len(f) && i < 3; i++ {
+			if strings.EqualFold(f[i], "IN") {
+				if _, ok := dns.StringToType[strings.ToUpper(f[i+1])]; !ok && !strings.HasPrefix(strings.ToUpper(f[i+1]), "TYPE") {
+					line = ""
+				}
+				break
+			}
+		}
+		b.WriteString(line)
+		b.WriteByte('\n')
+	}
+	return b.String()
 }
 
 // rrsetPath is /domains/{fqdn}/records/{name}/{type}, "@" for the apex.

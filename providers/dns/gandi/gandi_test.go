@@ -81,6 +81,24 @@ func TestApplyPerRRset(t *testing.T) {
 	}
 }
 
+// An ALIAS (Gandi-only) does not make the zone unreadable; it is left out.
+func TestAliasLeftOut(t *testing.T) {
+	emu, p := start(t)
+	emu.Set(testZone, "@", "ALIAS", 300, "target.example.net.")
+	emu.Set(testZone, "www", "A", 300, "192.0.2.1")
+	got, err := p.Records(context.Background(), testZone)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var www bool
+	for _, s := range got {
+		www = www || s.Name == "www."+testZone
+	}
+	if !www || len(got) != 3 { // SOA, NS, www A
+		t.Errorf("records = %+v", got)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	emu, _ := start(t)
 	p, _ := New(Config{Token: "pat_wrong-9876543210", Endpoint: emu.URL})

@@ -3,8 +3,8 @@
 //
 //   - Records: one GET of the zone (/servers/{server}/zones/{id}), every RRset with its records;
 //     SOA and apex NS included. Disabled records are not served, so an RRset holding one is
-//     reported through Unmanaged and left alone; so are types miekg/dns cannot parse (ALIAS,
-//     LUA), which only PowerDNS understands.
+//     reported through Unmanaged and left alone; so are PowerDNS-only types (ALIAS, LUA), with
+//     PowerDNS's type codes.
 //   - Apply: one PATCH of RRsets (changetype REPLACE or DELETE) per change set, which PowerDNS
 //     applies in one database transaction: all or nothing (a bad RRset gets 422 and nothing is
 //     written). A change set larger than MaxBody bytes is split into several PATCHes, each

@@ -96,10 +96,12 @@ func TestPatchIsAtomic(t *testing.T) {
 	}
 }
 
-// A disabled record is not served: its RRset is reported unmanaged and not returned.
+// A disabled record is not served: its RRset is reported unmanaged and not returned; so is
+// an ALIAS (PowerDNS-only).
 func TestDisabledRecordUnmanaged(t *testing.T) {
 	pd, p := start(t)
-	body := `{"rrsets":[{"name":"off.example.test.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"192.0.2.9","disabled":true},{"content":"192.0.2.8","disabled":false}]}]}`
+	body := `{"rrsets":[{"name":"off.example.test.","type":"A","ttl":300,"changetype":"REPLACE","records":[{"content":"192.0.2.9","disabled":true},{"content":"192.0.2.8","disabled":false}]},` +
+		`{"name":"example.test.","type":"ALIAS","ttl":300,"changetype":"REPLACE","records":[{"content":"target.example.net.","disabled":false}]}]}`
 	req, _ := http.NewRequest(http.MethodPatch, pd.APIURL+"/api/v1/servers/localhost/zones/example.test.", strings.NewReader(body))
 	req.Header.Set("X-API-Key", pd.APIKey)
 	resp, err := http.DefaultClient.Do(req)
@@ -108,8 +110,13 @@ func TestDisabledRecordUnmanaged(t *testing.T) {
 	}
 	resp.Body.Close()
 	un, err := p.Unmanaged(context.Background(), testOrigin)
-	if err != nil || len(un) != 1 || un[0].Key.Name != "off.example.test." || !strings.Contains(un[0].Reason, "disabled") {
+	if err != nil || len(un) != 2 {
 		t.Fatalf("unmanaged = %+v, %v", un, err)
+	}
+	for _, u := range un {
+		if !(u.Key.Name == "off.example.test." && strings.Contains(u.Reason, "disabled")) && !(u.Key.Type == 65401 && strings.Contains(u.Reason, "ALIAS")) {
+			t.Errorf("unmanaged %+v", u)
+		}
 	}
 	got, _ := p.Records(context.Background(), testOrigin)
 	for _, s := range got {

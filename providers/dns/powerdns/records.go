@@ -13,6 +13,9 @@ import (
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
+// pdnsTypes are PowerDNS's private record types and their codes (PowerDNS's qtype.hh).
+var pdnsTypes = map[string]uint16{"ALIAS": 65401, "LUA": 65402}
+
 // rrset is an RRset as the API writes it.
 type rrset struct {
 	Name       string   `json:"name"`
@@ -47,7 +50,11 @@ func (p *Provider) read(ctx context.Context, origin string) ([]zone.RRset, []pro
 		name := strings.ToLower(dns.Fqdn(rs.Name))
 		t, known := dns.StringToType[strings.ToUpper(rs.Type)]
 		if !known {
-			// ALIAS, LUA and other PowerDNS-only types have no key twinzone can write.
+			// PowerDNS-only types: reported with PowerDNS's own type codes, left alone.
+			if code, ok := pdnsTypes[strings.ToUpper(rs.Type)]; ok {
+				skip = append(skip, provider.UnmanagedRRset{Key: zone.Key{Name: name, Type: code},
+					Reason: rs.Type + " is a PowerDNS-only record type: twinzone leaves it alone"})
+			}
 			continue
 		}
 		key := zone.Key{Name: name, Type: t}

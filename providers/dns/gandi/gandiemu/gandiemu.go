@@ -69,6 +69,13 @@ func (s *Server) AddDomain(fqdn string) {
 	}
 }
 
+// Set stores an RRset as given (no validation), e.g. a Gandi-only ALIAS.
+func (s *Server) Set(fqdn, name, typ string, ttl int, values ...string) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	s.domains[strings.TrimSuffix(fqdn, ".")][key{name, typ}] = RRset{Name: name, Type: typ, TTL: ttl, Values: values}
+}
+
 // Requests is the number of requests received.
 func (s *Server) Requests() int {
 	s.mu.Lock()
