@@ -12,14 +12,17 @@ import (
 	"path/filepath"
 	"slices"
 	"strings"
+	"sync"
 	"testing"
 	"time"
 
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/fleet"
-	"github.com/twinzone/twinzone/pkg/testutil/lab"
+	"github.com/twinzone/twinzone/pkg/state"
+	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
 	"github.com/twinzone/twinzone/pkg/testutil/etcdserver"
+	"github.com/twinzone/twinzone/pkg/testutil/lab"
 	clientv3 "go.etcd.io/etcd/client/v3"
 )
 
@@ -100,23 +103,32 @@ func parentSerial(t *testing.T, parent netip.AddrPort) uint32 {
 	return 0
 }
 
-// TestFleetRun: three `twinzone run` members (child processes) on a real 3-member etcd, a
-// BIND primary, a Knot secondary and a Knot parent as rfc2136 registrar.
-//   - one member cut off from the primary (the other two see it up): no change;
-//   - the primary dies for everyone: exactly one delegation change, every member exports the
-//     same fleet verdict;
-//   - the leader is SIGKILLed after its change: another member leads, nothing changes again
-//     (the parent's serial stays), and etcd records the change once.
-func TestFleetRun(t *testing.T) {
+// fleetLab is a real 3-member etcd, a BIND primary, a Knot secondary and a Knot parent as
+// rfc2136 registrar, a switch-mode config for fleet members, and a store to look into etcd.
+type fleetLab struct {
+	ec         *etcdserver.Cluster
+	parent     *dnsserver.Server
+	bind       *dnsserver.Server
+	conf       string
+	store      *fleet.Store
+	parentAddr []netip.AddrPort
+}
+
+var (
+	fleetNormal = []string{"ns1.example.test."}
+	fleetFailed = []string{"ns2.example.test."}
+)
+
+func startFleetLab(t *testing.T) *fleetLab {
+	t.Helper()
 	if testing.Short() {
-		t.Skip("fleet run test: three controllers and etcd")
+		t.Skip("fleet run tests: three controllers and etcd")
 	}
 	ec := etcdserver.StartCluster(t, 3)
 	tl := lab.Start(t, lab.Options{})
 	key, parent, bind, knot := tl.Key, tl.Parent, tl.Primary, tl.Secondary
 	dir := t.TempDir()
 	t.Setenv("TZ_FLEET_TSIG", key.Secret)
-	eps := `"` + strings.Join(ec.Endpoints(), `", "`) + `"`
 	cfg := fmt.Sprintf(`state_dir: "state-${TWINZONE_ID}"
 providers:
   bind: {type: rfc2136, server: "%[1]s", key_name: %[4]s, key_alg: hmac-sha256, key: "${TZ_FLEET_TSIG}"}
@@ -134,19 +146,80 @@ zones:
     failover: {auto: true, cooldown: 1h, max_per_day: 2, failback: manual, require_in_sync: true, propagation_timeout: 20s}
 fleet:
   id: "${TWINZONE_ID}"
-  etcd: {endpoints: [%[5]s], prefix: /fleetrun/}
+  etcd: {endpoints: ["${TZ_ETCD_EP1}", "${TZ_ETCD_EP2}", "${TZ_ETCD_EP3}"], prefix: /fleetrun/}
   vantage_quorum: 2
   observation_ttl: 4s
-`, bind.Addr, knot.Addr, parent.Addr, key.Name, eps)
+`, bind.Addr, knot.Addr, parent.Addr, key.Name)
 	writeFiles(t, dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})
-	conf := filepath.Join(dir, "twinzone.yaml")
+	fl := &fleetLab{ec: ec, parent: parent, bind: bind, conf: filepath.Join(dir, "twinzone.yaml"), parentAddr: []netip.AddrPort{parent.AddrPort()}}
 	t.Setenv("TWINZONE_ID", "ci")
 	t.Setenv("TZ_PRIMARY_NS", bind.Addr)
-	if code, out, stderr := runCLI(t, "sync", "--config", conf); code != 0 {
+	fl.setEndpoints(t, ec.Endpoints())
+	if code, out, stderr := runCLI(t, "sync", "--config", fl.conf); code != 0 {
 		t.Fatalf("sync: exit %d\n%s%s", code, out, stderr)
 	}
-	parentAddr := []netip.AddrPort{parent.AddrPort()}
-	normal, failed := []string{"ns1.example.test."}, []string{"ns2.example.test."}
+	cli, err := clientv3.New(ec.ClientConfig(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { cli.Close() })
+	if fl.store, err = fleet.New(cli, fleet.Options{Prefix: "/fleetrun/", TTL: 4 * time.Second}); err != nil {
+		t.Fatal(err)
+	}
+	return fl
+}
+
+// setEndpoints sets the etcd endpoints the next member (or CLI command) is given.
+func (l *fleetLab) setEndpoints(t *testing.T, eps []string) {
+	for i := range 3 {
+		t.Setenv(fmt.Sprintf("TZ_ETCD_EP%d", i+1), eps[i%len(eps)])
+	}
+}
+
+// changesCounted returns the changes etcd records and how many of them moved the delegation
+// to the failover set.
+func (l *fleetLab) changes(t *testing.T, ctx context.Context) ([]state.Change, int) {
+	t.Helper()
+	h, err := l.store.ZoneHistory(ctx, e2eOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	n := 0
+	for _, c := range h.Changes {
+		if c.Counts(fleetFailed) {
+			n++
+		}
+	}
+	return h.Changes, n
+}
+
+// holdNS asserts that the parent keeps publishing want (and its serial: no registrar call
+// at all) for d.
+func (l *fleetLab) holdNS(t *testing.T, what string, want []string, d time.Duration) {
+	t.Helper()
+	serial := parentSerial(t, l.parent.AddrPort())
+	end := time.Now().Add(d)
+	for time.Now().Before(end) {
+		if got := parentNS(t, l.parentAddr); !slices.Equal(got, want) {
+			t.Fatalf("%s: the parent publishes %v, want %v", what, got, want)
+		}
+		time.Sleep(500 * time.Millisecond)
+	}
+	if s := parentSerial(t, l.parent.AddrPort()); s != serial {
+		t.Fatalf("%s: the parent's serial moved from %d to %d: a registrar call", what, serial, s)
+	}
+}
+
+// TestFleetRun: three `twinzone run` members (child processes) on the fleet lab.
+//   - one member cut off from the primary (the other two see it up): no change;
+//   - the primary dies for everyone: exactly one delegation change, every member exports the
+//     same fleet verdict;
+//   - the leader is SIGKILLed after its change: another member leads, nothing changes again
+//     (the parent's serial stays), and etcd records the change once.
+func TestFleetRun(t *testing.T) {
+	fl := startFleetLab(t)
+	parent, bind, conf, store, parentAddr := fl.parent, fl.bind, fl.conf, fl.store, fl.parentAddr
+	normal, failed := fleetNormal, fleetFailed
 
 	dead, err := net.ListenPacket("udp", "127.0.0.1:0") // bound, never answered: a black hole
 	if err != nil {
@@ -157,15 +230,6 @@ fleet:
 		startFleetMember(t, conf, "m1", bind.Addr),
 		startFleetMember(t, conf, "m2", bind.Addr),
 		startFleetMember(t, conf, "m3", dead.LocalAddr().String()),
-	}
-	cli, err := clientv3.New(ec.ClientConfig(nil))
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer cli.Close()
-	store, err := fleet.New(cli, fleet.Options{Prefix: "/fleetrun/", TTL: 4 * time.Second})
-	if err != nil {
-		t.Fatal(err)
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
 	defer cancel()
@@ -277,5 +341,182 @@ func waitUntil(t *testing.T, what string, d time.Duration, cond func() bool) {
 			t.Fatalf("%s: not within %v", what, d)
 		}
 		time.Sleep(200 * time.Millisecond)
+	}
+}
+
+// blackhole is a TCP proxy to one etcd member that can be cut: while cut, it forwards nothing
+// (open connections stall, new ones are accepted and held), as a network that drops packets.
+type blackhole struct {
+	ln     net.Listener
+	target string
+	mu     sync.Mutex
+	cut    bool
+	conns  []net.Conn
+}
+
+func newBlackhole(t *testing.T, target string) *blackhole {
+	t.Helper()
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &blackhole{ln: ln, target: strings.TrimPrefix(target, "http://")}
+	go b.serve()
+	t.Cleanup(func() {
+		ln.Close()
+		b.mu.Lock()
+		for _, c := range b.conns {
+			c.Close()
+		}
+		b.mu.Unlock()
+	})
+	return b
+}
+
+func (b *blackhole) URL() string { return "http://" + b.ln.Addr().String() }
+
+func (b *blackhole) serve() {
+	for {
+		c, err := b.ln.Accept()
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		b.conns = append(b.conns, c)
+		cut := b.cut
+		b.mu.Unlock()
+		if cut {
+			continue // held open, never answered
+		}
+		up, err := net.Dial("tcp", b.target)
+		if err != nil {
+			c.Close()
+			continue
+		}
+		b.mu.Lock()
+		b.conns = append(b.conns, up)
+		b.mu.Unlock()
+		go b.pipe(up, c)
+		go b.pipe(c, up)
+	}
+}
+
+// pipe copies while the proxy is not cut; once cut, bytes are read and dropped.
+func (b *blackhole) pipe(dst, src net.Conn) {
+	buf := make([]byte, 32<<10)
+	for {
+		n, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		b.mu.Lock()
+		cut := b.cut
+		b.mu.Unlock()
+		if cut {
+			continue
+		}
+		if _, err := dst.Write(buf[:n]); err != nil {
+			return
+		}
+	}
+}
+
+func (b *blackhole) setCut(v bool) { b.mu.Lock(); b.cut = v; b.mu.Unlock() }
+
+// TestFleetPartitionedLeader: the leader loses etcd (its traffic to etcd is black-holed, DNS
+// is not) while the primary dies. It never calls the registrar: the parent's zone is updated
+// exactly once, by another member, and etcd records that one change with its holder.
+func TestFleetPartitionedLeader(t *testing.T) {
+	fl := startFleetLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	holes := map[string][]*blackhole{}
+	var ms []*fleetMember
+	for _, id := range []string{"m1", "m2", "m3"} {
+		var eps []string
+		for _, ep := range fl.ec.Endpoints() {
+			h := newBlackhole(t, ep)
+			holes[id] = append(holes[id], h)
+			eps = append(eps, h.URL())
+		}
+		fl.setEndpoints(t, eps)
+		ms = append(ms, startFleetMember(t, fl.conf, id, fl.bind.Addr))
+	}
+	waitUntil(t, "three members publishing and a leader", 90*time.Second, func() bool {
+		obs, err := fl.store.Observations(ctx)
+		l, lerr := fl.store.Leader(ctx)
+		return err == nil && lerr == nil && len(obs) == 3 && l != ""
+	})
+	leader, _ := fl.store.Leader(ctx)
+	serial := parentSerial(t, fl.parent.AddrPort())
+	for _, h := range holes[leader] {
+		h.setCut(true)
+	}
+	fl.bind.Stop()
+	waitUntil(t, "the failover by another member", 60*time.Second, func() bool { return slices.Equal(parentNS(t, fl.parentAddr), fleetFailed) })
+	fl.holdNS(t, "after the failover", fleetFailed, 6*time.Second)
+	if s := parentSerial(t, fl.parent.AddrPort()); s != serial+1 {
+		t.Fatalf("the parent's serial went from %d to %d: want exactly one registrar call", serial, s)
+	}
+	cs, n := fl.changes(t, ctx)
+	if n != 1 || len(cs) != 1 || strings.Contains(cs[0].Holder, "member "+leader+" ") {
+		t.Fatalf("changes in etcd: %+v; want one, not by the partitioned leader %s", cs, leader)
+	}
+	var cut *fleetMember
+	for _, m := range ms {
+		if m.id == leader {
+			cut = m
+		}
+	}
+	if body := cut.get("/healthz"); !strings.Contains(body, `"coordinated":false`) || !strings.Contains(body, `"leading":false`) {
+		t.Errorf("the partitioned member's /healthz: %s", body)
+	}
+}
+
+// TestFleetMajorityLost: etcd loses its majority. Nobody changes the delegation, even when
+// the primary dies meanwhile; members keep probing and report coordination lost. When etcd
+// returns they converge: one change for the dead primary, none spurious.
+func TestFleetMajorityLost(t *testing.T) {
+	fl := startFleetLab(t)
+	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
+	defer cancel()
+	var ms []*fleetMember
+	for _, id := range []string{"m1", "m2", "m3"} {
+		ms = append(ms, startFleetMember(t, fl.conf, id, fl.bind.Addr))
+	}
+	waitUntil(t, "three members publishing and a leader", 90*time.Second, func() bool {
+		obs, err := fl.store.Observations(ctx)
+		l, lerr := fl.store.Leader(ctx)
+		return err == nil && lerr == nil && len(obs) == 3 && l != ""
+	})
+	fl.ec.Members[1].Kill()
+	fl.ec.Members[2].Kill()
+	waitUntil(t, "every member reporting coordination lost", 60*time.Second, func() bool {
+		for _, m := range ms {
+			if !strings.Contains(m.scrape(), "twinzone_fleet_coordinated 0") {
+				return false
+			}
+		}
+		return true
+	})
+	fl.bind.Stop()
+	waitUntil(t, "every member reporting its own verdict: the primary down", 30*time.Second, func() bool {
+		for _, m := range ms {
+			if !strings.Contains(m.scrape(), `twinzone_provider_up{provider="bind",zone="example.test."} 0`) {
+				return false
+			}
+		}
+		return true
+	})
+	fl.holdNS(t, "majority lost, primary dead", fleetNormal, 8*time.Second)
+	fl.ec.Members[1].Start()
+	fl.ec.Members[2].Start()
+	if err := fl.ec.WaitHealthy(60 * time.Second); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, "the failover once etcd is back", 90*time.Second, func() bool { return slices.Equal(parentNS(t, fl.parentAddr), fleetFailed) })
+	fl.holdNS(t, "after convergence", fleetFailed, 6*time.Second)
+	if cs, n := fl.changes(t, ctx); n != 1 || len(cs) != 1 {
+		t.Fatalf("changes in etcd: %+v, want exactly one", cs)
 	}
 }

@@ -64,6 +64,7 @@ type Store struct {
 	sess    *concurrency.Session
 	zoneSem map[string]chan struct{} // one Acquire per zone at a time within this process
 	leader  func() (key string, rev int64, ok bool)
+	lost    func() error // a member's Coordination (NewMember)
 }
 
 var _ state.History = (*Store)(nil)
@@ -160,6 +161,25 @@ func (s *Store) Close() error {
 		return nil
 	}
 	return sess.Close()
+}
+
+// bound gives an operation a deadline when ctx has none sooner: without
+// a majority etcd neither answers nor fails, and a caller without a deadline would wait for
+// ever (a controller round must go on probing and reporting).
+// The bound is a third of the TTL (at least 1 s), and 500 ms while the member already knows
+// coordination is lost (it still tries, to notice etcd's return).
+func (s *Store) bound(ctx context.Context) (context.Context, context.CancelFunc) {
+	b := max(s.ttl/3, time.Second)
+	s.mu.Lock()
+	lost := s.lost
+	s.mu.Unlock()
+	if lost != nil && lost() != nil {
+		b = 500 * time.Millisecond
+	}
+	if d, ok := ctx.Deadline(); ok && time.Until(d) <= b {
+		return ctx, func() {}
+	}
+	return context.WithTimeout(ctx, b)
 }
 
 func (s *Store) zoneKey(zone, rest string) string {

@@ -15,6 +15,8 @@ import (
 // ZoneHistory reads the zone's changes, last sync and observation (one linearizable read per
 // key range, at the same revision).
 func (s *Store) ZoneHistory(ctx context.Context, zone string) (state.ZoneHistory, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	zone = normZone(zone)
 	h := state.ZoneHistory{Zone: zone}
 	resp, err := s.cli.Get(ctx, s.zoneKey(zone, ""), clientv3.WithPrefix())
@@ -53,6 +55,8 @@ func (s *Store) ZoneHistory(ctx context.Context, zone string) (state.ZoneHistory
 // state.KeepChanges (the latest is kept). Call it immediately before the registrar call, and
 // bound that call by the Lease's ValidUntil.
 func (s *Store) BeginChange(ctx context.Context, l state.Lease, c state.Change) (state.Change, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	fl, err := s.lease(l)
 	if err != nil {
 		return c, err
@@ -92,6 +96,8 @@ func (s *Store) BeginChange(ctx context.Context, l state.Lease, c state.Change) 
 // EndChange writes the outcome of the change c.ID, fenced. A change that is not there is an
 // error (and writes nothing).
 func (s *Store) EndChange(ctx context.Context, l state.Lease, c state.Change) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	fl, err := s.lease(l)
 	if err != nil {
 		return err
@@ -137,6 +143,8 @@ func (s *Store) EndChange(ctx context.Context, l state.Lease, c state.Change) er
 
 // RecordSync writes the zone's last sync (and so the desired generation), fenced.
 func (s *Store) RecordSync(ctx context.Context, l state.Lease, zone string, sy state.Sync) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	fl, err := s.lease(l)
 	if err != nil {
 		return err
@@ -151,6 +159,8 @@ func (s *Store) RecordSync(ctx context.Context, l state.Lease, zone string, sy s
 
 // RecordObserved writes what was observed of zone when the delegation or a verdict changed.
 func (s *Store) RecordObserved(ctx context.Context, zone string, o state.Observed) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	o.Delegation = state.NormalizeNames(o.Delegation)
 	key := s.zoneKey(zone, "observed")
 	cur, err := s.cli.Get(ctx, key)
@@ -196,6 +206,8 @@ func (s *Store) journalPrefix(zone string) string {
 
 // Append writes one journal event, then trims the zone's journal to JournalKeep events.
 func (s *Store) Append(ctx context.Context, ev state.Event) error {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	if ev.Time.IsZero() {
 		ev.Time = time.Now()
 	}
@@ -224,6 +236,8 @@ func (s *Store) Append(ctx context.Context, ev state.Event) error {
 
 // Journal returns the latest limit events of zone ("" for every zone), oldest first.
 func (s *Store) Journal(ctx context.Context, zone string, limit int) ([]state.Event, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	p := s.prefix + "journal/"
 	if zone != "" {
 		p = s.journalPrefix(zone)

@@ -31,6 +31,7 @@ func NewMember(s *Store, id string) *Member {
 	m := &Member{ID: id, s: s, lostErr: ErrCoordinationLost, changed: make(chan struct{})}
 	s.mu.Lock()
 	s.leader = m.leaderKey
+	s.lost = m.Coordination
 	s.mu.Unlock()
 	return m
 }
@@ -157,6 +158,8 @@ func (m *Member) Publish(ctx context.Context, o Observation) error {
 
 // Observations returns every member's published observation (live leases only), by member ID.
 func (s *Store) Observations(ctx context.Context) ([]Observation, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	resp, err := s.cli.Get(ctx, s.prefix+"members/", clientv3.WithPrefix(), clientv3.WithSort(clientv3.SortByKey, clientv3.SortAscend))
 	if err != nil {
 		return nil, fmt.Errorf("%w: read observations: %v", ErrCoordinationLost, err)
@@ -173,6 +176,8 @@ func (s *Store) Observations(ctx context.Context) ([]Observation, error) {
 
 // Leader returns the ID of the member that leads now ("" when nobody does).
 func (s *Store) Leader(ctx context.Context) (string, error) {
+	ctx, cancel := s.bound(ctx)
+	defer cancel()
 	resp, err := s.cli.Get(ctx, s.prefix+"leader/", clientv3.WithFirstCreate()...)
 	if err != nil {
 		return "", fmt.Errorf("%w: read leader: %v", ErrCoordinationLost, err)
