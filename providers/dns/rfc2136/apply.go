@@ -13,11 +13,13 @@ import (
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
-// op is one change turned into update records: the RRset deletion (before all additions of
-// the message), the new records, and deletions of single records (after all additions).
+// op is one change turned into update records: the RRset deletion and single records
+// removed to be added again with a new TTL (both before all additions of the message), the
+// new records, and deletions of single records (after all additions).
 type op struct {
 	key    zone.Key
 	del    dns.RR
+	pre    []dns.RR // single records removed before the additions (a record given a new TTL)
 	add    []dns.RR
 	post   []dns.RR
 	count  int // records added or removed (the RRset deletion is not counted)
@@ -37,7 +39,8 @@ type op struct {
 // so a CNAME may replace other data. An RRset too large for one message (thousands of
 // records) is changed in several: its new records are added first, then the old ones no
 // longer wanted are removed, so no value is missing in between (a crash in between leaves old
-// and new values together, which the next sync removes). On error, earlier messages stay
+// and new values together, which the next sync removes; a new TTL reaches the records message
+// by message). On error, earlier messages stay
 // applied, later ones are not sent, and the error names the chunk and its RRsets. Network
 // failures and SERVFAIL are transient (provider.ErrTransient), except a SERVFAIL for an
 // RRset over BIND's max-records-per-type, which is permanent and says so.
@@ -193,43 +196,50 @@ func (p *Provider) chunkOps(ops []op) [][]op {
 }
 
 // splitOp cuts the change of one RRset too large for a message into messages that first add
-// every new record (servers merge an added record into the RRset, taking its TTL, and ignore
-// one they hold already) and then remove the old records no longer wanted, one by one (class
-// NONE). The RRset deletion is not sent: it would empty the RRset until the last message.
+// the new records (servers merge an added record into the RRset and ignore one they hold
+// already) and then remove the old records no longer wanted, one by one (class NONE). A new
+// TTL is given to each kept record by removing and adding it in the same message (Knot keeps
+// a record's TTL when the same record is added again). The RRset deletion is not sent: it
+// would empty the RRset until the last message.
 func (p *Provider) splitOp(o op) []op {
-	var had map[string]bool // old records, as their additions print; nil if none
+	ttl := uint32(0)
+	if len(o.add) > 0 {
+		ttl = o.add[0].Header().Ttl
+	}
+	had := map[string]dns.RR{} // old records, printed as their additions would be
 	if o.old != nil && len(o.add) > 0 {
-		had = map[string]bool{}
 		for _, v := range o.old.Values {
-			if rr, err := zone.NewRR(o.key.Name, o.add[0].Header().Ttl, o.key.Type, v); err == nil {
-				had[rr.String()] = true
+			if rr, err := zone.NewRR(o.key.Name, ttl, o.key.Type, v); err == nil {
+				had[rr.String()] = rr
 			}
 		}
 	}
-	sameTTL := o.old != nil && len(o.add) > 0 && o.old.TTL == o.add[0].Header().Ttl
-	adds := o.add
-	if sameTTL { // a new TTL must reach every record; otherwise add only what is missing
-		adds = nil
-		for _, rr := range o.add {
-			if !had[rr.String()] {
-				adds = append(adds, rr)
-			}
+	retime := o.old != nil && o.old.TTL != ttl
+	type step struct{ pre, add dns.RR } // one record replaced (pre, then add) or added
+	var steps []step
+	keep := map[string]bool{}
+	for _, rr := range o.add {
+		s := rr.String()
+		keep[s] = true
+		switch old, ok := had[s]; {
+		case !ok:
+			steps = append(steps, step{add: rr})
+		case retime:
+			del := dns.Copy(old)
+			del.Header().Class, del.Header().Ttl = dns.ClassNONE, 0
+			steps = append(steps, step{pre: del, add: rr})
 		}
 	}
-	old := o.post // the apex NS: buildOp listed the removals
-	if o.post == nil && had != nil {
-		keep := map[string]bool{}
-		for _, rr := range o.add {
-			keep[rr.String()] = true
-		}
-		for _, v := range o.old.Values {
-			rr, err := zone.NewRR(o.key.Name, o.add[0].Header().Ttl, o.key.Type, v)
-			if err != nil || keep[rr.String()] {
-				continue
+	removals := o.post // the apex NS: buildOp listed the removals
+	if o.post == nil {
+		for s, rr := range had {
+			if !keep[s] {
+				del := dns.Copy(rr)
+				del.Header().Class, del.Header().Ttl = dns.ClassNONE, 0
+				removals = append(removals, del)
 			}
-			rr.Header().Class, rr.Header().Ttl = dns.ClassNONE, 0
-			old = append(old, rr)
 		}
+		slices.SortFunc(removals, func(a, b dns.RR) int { return strings.Compare(a.String(), b.String()) })
 	}
 	var parts []op
 	cur := op{key: o.key, part: true, size: o.size}
@@ -239,25 +249,26 @@ func (p *Provider) splitOp(o op) []op {
 		}
 		cur = op{key: o.key, part: true, size: o.size}
 	}
-	push := func(rr dns.RR, post bool) {
-		l := dns.Len(rr)
-		if cur.count > 0 && (cur.count+1 > p.chunk || cur.bytes+l > maxMsgBytes) {
+	room := func(n, l int) {
+		if cur.count > 0 && (cur.count+n > p.chunk || cur.bytes+l > maxMsgBytes) {
 			flush()
 		}
-		if post {
-			cur.post = append(cur.post, rr)
-		} else {
-			cur.add = append(cur.add, rr)
-		}
-		cur.count++
+		cur.count += n
 		cur.bytes += l
 	}
-	for _, rr := range adds {
-		push(rr, false)
+	for _, st := range steps {
+		if st.pre != nil {
+			room(2, dns.Len(st.pre)+dns.Len(st.add))
+			cur.pre = append(cur.pre, st.pre)
+		} else {
+			room(1, dns.Len(st.add))
+		}
+		cur.add = append(cur.add, st.add)
 	}
 	flush()
-	for _, rr := range old {
-		push(rr, true)
+	for _, rr := range removals {
+		room(1, dns.Len(rr))
+		cur.post = append(cur.post, rr)
 	}
 	flush()
 	return parts
@@ -271,6 +282,9 @@ func (p *Provider) send(ctx context.Context, origin string, ops []op) error {
 		if o.del != nil {
 			m.Ns = append(m.Ns, o.del)
 		}
+	}
+	for _, o := range ops {
+		m.Ns = append(m.Ns, o.pre...)
 	}
 	for _, o := range ops {
 		m.Ns = append(m.Ns, o.add...)

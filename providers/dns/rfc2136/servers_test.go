@@ -48,8 +48,8 @@ func TestLargeRRsets(t *testing.T) {
 			s := startServer(t, tc.start)
 			p := newTestProvider(t, s, 0)
 			for step, want := range [][]zone.RRset{
-				withGlue(bigRRset("many."+testOrigin, 300, 0, 3500), bigRRset("some."+testOrigin, 300, 0, 1500)),
-				withGlue(bigRRset("many."+testOrigin, 300, 500, 3500), bigRRset("some."+testOrigin, 60, 0, 1500)), // 500 out, 500 in; a new TTL
+				withGlue(bigRRset("many."+testOrigin, 300, 0, 3500), bigRRset("some."+testOrigin, 300, 0, 2500)),
+				withGlue(bigRRset("many."+testOrigin, 300, 500, 3500), bigRRset("some."+testOrigin, 60, 0, 2500)), // 500 out, 500 in; a new TTL
 			} {
 				sent := 0
 				p.afterChunk = func(int) { sent++ }
