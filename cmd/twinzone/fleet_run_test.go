@@ -109,6 +109,7 @@ type fleetLab struct {
 	ec         *etcdserver.Cluster
 	parent     *dnsserver.Server
 	bind       *dnsserver.Server
+	knot       *dnsserver.Server
 	conf       string
 	store      *fleet.Store
 	parentAddr []netip.AddrPort
@@ -119,7 +120,14 @@ var (
 	fleetFailed = []string{"ns2.example.test."}
 )
 
-func startFleetLab(t *testing.T) *fleetLab {
+// fleetGuards are the probe and failover settings of the lab's zone (TestFleetFlap sets its own).
+const fleetGuards = `    probe: {interval: 1s, timeout: 500ms, fail_after: 2, recover_after: 30, quorum: all, tcp_every: 0}
+    failover: {auto: true, cooldown: 1h, max_per_day: 2, failback: manual, require_in_sync: true, propagation_timeout: 20s}
+`
+
+func startFleetLab(t *testing.T) *fleetLab { t.Helper(); return startFleetLabWith(t, fleetGuards) }
+
+func startFleetLabWith(t *testing.T, guards string) *fleetLab {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("fleet run tests: three controllers and etcd")
@@ -142,16 +150,14 @@ zones:
     secondary: {provider: knot, nameservers: ["ns2.example.test.=%[2]s"]}
     registrar: parent
     mode: switch
-    probe: {interval: 1s, timeout: 500ms, fail_after: 2, recover_after: 30, quorum: all, tcp_every: 0}
-    failover: {auto: true, cooldown: 1h, max_per_day: 2, failback: manual, require_in_sync: true, propagation_timeout: 20s}
-fleet:
+%[5]sfleet:
   id: "${TWINZONE_ID}"
   etcd: {endpoints: ["${TZ_ETCD_EP1}", "${TZ_ETCD_EP2}", "${TZ_ETCD_EP3}"], prefix: /fleetrun/}
   vantage_quorum: 2
   observation_ttl: 4s
-`, bind.Addr, knot.Addr, parent.Addr, key.Name)
+`, bind.Addr, knot.Addr, parent.Addr, key.Name, guards)
 	writeFiles(t, dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})
-	fl := &fleetLab{ec: ec, parent: parent, bind: bind, conf: filepath.Join(dir, "twinzone.yaml"), parentAddr: []netip.AddrPort{parent.AddrPort()}}
+	fl := &fleetLab{ec: ec, parent: parent, bind: bind, knot: knot, conf: filepath.Join(dir, "twinzone.yaml"), parentAddr: []netip.AddrPort{parent.AddrPort()}}
 	t.Setenv("TWINZONE_ID", "ci")
 	t.Setenv("TZ_PRIMARY_NS", bind.Addr)
 	fl.setEndpoints(t, ec.Endpoints())
@@ -316,6 +322,21 @@ func TestFleetRun(t *testing.T) {
 	}
 	if counted != 1 || len(h.Changes) != 1 {
 		t.Fatalf("changes in etcd: %+v, want exactly one", h.Changes)
+	}
+	// A human's failback goes through the fleet's lock and record: the primary is back, the
+	// CLI (with the fleet config) fails back while the members run; etcd records it as manual.
+	bind.Start()
+	t.Setenv("TWINZONE_ID", "oncall")
+	t.Setenv("TZ_PRIMARY_NS", bind.Addr) // the last member started was m3, cut off from it
+	if code, out, stderr := runCLI(t, "failback", "--config", conf, "--yes"); code != 0 {
+		t.Fatalf("failback: exit %d\n%s%s", code, out, stderr)
+	}
+	if got := parentNS(t, parentAddr); !slices.Equal(got, normal) {
+		t.Fatalf("after the manual failback the parent publishes %v", got)
+	}
+	h, _ = store.ZoneHistory(ctx, e2eOrigin)
+	if last, ok := h.Last(); len(h.Changes) != 2 || !ok || last.Auto || last.Kind != state.ChangeFailback || !last.Applied {
+		t.Fatalf("changes in etcd after the manual failback: %+v", h.Changes)
 	}
 	// /healthz of every live member tells the fleet's view: one of them leads.
 	leading := 0
@@ -518,5 +539,59 @@ func TestFleetMajorityLost(t *testing.T) {
 	fl.holdNS(t, "after convergence", fleetFailed, 6*time.Second)
 	if cs, n := fl.changes(t, ctx); n != 1 || len(cs) != 1 {
 		t.Fatalf("changes in etcd: %+v, want exactly one", cs)
+	}
+}
+
+// TestFleetFlap: a flapping primary with failback: auto, cooldown 0 and max_per_day 2, and the
+// leader killed in between: the daily cap lives in etcd, so the fleet makes at most two
+// automatic failovers, whoever leads.
+func TestFleetFlap(t *testing.T) {
+	fl := startFleetLabWith(t, `    probe: {interval: 1s, timeout: 500ms, fail_after: 2, recover_after: 2, quorum: all, tcp_every: 0}
+    failover: {auto: true, cooldown: 0s, max_per_day: 2, failback: auto, require_in_sync: true, propagation_timeout: 20s}
+`)
+	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
+	defer cancel()
+	ms := map[string]*fleetMember{}
+	for _, id := range []string{"m1", "m2", "m3"} {
+		ms[id] = startFleetMember(t, fl.conf, id, fl.bind.Addr)
+	}
+	waitUntil(t, "three members publishing and a leader", 90*time.Second, func() bool {
+		obs, err := fl.store.Observations(ctx)
+		l, lerr := fl.store.Leader(ctx)
+		return err == nil && lerr == nil && len(obs) == 3 && l != ""
+	})
+	autoFailovers := func() int {
+		cs, _ := fl.changes(t, ctx)
+		n := 0
+		for _, c := range cs {
+			if c.Auto && c.Kind == state.ChangeFailover && c.Applied {
+				n++
+			}
+		}
+		return n
+	}
+	for flap := 1; flap <= 4; flap++ {
+		fl.bind.Stop()
+		if flap <= 2 {
+			waitUntil(t, fmt.Sprintf("failover %d", flap), 60*time.Second, func() bool { return slices.Equal(parentNS(t, fl.parentAddr), fleetFailed) })
+		} else {
+			fl.holdNS(t, fmt.Sprintf("flap %d, daily cap reached", flap), fleetNormal, 6*time.Second)
+		}
+		fl.bind.Start()
+		if flap <= 2 {
+			waitUntil(t, fmt.Sprintf("failback %d", flap), 60*time.Second, func() bool { return slices.Equal(parentNS(t, fl.parentAddr), fleetNormal) })
+		}
+		if flap == 1 { // the cap is the fleet's: a new leader counts the old one's failover
+			leader, _ := fl.store.Leader(ctx)
+			ms[leader].kill()
+			waitUntil(t, "a new leader", 60*time.Second, func() bool {
+				l, err := fl.store.Leader(ctx)
+				return err == nil && l != "" && l != leader
+			})
+		}
+	}
+	if n := autoFailovers(); n != 2 {
+		cs, _ := fl.changes(t, ctx)
+		t.Fatalf("%d automatic failovers recorded, want 2 (max_per_day): %+v", n, cs)
 	}
 }
