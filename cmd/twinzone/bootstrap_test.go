@@ -1,10 +1,19 @@
 package main
 
 import (
+	"encoding/json"
+	"fmt"
+	"net/netip"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
+
+	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/probe/probetest"
+	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
+	"github.com/twinzone/twinzone/pkg/zone"
 )
 
 // TestImportOnAFreshSetup: a config whose zone file does not exist yet (import is how it comes
@@ -36,5 +45,64 @@ func TestImportOnAFreshSetup(t *testing.T) {
 	}
 	if code, stdout, stderr := runCLI(t, "validate", "--config", conf); code != 0 {
 		t.Fatalf("validate after import: exit %d\n%s%s", code, stdout, stderr)
+	}
+}
+
+// TestFirstDelegation: on a fresh active-active setup the parent lists only the primary;
+// status says the secondary was never delegated (not "failed over") and names the command,
+// and that command, `twinzone failback`, makes the first delegation.
+func TestFirstDelegation(t *testing.T) {
+	key := dnsserver.TestKey
+	parent := dnsserver.StartKnot(t, dnsserver.Options{Key: &key, Zones: []dnsserver.Zone{{Origin: "test.", Text: `$ORIGIN test.
+@ 60 IN SOA ns.test. hostmaster.test. 1 7200 3600 1209600 60
+@ 60 IN NS ns.test.
+ns 60 IN A 127.0.0.1
+example 60 IN NS ns1.pri.example.
+`}}})
+	pri, sec := probetest.Start(t, e2eOrigin), probetest.Start(t, e2eOrigin)
+	dir := t.TempDir()
+	t.Setenv("TZ_FIRST_TSIG", key.Secret)
+	cfg := fmt.Sprintf(`providers:
+  pri: {type: rfc2136, server: "127.0.0.1:1"}
+  sec: {type: rfc2136, server: "127.0.0.1:1"}
+registrars:
+  parent: {type: rfc2136, server: "%[2]s", zone: test., key_name: %[1]s, key_alg: hmac-sha256, key: "${TZ_FIRST_TSIG}"}
+zones:
+  - name: example.test.
+    file: example.test.zone
+    primary:   {provider: pri, nameservers: ["ns1.pri.example.=%[3]s"]}
+    secondary: {provider: sec, nameservers: ["ns1.sec.example.=%[4]s"]}
+    registrar: parent
+    mode: active-active
+    probe: {interval: 5s, timeout: 2s}
+    failover: {propagation_timeout: 5s}
+`, key.Name, parent.Addr, pri.Addr, sec.Addr)
+	writeFiles(t, dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})
+	conf := filepath.Join(dir, "twinzone.yaml")
+	z, err := zone.ParseFile(filepath.Join(dir, "example.test.zone"), e2eOrigin)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pri.SetStamp(plan.StampHash(z.RRsets))
+	sec.SetStamp(plan.StampHash(z.RRsets))
+
+	code, out, stderr := runCLI(t, "status", "--config", conf)
+	if code != 0 {
+		t.Fatalf("status: exit %d\n%s%s", code, out, stderr)
+	}
+	mustContain(t, "status on a fresh setup", out, "never delegated", "sec never delegated", "`twinzone failback`")
+	if strings.Contains(out, "failed over") {
+		t.Fatalf("a fresh setup shown as failed over:\n%s", out)
+	}
+	if code, out, stderr = runCLI(t, "failback", "--config", conf, "--yes"); code != 0 {
+		t.Fatalf("failback (the first delegation): exit %d\n%s%s", code, out, stderr)
+	}
+	if got := parentNS(t, []netip.AddrPort{parent.AddrPort()}); !slices.Equal(got, []string{"ns1.pri.example.", "ns1.sec.example."}) {
+		t.Fatalf("after the first delegation the parent publishes %v", got)
+	}
+	code, out, _ = runCLI(t, "status", "--config", conf, "--format", "json")
+	var st []zoneStatus
+	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil || len(st) != 1 || st[0].State != "normal" || st[0].Next != "" {
+		t.Fatalf("status after the first delegation: exit %d %v\n%s", code, err, out)
 	}
 }

@@ -101,7 +101,12 @@ type zoneStatus struct {
 	DelegationKnown []string         `json:"delegated_providers"`
 	Controller      controllerStatus `json:"controller"`
 	StateError      string           `json:"state_error,omitempty"` // the state directory cannot record
+	Next            string           `json:"next,omitempty"`        // what to do, when something is pending
 }
+
+// stateNeverDelegated is the status of a zone whose normal delegation twinzone never set: a
+// provider of it is missing, but no failover removed it (a fresh setup).
+const stateNeverDelegated = "never_delegated"
 
 func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *state.Store, events int) zoneStatus {
 	rep := zoneStatus{Zone: z.Name, Mode: string(z.Config.Mode), State: state.ModeNormal, ExpectedStamp: z.Stamp().Hash}
@@ -137,6 +142,21 @@ func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *s
 		delegated = z.Engine().ProvidersOf(rep.Parent)
 	}
 	rep.DelegationKnown = delegated
+	if zs := saved.Zones[z.Name]; (zs == nil || len(zs.Changes) == 0) && rep.ParentError == "" {
+		// No delegation change ever recorded: a provider missing from the delegation was never
+		// in it (a fresh setup), which is not a failover.
+		var missing []string
+		for _, p := range z.Engine().Normal() {
+			if !slices.Contains(delegated, p) {
+				missing = append(missing, p)
+			}
+		}
+		if len(missing) > 0 {
+			rep.State = stateNeverDelegated
+			rep.Next = fmt.Sprintf("%s never delegated (twinzone has not changed this delegation yet): run `twinzone sync`, then `twinzone failback` to delegate to %s: the first delegation",
+				strings.Join(missing, ", "), strings.Join(z.Engine().Normal(), " and "))
+		}
+	}
 	round := z.Probe(ctx, time.Now())
 	by := round.ByProvider()
 	for i, p := range z.Config.Providers() {
@@ -215,6 +235,9 @@ func printStatus(w io.Writer, r zoneStatus) {
 		for _, pr := range p.Problems {
 			fmt.Fprintf(w, "      %s\n", pr)
 		}
+	}
+	if r.Next != "" {
+		fmt.Fprintf(w, "  next:      %s\n", r.Next)
 	}
 	if r.StateError != "" {
 		fmt.Fprintf(w, "  state:     NOT WRITABLE: %s (syncs and delegation changes are not recorded; `last sync` may be old)\n", r.StateError)
