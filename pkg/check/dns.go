@@ -132,8 +132,26 @@ func checkDelegationSet(zc *config.Zone, ns []string) []Finding {
 		f.Message = fmt.Sprintf("the parent delegates to %s, as %s mode expects", strings.Join(ns, " "), zc.Mode)
 		return []Finding{f}
 	}
+	// A provider of the expected set wholly absent from the delegation is never asked by any
+	// resolver: the setup would not survive an outage of the other one.
+	var absent []string
+	for _, ref := range []config.ProviderRef{zc.Primary, zc.Secondary} {
+		if ref.Provider == zc.Secondary.Provider && zc.Mode != config.ModeActiveActive {
+			continue
+		}
+		if !slices.ContainsFunc(delegation.Normalize(ref.Nameservers.Names()), func(n string) bool { return slices.Contains(ns, n) }) {
+			absent = append(absent, ref.Provider)
+		}
+	}
+	if len(absent) > 0 {
+		f.Severity = Fail
+		f.Message = fmt.Sprintf("%s not in the delegation (never delegated, or removed by a failover): the parent delegates to %s, %s mode expects %s",
+			strings.Join(absent, ", "), strings.Join(ns, " "), zc.Mode, strings.Join(expect, " "))
+		f.Fix = "on a fresh setup, `twinzone sync` then `twinzone failback` makes the first delegation; after a failover, `twinzone failback` once the provider is back (`twinzone status` tells which)"
+		return []Finding{f}
+	}
 	f.Severity = Warn
-	f.Message = fmt.Sprintf("the parent delegates to %s, but %s mode expects %s (a failover in effect, or a delegation never set up)",
+	f.Message = fmt.Sprintf("the parent delegates to %s, but %s mode expects %s (a failover in effect, or a delegation set by hand)",
 		strings.Join(ns, " "), zc.Mode, strings.Join(expect, " "))
 	f.Fix = "run `twinzone status`; if a failover is over, `twinzone failback`; otherwise set the expected nameservers at the registrar"
 	return []Finding{f}

@@ -232,6 +232,17 @@ func TestDelegationSet(t *testing.T) {
 		childServers(t, f, 300)
 		want(t, only(f.run(t, ""), CheckDelegation), "", Warn, "switch mode expects ns1.primary.test.", "twinzone failback")
 	})
+	t.Run("active-active, the secondary never delegated", func(t *testing.T) {
+		f := newFixture(t, config.ModeActiveActive)
+		p := probetest.Start(t, "test.")
+		p.AddRecords(nsRR(testZone, "ns1.primary.test.", 3600))
+		f.parentAt(p)
+		childServers(t, f, 300)
+		fd := want(t, only(f.run(t, ""), CheckDelegation), "", Fail, "b not in the delegation", "never delegated")
+		if !strings.Contains(fd.Fix, "twinzone failback") {
+			t.Errorf("fix: %q", fd.Fix)
+		}
+	})
 	t.Run("no names configured: not judged", func(t *testing.T) {
 		f := newFixture(t, config.ModeSwitch)
 		f.parentAt(parentServer(t, 3600))
