@@ -46,6 +46,7 @@ bench: build
 	$(GO) run ./cmd/twinzone-bench -bin $(BIN) -large $(BENCH_LARGE)
 	$(GO) test -run '^$$' -bench . -benchtime 1x ./providers/dns/cloudflare/ ./providers/dns/route53/
 	$(GO) test -run '^$$' -bench . -benchtime 3x ./providers/dns/powerdns/
+	TWINZONE_FLEET_BENCH=1 $(GO) test -run '^TestFleetDetectionFigures$$' -count=1 -v ./cmd/twinzone/
 
 # Each fuzz target for a fixed number of inputs (a few seconds each here); FUZZSCALE multiplies
 # them (make fuzz FUZZSCALE=20 for a longer run). Counts, not durations: the fuzzer's time-based

@@ -8,6 +8,7 @@ import (
 	"net"
 	"net/http"
 	"net/netip"
+	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
@@ -125,9 +126,9 @@ const fleetGuards = `    probe: {interval: 1s, timeout: 500ms, fail_after: 2, re
     failover: {auto: true, cooldown: 1h, max_per_day: 2, failback: manual, require_in_sync: true, propagation_timeout: 20s}
 `
 
-func startFleetLab(t *testing.T) *fleetLab { t.Helper(); return startFleetLabWith(t, fleetGuards) }
+func startFleetLab(t *testing.T) *fleetLab { t.Helper(); return startFleetLabWith(t, fleetGuards, 2) }
 
-func startFleetLabWith(t *testing.T, guards string) *fleetLab {
+func startFleetLabWith(t *testing.T, guards string, quorum int) *fleetLab {
 	t.Helper()
 	if testing.Short() {
 		t.Skip("fleet run tests: three controllers and etcd")
@@ -153,9 +154,9 @@ zones:
 %[5]sfleet:
   id: "${TWINZONE_ID}"
   etcd: {endpoints: ["${TZ_ETCD_EP1}", "${TZ_ETCD_EP2}", "${TZ_ETCD_EP3}"], prefix: /fleetrun/}
-  vantage_quorum: 2
+  vantage_quorum: %[6]d
   observation_ttl: 4s
-`, bind.Addr, knot.Addr, parent.Addr, key.Name, guards)
+`, bind.Addr, knot.Addr, parent.Addr, key.Name, guards, quorum)
 	writeFiles(t, dir, map[string]string{"twinzone.yaml": cfg, "example.test.zone": labZoneFile})
 	fl := &fleetLab{ec: ec, parent: parent, bind: bind, knot: knot, conf: filepath.Join(dir, "twinzone.yaml"), parentAddr: []netip.AddrPort{parent.AddrPort()}}
 	t.Setenv("TWINZONE_ID", "ci")
@@ -548,7 +549,7 @@ func TestFleetMajorityLost(t *testing.T) {
 func TestFleetFlap(t *testing.T) {
 	fl := startFleetLabWith(t, `    probe: {interval: 1s, timeout: 500ms, fail_after: 2, recover_after: 2, quorum: all, tcp_every: 0}
     failover: {auto: true, cooldown: 0s, max_per_day: 2, failback: auto, require_in_sync: true, propagation_timeout: 20s}
-`)
+`, 2)
 	ctx, cancel := context.WithTimeout(context.Background(), 5*time.Minute)
 	defer cancel()
 	ms := map[string]*fleetMember{}
@@ -593,5 +594,53 @@ func TestFleetFlap(t *testing.T) {
 	if n := autoFailovers(); n != 2 {
 		cs, _ := fl.changes(t, ctx)
 		t.Fatalf("%d automatic failovers recorded, want 2 (max_per_day): %+v", n, cs)
+	}
+}
+
+// TestFleetDetectionFigures is a benchmark, not a timed test (make bench sets
+// TWINZONE_FLEET_BENCH=1): the time from the primary's death to the parent publishing the
+// failover set (the rfc2136 registrar writes the parent directly, so that is the registrar
+// call), with one member (vantage_quorum 1) and with three (vantage_quorum 2), probing every
+// second with fail_after 2. It reports the figures and asserts nothing about them.
+func TestFleetDetectionFigures(t *testing.T) {
+	if os.Getenv("TWINZONE_FLEET_BENCH") != "1" {
+		t.Skip("benchmark: make bench runs it")
+	}
+	const runs = 3
+	for _, members := range []int{1, 3} {
+		var took []time.Duration
+		for run := range runs {
+			t.Run(fmt.Sprintf("members=%d/run=%d", members, run), func(t *testing.T) {
+				quorum := min(members, 2)
+				fl := startFleetLabWith(t, fleetGuards, quorum)
+				ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+				defer cancel()
+				for i := range members {
+					startFleetMember(t, fl.conf, fmt.Sprintf("m%d", i+1), fl.bind.Addr)
+				}
+				waitUntil(t, "members publishing the primary up, and a leader", 90*time.Second, func() bool {
+					obs, err := fl.store.Observations(ctx)
+					l, lerr := fl.store.Leader(ctx)
+					if err != nil || lerr != nil || len(obs) != members || l == "" {
+						return false
+					}
+					for _, o := range obs {
+						if o.Zones[e2eOrigin].Verdicts["bind"] != fleet.Up {
+							return false
+						}
+					}
+					return true
+				})
+				died := time.Now()
+				fl.bind.Stop()
+				waitUntil(t, "the failover", 60*time.Second, func() bool { return slices.Equal(parentNS(t, fl.parentAddr), fleetFailed) })
+				took = append(took, time.Since(died))
+			})
+		}
+		slices.Sort(took)
+		if len(took) > 0 {
+			t.Logf("fleet of %d: primary death to registrar call (parent published): median %v, min %v, max %v over %d runs (interval 1s, fail_after 2)",
+				members, took[len(took)/2].Round(10*time.Millisecond), took[0].Round(10*time.Millisecond), took[len(took)-1].Round(10*time.Millisecond), len(took))
+		}
 	}
 }
