@@ -14,6 +14,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/probe/probetest"
 	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
 	"github.com/twinzone/twinzone/pkg/zone"
+	"github.com/twinzone/twinzone/providers/dns/route53/r53emu"
 )
 
 // TestImportOnAFreshSetup: a config whose zone file does not exist yet (import is how it comes
@@ -104,5 +105,48 @@ zones:
 	var st []zoneStatus
 	if err := json.Unmarshal([]byte(out), &st); code != 0 || err != nil || len(st) != 1 || st[0].State != "normal" || st[0].Next != "" {
 		t.Fatalf("status after the first delegation: exit %d %v\n%s", code, err, out)
+	}
+}
+
+// TestImportSaysWhatItLeavesOut: importing from Route 53 (its emulator) names the alias
+// record, which has no zone-file form, instead of dropping it silently.
+func TestImportSaysWhatItLeavesOut(t *testing.T) {
+	r53, err := r53emu.Start()
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer r53.Close()
+	id, err := r53.AddZone("cloud.test.", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, s := range []r53emu.RRset{
+		{Name: "www.cloud.test.", Type: "A", TTL: 300, Values: []string{"192.0.2.1"}},
+		{Name: "cdn.cloud.test.", Type: "A", Alias: &r53emu.Alias{HostedZoneID: "Z2FDTNDATAQYW2", DNSName: "d111111abcdef8.cloudfront.net."}},
+	} {
+		if err := r53.Put(id, s); err != nil {
+			t.Fatal(err)
+		}
+	}
+	dir := t.TempDir()
+	t.Setenv("TZ_IMP_AWS_ID", "AKIAIMPORTTEST000001")
+	t.Setenv("TZ_IMP_AWS_SECRET", "import/test/secret/key/0123456789")
+	writeFiles(t, dir, map[string]string{"twinzone.yaml": fmt.Sprintf(`providers:
+  r53: {type: route53, hosted_zone_id: %s, access_key_id: "${TZ_IMP_AWS_ID}", secret_access_key: "${TZ_IMP_AWS_SECRET}", endpoint: "%s"}
+  file: {type: zonefile, path: served.zone}
+zones:
+  - name: cloud.test.
+    file: cloud.test.zone
+    primary:   {provider: r53, nameservers: ["ns-1.awsdns-01.com.=127.0.0.1:5301"]}
+    secondary: {provider: file, nameservers: ["ns1.file.test.=127.0.0.1:5302"]}
+`, id, r53.URL())})
+	out := filepath.Join(dir, "cloud.test.zone")
+	code, stdout, stderr := runCLI(t, "import", "r53", "--config", filepath.Join(dir, "twinzone.yaml"), "-o", out)
+	if code != 0 {
+		t.Fatalf("import from Route 53: exit %d\n%s%s", code, stdout, stderr)
+	}
+	mustContain(t, "import from Route 53", stderr, "left out", "cdn.cloud.test. A")
+	if b, err := os.ReadFile(out); err != nil || !strings.Contains(string(b), "192.0.2.1") || strings.Contains(string(b), "cdn") {
+		t.Fatalf("imported zone file (%v):\n%s", err, b)
 	}
 }

@@ -259,3 +259,20 @@ func sorted(s []string) []string {
 	}
 	return s
 }
+
+// TestColourResetBeforeNewline: in coloured text output every colour is reset before the end
+// of its line, so a terminal never paints the next line (or the prompt) in red.
+func TestColourResetBeforeNewline(t *testing.T) {
+	var buf bytes.Buffer
+	if err := RenderText(&buf, append(samplePlans(t), bigPlan(t)), true); err != nil {
+		t.Fatal(err)
+	}
+	if !strings.Contains(buf.String(), ansiGreen) {
+		t.Fatal("no colour in coloured output: the test proves nothing")
+	}
+	for i, line := range strings.Split(buf.String(), "\n") {
+		if open := strings.LastIndex(line, "\x1b[3"); open >= 0 && !strings.Contains(line[open:], ansiReset) {
+			t.Errorf("line %d ends with a colour set: %q", i+1, line)
+		}
+	}
+}
