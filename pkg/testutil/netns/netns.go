@@ -261,3 +261,40 @@ func WaitFor(timeout time.Duration, cond func() error) error {
 		time.Sleep(50 * time.Millisecond)
 	}
 }
+
+// AddAddr adds another address (198.18.x.y) to the node's veth, for servers that need one
+// address each.
+func (n *Node) AddAddr(addr netip.Addr) {
+	n.lab.must("-n", n.Name, "addr", "add", addr.String()+"/24", "dev", "eth0")
+}
+
+// Do runs f on the calling goroutine with its OS thread inside the node's namespace: sockets
+// f opens belong to the namespace, and processes f starts are born in it (a child inherits the
+// namespace of the thread that forks it). The thread is put back afterwards; if that fails it
+// stays locked and ends with the goroutine. f may call t.Fatal (the thread then ends too).
+func (n *Node) Do(f func()) {
+	n.lab.t.Helper()
+	runtime.LockOSThread()
+	self, err := os.Open("/proc/thread-self/ns/net")
+	if err != nil {
+		runtime.UnlockOSThread()
+		n.lab.t.Fatalf("netns: %v", err)
+	}
+	defer self.Close()
+	target, err := os.Open("/run/netns/" + n.Name)
+	if err != nil {
+		runtime.UnlockOSThread()
+		n.lab.t.Fatalf("netns: %v", err)
+	}
+	defer target.Close()
+	if err := unix.Setns(int(target.Fd()), unix.CLONE_NEWNET); err != nil {
+		runtime.UnlockOSThread()
+		n.lab.t.Fatalf("netns: setns %s: %v", n.Name, err)
+	}
+	defer func() {
+		if unix.Setns(int(self.Fd()), unix.CLONE_NEWNET) == nil {
+			runtime.UnlockOSThread()
+		}
+	}()
+	f()
+}
