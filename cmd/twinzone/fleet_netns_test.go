@@ -138,7 +138,9 @@ func TestFleetNetns(t *testing.T) {
 	dnsNode.AddAddr(netip.MustParseAddr(primaryIP))
 	dnsNode.AddAddr(netip.MustParseAddr(secondaryIP))
 	var tl *lab.Lab
-	dnsNode.Do(func() { tl = lab.Start(t, lab.Options{ParentIP: parentIP, PrimaryIP: primaryIP, SecondaryIP: secondaryIP}) })
+	dnsNode.Do(func() {
+		tl = lab.Start(t, lab.Options{ParentIP: parentIP, PrimaryIP: primaryIP, SecondaryIP: secondaryIP})
+	})
 	ec := etcdserver.StartClusterIn(t, nodes)
 
 	dir := t.TempDir()
