@@ -3,7 +3,9 @@ package main
 import (
 	"github.com/urfave/cli/v2"
 
+	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/controller"
+	"github.com/twinzone/twinzone/providers"
 )
 
 func runCommand() *cli.Command {
@@ -27,6 +29,7 @@ func runCommand() *cli.Command {
 				return withCode(exitError, err)
 			}
 			opts := controller.Options{Listen: c.String("listen"), SyncInterval: c.Duration("sync-interval")}
+			opts.LoadConfig = func() (*config.Config, error) { return config.Load(l.cfg.File, providers.Types()) }
 			if opts.SyncInterval > 0 {
 				opts.Sync = l.reconcileOptions()
 			}

@@ -102,6 +102,10 @@ type Options struct {
 	// RegistrarBackoff is the Runner's backoff between registrar attempts (default 2 s).
 	RegistrarBackoff time.Duration
 	HTTPClient       *http.Client // webhook client; default: 10 s timeout
+	// LoadConfig re-reads the config file when it changes (the CLI passes config.Load); nil: a
+	// changed config is only reported. A zone's failover section is applied at its next round;
+	// any other change needs a restart and is reported as such.
+	LoadConfig func() (*config.Config, error)
 	// Now is the clock of manual changes and of the start-up observation; nil: time.Now.
 	// (RunOnce takes its time as an argument.)
 	Now func() time.Time

@@ -95,6 +95,8 @@ type lab struct {
 
 	mu    sync.Mutex
 	clock time.Time // the time of the manual changes (zero: time.Now)
+	// loadConfig is the controller's Options.LoadConfig (nil: none).
+	loadConfig func() (*config.Config, error)
 }
 
 func (l *lab) now() time.Time {
@@ -176,7 +178,7 @@ func (l *lab) controller(t *testing.T, log *logBuf) *Controller {
 		Logger:        log.logger(),
 		OpenRegistrar: func(context.Context, *config.Registrar, ParentReader) (registrar.Registrar, error) { return l.reg, nil },
 		ParentServers: map[string][]netip.AddrPort{testZone: {l.parent.Addr}}, RegistrarBackoff: time.Millisecond,
-		ParentPoll: 10 * time.Millisecond, Now: l.now})
+		ParentPoll: 10 * time.Millisecond, Now: l.now, LoadConfig: l.loadConfig})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -4,6 +4,8 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"os"
+	"path/filepath"
 	"slices"
 	"strings"
 	"testing"
@@ -324,5 +326,54 @@ func TestUnmappableDelegation(t *testing.T) {
 	}
 	if cur := l.zone(t, l.ctrl).Engine().Current(); !slices.Equal(cur, []string{"pri"}) || len(l.calls()) != 0 {
 		t.Fatalf("current %v, calls %v", cur, l.calls())
+	}
+}
+
+// TestConfigReload: a changed config file is re-read; a file that does not load keeps the old
+// config (ERROR); a new failover section is in force from the next round; other changes ask
+// for a restart.
+func TestConfigReload(t *testing.T) {
+	l := newLab(t, config.ModeSwitch, "")
+	file := filepath.Join(t.TempDir(), "twinzone.yaml")
+	if err := os.WriteFile(file, []byte("v1\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	l.cfg.File = file
+	var next *config.Config
+	var nextErr error
+	l.loadConfig = func() (*config.Config, error) { return next, nextErr }
+	log := &logBuf{}
+	c := l.controller(t, log)
+	rewrite := func(content string) {
+		t.Helper()
+		if err := os.WriteFile(file, []byte(content), 0o600); err != nil {
+			t.Fatal(err)
+		}
+	}
+	c.RunOnce(context.Background(), at(0))
+	nextErr = errors.New("twinzone.yaml:3:5: failover.cooldown: \"soon\" is not a duration")
+	rewrite("v2 broken\n")
+	c.RunOnce(context.Background(), at(1))
+	if len(log.lines(`level=ERROR msg="the config file changed but does not load: the controller keeps the previous one"`, "is not a duration")) != 1 {
+		t.Fatalf("broken config:\n%s", log)
+	}
+	cfg2 := *l.cfg
+	zc2 := *l.zc
+	zc2.Failover.Auto = false
+	zc2.Probe.Interval = 20 * time.Second
+	cfg2.Zones = []*config.Zone{&zc2}
+	next, nextErr = &cfg2, nil
+	rewrite("v3 auto off, slower probes\n")
+	c.RunOnce(context.Background(), at(2))
+	if len(log.lines(`msg="config reloaded: new failover settings in force"`, "auto=false")) != 1 ||
+		len(log.lines(`level=WARN msg="the config file changed: restart`, "probe")) != 1 {
+		t.Fatalf("reload:\n%s", log)
+	}
+	l.killPrimary()
+	for i := 3; i <= 5; i++ {
+		c.RunOnce(context.Background(), at(i))
+	}
+	if len(l.calls()) != 0 || len(log.lines("reason=auto_off")) != 1 {
+		t.Fatalf("auto: false not in force after the reload: calls %v\n%s", l.calls(), log)
 	}
 }

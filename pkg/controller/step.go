@@ -2,8 +2,10 @@ package controller
 
 import (
 	"context"
+	"reflect"
 	"time"
 
+	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/failover"
 	"github.com/twinzone/twinzone/pkg/state"
 )
@@ -31,6 +33,7 @@ func (c *Controller) RunOnce(ctx context.Context, now time.Time) []ZoneStep {
 func (z *Zone) Step(ctx context.Context, now time.Time) ZoneStep {
 	z.setBusy(true)
 	defer z.setBusy(false)
+	z.applyConfig()
 	z.refreshDesired()
 	r := z.Probe(ctx, now)
 	z.Last = r
@@ -111,12 +114,80 @@ func (z *Zone) refreshDesired() {
 	}
 }
 
-// checkConfig reports a changed config file: unlike the zone file, it needs a restart
-// (targets, registrars and guards are built from it).
+// checkConfig re-reads a changed config file. A file that does not load is an ERROR and the
+// previous config stays in force. A zone's failover section (the guards) is handed to the zone,
+// which applies it at its next round; any other change needs a restart (targets, registrars
+// and probes are built from it) and is reported as such.
 func (c *Controller) checkConfig() {
-	if _, changed := c.config.changed(); changed {
-		c.log.Warn("the config file changed: restart `twinzone run` to apply it (zone files are re-read by themselves)", "file", c.opts.Config.File)
+	if _, changed := c.config.changed(); !changed {
+		return
 	}
+	if c.opts.LoadConfig == nil {
+		c.log.Warn("the config file changed: restart `twinzone run` to apply it (zone files are re-read by themselves)", "file", c.opts.Config.File)
+		return
+	}
+	cfg, err := c.opts.LoadConfig()
+	if err != nil {
+		c.log.Error("the config file changed but does not load: the controller keeps the previous one", "file", c.opts.Config.File, "err", err)
+		return
+	}
+	for _, z := range c.zones {
+		nz, ok := cfg.Zone(z.Name)
+		if !ok {
+			c.log.Warn("the zone is no longer in the config: restart `twinzone run` to stop controlling it", "zone", z.Name)
+			continue
+		}
+		if what := restartNeeded(c.opts.Config, cfg, z.Config, nz); what != "" {
+			c.log.Warn("the config file changed: restart `twinzone run` to apply it", "zone", z.Name, "changed", what)
+		}
+		z.mu.Lock()
+		f := nz.Failover
+		z.pendingFailover = &f
+		z.mu.Unlock()
+	}
+}
+
+// restartNeeded names what changed for a zone besides its failover section.
+func restartNeeded(oldCfg, curCfg *config.Config, old, cur *config.Zone) string {
+	a, b := *old, *cur
+	a.Failover, b.Failover = config.Failover{}, config.Failover{}
+	a.Line, b.Line = 0, 0
+	switch {
+	case !reflect.DeepEqual(a, b):
+		return "the zone's providers, nameservers, registrar, mode, probe, zone file, ignore, safety or proxied settings"
+	case !reflect.DeepEqual(oldCfg.Registrars[old.Registrar], curCfg.Registrars[cur.Registrar]):
+		return "the zone's registrar settings"
+	case !reflect.DeepEqual(oldCfg.Providers[old.Primary.Provider], curCfg.Providers[cur.Primary.Provider]) ||
+		!reflect.DeepEqual(oldCfg.Providers[old.Secondary.Provider], curCfg.Providers[cur.Secondary.Provider]):
+		return "the zone's provider settings"
+	case !reflect.DeepEqual(oldCfg.Controller, curCfg.Controller):
+		return "the controller section"
+	}
+	return ""
+}
+
+// applyConfig applies a reloaded failover section (from checkConfig) at the start of a round.
+func (z *Zone) applyConfig() {
+	z.mu.Lock()
+	f := z.pendingFailover
+	z.pendingFailover = nil
+	z.mu.Unlock()
+	if f == nil || *f == z.Config.Failover {
+		return
+	}
+	zc := z.Config
+	err := z.engine.SetPolicy(failover.Policy{Mode: failover.Mode(zc.Mode), Auto: f.Auto && zc.Registrar != "",
+		Cooldown: f.Cooldown, MaxPerDay: f.MaxPerDay, Failback: failover.FailbackPolicy(f.Failback)})
+	if err != nil {
+		z.c.log.Error("reloaded failover settings not applied", "zone", z.Name, "err", err)
+		return
+	}
+	zc.Failover = *f
+	z.ctrl.RequireInSync = f.RequireInSync
+	z.ctrl.RetryEvery = durOr(z.c.opts.RetryEvery, f.RetryEvery)
+	z.runner.ParentTimeout = f.PropagationTimeout
+	z.c.log.Info("config reloaded: new failover settings in force", "zone", z.Name, "auto", f.Auto, "cooldown", f.Cooldown.String(),
+		"max_per_day", f.MaxPerDay, "failback", string(f.Failback), "require_in_sync", f.RequireInSync)
 }
 
 // holdNames are the reason labels of twinzone_failover_blocked.

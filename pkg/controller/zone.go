@@ -56,9 +56,10 @@ type Zone struct {
 	own      map[string]bool
 	verdicts map[string]state.Verdict
 
-	mu     sync.Mutex
-	snap   Snapshot
-	stamps stampView
+	mu              sync.Mutex
+	snap            Snapshot
+	stamps          stampView
+	pendingFailover *config.Failover // a reloaded failover section, applied at the next round
 }
 
 // Snapshot is what a zone's loop last saw, safe to read from any goroutine.

@@ -156,6 +156,22 @@ func NewEngine(cfg EngineConfig) (*Engine, error) {
 	return e, nil
 }
 
+// SetPolicy replaces the guards (a reloaded config); the mode cannot change.
+func (e *Engine) SetPolicy(p Policy) error {
+	if p.Mode != e.cfg.Mode {
+		return fmt.Errorf("failover engine: the mode cannot change from %s to %s without a restart", e.cfg.Mode, p.Mode)
+	}
+	switch p.Failback {
+	case "":
+		p.Failback = FailbackManual
+	case FailbackManual, FailbackAuto:
+	default:
+		return fmt.Errorf("failover engine: unknown failback %q (want manual or auto)", p.Failback)
+	}
+	e.cfg.Policy = p
+	return nil
+}
+
 // Normal returns the providers of the normal delegation.
 func (e *Engine) Normal() []string { return slices.Clone(e.normalSet) }
 
