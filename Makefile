@@ -68,7 +68,8 @@ demo: build
 docs:
 	$(GO) test ./cmd/twinzone -run TestCLIDocs -count=1 -update
 
-# The outage drill on real BIND, Knot and Unbound (port 53 of 127.0.0.x: needs root or
+# The outage drill on real BIND and Knot, through Unbound, PowerDNS Recursor and Knot Resolver
+# (port 53 of 127.0.0.x: needs root or
 # CAP_NET_BIND_SERVICE); prints detection times and resolution success per mode. `make test`
 # runs the same test.
 drill: test-deps

@@ -1,11 +1,13 @@
 // Package drill is the outage drill of `make drill` on real servers: a Knot parent for test.
 // (changed through the rfc2136 registrar), a BIND primary and a Knot secondary for
-// example.test., and an Unbound resolver with a stub for test. (see StartLab). Run syncs
-// both providers with twinzone (pkg/sync, the real rfc2136 provider), starts a load loop that
-// resolves a fixed set of names through Unbound every 100 ms, stops the primary, lets the
-// controller of `twinzone run` (pkg/controller, RunOnce every probe interval) take it out of
-// the delegation, keeps the load going through the outage, starts the primary again and
-// fails back (Zone.Failback, the path of `twinzone failback`). It returns what it measured.
+// example.test., and four resolvers that reach example.test. through the parent's referral:
+// Unbound, PowerDNS Recursor (defaults, then RecursorTuned) and Knot Resolver (see StartLab).
+// Run syncs both providers with twinzone (pkg/sync, the real rfc2136 provider), starts one
+// load loop per resolver that resolves a fixed set of names every 100 ms, stops the primary,
+// lets the controller of `twinzone run` (pkg/controller, RunOnce every probe interval) take
+// it out of the delegation, keeps the load going through the outage, starts the primary
+// again and fails back (Zone.Failback, the path of `twinzone failback`). One outage measures
+// every resolver. It returns what it measured.
 //
 // The lab's delegation TTL and resolver caches are seconds long (DelegationTTL,
 // ResolverCacheMaxTTL, ResolverInfraTTL) so that switch mode converges within the drill; real
@@ -127,14 +129,21 @@ func (d *drill) run(ctx context.Context) error {
 	if got := e.Current(); !slices.Equal(got, e.Normal()) {
 		return fmt.Errorf("the parent delegates to %v before the outage, want the normal %v", got, e.Normal())
 	}
-	ld, err := newLoad(d.lab.Resolver.Addr, d.o.LoadPeriod, d.o.QueryTimeout, d.want.RRsets)
-	if err != nil {
-		return err
+	// One load loop per resolver, all through the same outage.
+	var loads []*load
+	for _, r := range d.lab.Resolvers {
+		ld, err := newLoad(r.Addr, d.o.LoadPeriod, d.o.QueryTimeout, d.want.RRsets)
+		if err != nil {
+			return err
+		}
+		loads = append(loads, ld)
 	}
 	loadStart := time.Now()
-	ld.start(ctx)
-	defer ld.stop()
-	d.logf(loadStart, "load: resolving %d names through Unbound %s every %s", len(queries), d.lab.Resolver.Addr, d.o.LoadPeriod)
+	for i, ld := range loads {
+		ld.start(ctx)
+		defer ld.stop()
+		d.logf(loadStart, "load: resolving %d names through %s %s every %s", len(queries), d.lab.Resolvers[i].Name, d.lab.Resolvers[i].Addr, d.o.LoadPeriod)
+	}
 	if _, err := d.watch(ctx, d.o.Hold, "normal operation", nil); err != nil {
 		return err
 	}
@@ -196,16 +205,21 @@ func (d *drill) run(ctx context.Context) error {
 	if _, err := d.watch(ctx, d.o.Hold, "after failback", nil); err != nil {
 		return err
 	}
-	ld.stop()
+	for _, ld := range loads {
+		ld.stop()
+	}
 	end := time.Now()
-	samples := ld.snapshot()
-	d.rep.Before = tally(samples, loadStart, killed)
-	d.rep.During = tally(samples, killed, settled)
-	d.rep.After = tally(samples, settled, back)
-	d.rep.Failback = tally(samples, back, end)
 	d.rep.LoadStart = loadStart.Sub(d.start)
-	for t := loadStart; t.Before(end); t = t.Add(time.Second) {
-		d.rep.PerSecond = append(d.rep.PerSecond, tally(samples, t, t.Add(time.Second)))
+	for i, ld := range loads {
+		samples := ld.snapshot()
+		rr := ResolverReport{Name: d.lab.Resolvers[i].Name, Addr: d.lab.Resolvers[i].Addr, ServfailHold: d.lab.Resolvers[i].ServfailHold,
+			Before: tally(samples, loadStart, killed), During: tally(samples, killed, settled),
+			After: tally(samples, settled, back), Failback: tally(samples, back, end)}
+		for t := loadStart; t.Before(end); t = t.Add(time.Second) {
+			rr.PerSecond = append(rr.PerSecond, tally(samples, t, t.Add(time.Second)))
+		}
+		rr.LastFailure, rr.FailingAtRestart = lastFailure(samples, killed, back, out.Finished, time.Second)
+		d.rep.Resolvers = append(d.rep.Resolvers, rr)
 	}
 	return d.check(ctx)
 }

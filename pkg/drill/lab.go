@@ -4,6 +4,9 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
+	"slices"
+	"strconv"
+	"strings"
 	"testing"
 	"time"
 
@@ -19,6 +22,12 @@ const (
 	PrimaryIP   = "127.0.0.1"  // BIND: primary of example.test.
 	SecondaryIP = "127.0.0.13" // Knot: secondary of example.test.
 	ResolverIP  = "127.0.0.14" // Unbound: stub zone test. -> the parent
+	// The other resolvers listen on free ports of helper 10's block (a resolver's own port
+	// is not in any delegation): PowerDNS Recursor with its defaults, PowerDNS Recursor with
+	// RecursorTuned, and Knot Resolver.
+	RecursorIP      = "127.0.10.1"
+	RecursorTunedIP = "127.0.10.2"
+	KresdIP         = "127.0.10.3"
 )
 
 // Short lab TTLs, so that switch mode converges in seconds (real delegations: 172800 s).
@@ -43,12 +52,30 @@ const (
 	ResolverServfailHold = 5 * time.Second
 )
 
+// RecursorTuned are the settings of the second PowerDNS Recursor: failed answers leave its
+// packet cache after 1 s instead of packetcache-servfail-ttl's 60 s (see the README's drill
+// section for why this is the setting that matters in switch mode).
+var RecursorTuned = []string{"packetcache-servfail-ttl=1"}
+
+// Resolver is one resolver the load loop asks.
+type Resolver struct {
+	Name string // "Unbound", "PowerDNS Recursor", ...
+	// ServfailHold is how long, by its documentation, the resolver answers SERVFAIL from
+	// its cache after a failed lookup: Unbound 1.17 ResolverServfailHold (NORR_TTL),
+	// PowerDNS Recursor packetcache-servfail-ttl (default 60 s), Knot Resolver none (it
+	// caches no SERVFAIL answer).
+	ServfailHold time.Duration
+	*dnsserver.Server
+}
+
 // Lab is the drill's running servers and the directory of its twinzone.yaml.
 type Lab struct {
-	Mode                                 string
-	Parent, Primary, Secondary, Resolver *dnsserver.Server
-	Dir                                  string
-	Key                                  dnsserver.TSIG
+	Mode                       string
+	Parent, Primary, Secondary *dnsserver.Server
+	// Resolvers all resolve through the parent, Unbound first.
+	Resolvers []Resolver
+	Dir       string
+	Key       dnsserver.TSIG
 }
 
 // unboundExtra is the resolver's short-cache configuration.
@@ -63,16 +90,30 @@ func unboundExtra() string {
 `, c, c, int(ResolverInfraTTL/time.Second), ResolverMaxRTT.Milliseconds(), ResolverMaxSent)
 }
 
-// StartLab starts the four servers of mode's lab (pkg/testutil/lab, stopped on t.Cleanup)
-// and writes the zone file into a temporary directory. The caller holds dnsserver.LockPort53.
+// StartLab starts the servers of mode's lab (pkg/testutil/lab with Unbound, then PowerDNS
+// Recursor twice and Knot Resolver, all stopped on t.Cleanup) and writes the zone file into
+// a temporary directory. The caller holds dnsserver.LockPort53.
 func StartLab(t testing.TB, mode string) *Lab {
 	t.Helper()
 	tl := lab.Start(t, lab.Options{ActiveActive: mode == "active-active", OwnNS: true,
 		ParentIP: ParentIP, PrimaryIP: PrimaryIP, SecondaryIP: SecondaryIP, DelegationTTL: DelegationTTL,
 		Resolver: &dnsserver.UnboundOptions{IP: ResolverIP, Port: 53, Extra: unboundExtra()}})
-	l := &Lab{Mode: mode, Key: tl.Key, Dir: t.TempDir(), Parent: tl.Parent, Primary: tl.Primary, Secondary: tl.Secondary, Resolver: tl.Resolver}
+	l := &Lab{Mode: mode, Key: tl.Key, Dir: t.TempDir(), Parent: tl.Parent, Primary: tl.Primary, Secondary: tl.Secondary}
+	fw := []dnsserver.Upstream{{Name: ParentZone, Addrs: []string{ParentIP}}}
+	cache := []string{"max-cache-ttl=" + wholeSecs(ResolverCacheMaxTTL), "max-negative-ttl=" + wholeSecs(ResolverCacheMaxTTL)}
+	l.Resolvers = []Resolver{
+		{"Unbound", ResolverServfailHold, tl.Resolver},
+		{"PowerDNS Recursor", 60 * time.Second, dnsserver.StartRecursor(t, dnsserver.RecursorOptions{IP: RecursorIP, Forwards: fw, Settings: cache})},
+		{"PowerDNS Recursor (" + strings.Join(RecursorTuned, ", ") + ")", time.Second, dnsserver.StartRecursor(t, dnsserver.RecursorOptions{
+			IP: RecursorTunedIP, Forwards: fw, Settings: append(slices.Clone(cache), RecursorTuned...)})},
+		{"Knot Resolver", 0, dnsserver.StartKresd(t, dnsserver.KresdOptions{IP: KresdIP, CacheMaxTTL: ResolverCacheMaxTTL,
+			Root: dnsserver.Upstream{Name: "ns." + ParentZone, Addrs: []string{ParentIP}}})},
+	}
 	if err := os.WriteFile(filepath.Join(l.Dir, "example.test.zone"), []byte(zoneFile), 0o600); err != nil {
 		t.Fatal(err)
 	}
 	return l
 }
+
+// wholeSecs is d in whole seconds, as resolvers' configurations take it.
+func wholeSecs(d time.Duration) string { return strconv.Itoa(int(d / time.Second)) }

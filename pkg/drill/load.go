@@ -187,3 +187,19 @@ func tally(samples []sample, from, to time.Time) Tally {
 	}
 	return t
 }
+
+// lastFailure returns when the last failed resolution that started in [from, to) began,
+// measured from ref (0 without failures), and whether one began in the last window before
+// to (the resolver was still failing then).
+func lastFailure(samples []sample, from, to, ref time.Time, window time.Duration) (time.Duration, bool) {
+	var last time.Time
+	for _, s := range samples {
+		if !s.OK && !s.Start.Before(from) && s.Start.Before(to) && s.Start.After(last) {
+			last = s.Start
+		}
+	}
+	if last.IsZero() {
+		return 0, false
+	}
+	return last.Sub(ref), !last.Before(to.Add(-window))
+}

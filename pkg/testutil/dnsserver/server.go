@@ -1,4 +1,5 @@
-// Package dnsserver starts real DNS servers (BIND named, Knot knotd, Unbound) for tests: each in
+// Package dnsserver starts real DNS servers (BIND named, Knot knotd, PowerDNS; the resolvers
+// Unbound, PowerDNS Recursor and Knot Resolver) for tests: each in
 // its own temporary directory, on a free loopback port (the same number for UDP and TCP), waited
 // for until it answers, and stopped (process group killed and reaped) on t.Cleanup. Server logs
 // go to a file in that directory and are printed when the test fails.

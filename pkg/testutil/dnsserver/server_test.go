@@ -144,3 +144,33 @@ func TestPowerDNSAPI(t *testing.T) {
 		t.Errorf("update not served: %v", r)
 	}
 }
+
+// The resolvers follow a referral from the parent to the child (no port in a delegation:
+// the child listens on port 53 of its own address in helper 10's block 127.0.10.0/24).
+func testResolver(t *testing.T, start func(t *testing.T, parent string) *Server) {
+	t.Helper()
+	child := StartKnot(t, Options{IP: "127.0.10.51", Port: 53, Zones: []Zone{{Origin: "example.test.", Text: testZone}}})
+	parent := StartKnot(t, Options{IP: "127.0.10.50", Port: 53, Zones: []Zone{{Origin: "test.", Text: `$ORIGIN test.
+@ 60 IN SOA ns.test. h.test. 1 7200 3600 1209600 60
+@ 60 IN NS ns.test.
+ns 60 IN A 127.0.10.50
+example 60 IN NS ns1.example.test.
+ns1.example 60 IN A ` + child.AddrPort().Addr().String() + "\n"}}})
+	res := start(t, parent.AddrPort().Addr().String())
+	r := query(t, res.Addr, "www.example.test.", dns.TypeA, true)
+	if r.Rcode != dns.RcodeSuccess || len(r.Answer) != 1 {
+		t.Fatalf("resolver answer: %v\n%s", r, res.Logs())
+	}
+}
+
+func TestRecursor(t *testing.T) {
+	testResolver(t, func(t *testing.T, parent string) *Server {
+		return StartRecursor(t, RecursorOptions{IP: "127.0.10.52", Forwards: []Upstream{{Name: "test.", Addrs: []string{parent}}}})
+	})
+}
+
+func TestKresd(t *testing.T) {
+	testResolver(t, func(t *testing.T, parent string) *Server {
+		return StartKresd(t, KresdOptions{IP: "127.0.10.53", Root: Upstream{Name: "ns.test.", Addrs: []string{parent}}})
+	})
+}
