@@ -127,3 +127,15 @@ sub DS 60485 ECDSAP256SHA256 2 D4B7D520E7BB5F0F67674A0CCEB1E3E0614B93C4F9E99B838
 		t.Errorf("unknown mnemonic: %v", err)
 	}
 }
+
+// TestEUIWithoutLeadingZeros: an EUI48 or EUI64 group of one digit, which BIND 9.18 reads, is
+// read as its byte.
+func TestEUIWithoutLeadingZeros(t *testing.T) {
+	z, err := Parse(strings.NewReader("$TTL 60\na EUI48 1-23-45-67-89-ab\nb EUI64 1-23-45-67-89-ab-cd-e\n"), "example.com.", "eui.zone")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if z.RRsets[0].Values[0] != "01-23-45-67-89-ab" || z.RRsets[1].Values[0] != "01-23-45-67-89-ab-cd-0e" {
+		t.Errorf("values %q %q", z.RRsets[0].Values, z.RRsets[1].Values)
+	}
+}

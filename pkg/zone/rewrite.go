@@ -15,12 +15,12 @@ import (
 // Some records that BIND reads, miekg/dns cannot: it has no WKS and no NSAP type, its
 // IPSECKEY reader runs into the next line (so an IPSECKEY followed by any record fails), and
 // it wants NAPTR's flags, services and regexp quoted, GPOS's numbers unquoted, DNSSEC
-// algorithms as numbers and an APL with at least one item. The tracker hands such records to
+// algorithms as numbers, an APL with at least one item and EUI48/EUI64 groups of two digits. The tracker hands such records to
 // rewriteRecord before miekg sees them; they come out in a form miekg reads (RFC 3597
 // "TYPEnnn \# length hex", or NAPTR with its strings quoted), on the same line.
 
 // rewriteTypes are the types rewriteRecord handles, upper-case.
-var rewriteTypes = []string{"IPSECKEY", "WKS", "NSAP", "NAPTR", "GPOS", "APL", "DNSKEY", "CDNSKEY", "KEY", "DS", "CDS", "RRSIG", "SIG"}
+var rewriteTypes = []string{"IPSECKEY", "WKS", "NSAP", "NAPTR", "GPOS", "APL", "EUI48", "EUI64", "DNSKEY", "CDNSKEY", "KEY", "DS", "CDS", "RRSIG", "SIG"}
 
 // algorithmField is where the DNSSEC algorithm is in the RDATA of the types that carry one;
 // BIND and Knot read its mnemonic (RSASHA1, ECDSAP256SHA256), miekg/dns only the number.
@@ -120,6 +120,8 @@ func rewriteRecord(text string) (string, error) {
 		return naptr(prefix, rd)
 	case "GPOS":
 		return gpos(prefix, rd)
+	case "EUI48", "EUI64":
+		return eui(prefix, typ, rd)
 	case "APL":
 		if len(rd) > 0 {
 			return "", nil
@@ -241,6 +243,25 @@ func algorithm(prefix, typ string, rd []token) (string, error) {
 	}
 	f[i] = strconv.Itoa(int(n))
 	return prefix + " " + typ + " " + strings.Join(f, " ") + "\n", nil
+}
+
+// eui pads single-digit groups of an EUI48 or EUI64 address (BIND 9.18 reads "1-23-...",
+// miekg/dns wants two digits per byte); anything else is left to miekg.
+func eui(prefix, typ string, rd []token) (string, error) {
+	if len(rd) != 1 {
+		return "", nil
+	}
+	groups := strings.Split(rd[0].s, "-")
+	short := false
+	for i, g := range groups {
+		if len(g) == 1 {
+			groups[i], short = "0"+g, true
+		}
+	}
+	if !short {
+		return "", nil
+	}
+	return prefix + " " + typ + " " + strings.Join(groups, "-") + "\n", nil
 }
 
 func uint8Field(what, s string) (byte, error) {
