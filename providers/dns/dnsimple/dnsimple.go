@@ -71,7 +71,12 @@ type Provider struct {
 var (
 	_ provider.Provider  = (*Provider)(nil)
 	_ provider.Describer = (*Provider)(nil)
+	_ provider.Unmanaged = (*Provider)(nil)
 )
+
+// privateTypes are DNSimple's own record types, keyed with private-use type codes (RFC 6895;
+// ALIAS as PowerDNS numbers it) so that the plan can show them as unmanaged.
+var privateTypes = map[string]uint16{"ALIAS": 65401, "URL": 65403, "POOL": 65404}
 
 // New returns a provider for cfg; it makes no network call.
 func New(cfg Config) (*Provider, error) {
@@ -180,7 +185,7 @@ func value(origin string, r record) (zone.Key, string, error) {
 }
 
 // Records returns every RRset of the zone, the system SOA and apex NS included. Records of
-// types twinzone does not know (ALIAS, URL, POOL) are left out.
+// DNSimple's own types (ALIAS, URL, POOL) are reported by Unmanaged instead.
 func (p *Provider) Records(ctx context.Context, origin string) ([]zone.RRset, error) {
 	origin = strings.ToLower(dns.Fqdn(origin))
 	ctx = p.api.Budget(ctx)
@@ -209,6 +214,34 @@ func (p *Provider) Records(ctx context.Context, origin string) ([]zone.RRset, er
 	}
 	zone.Sort(sets)
 	return sets, nil
+}
+
+// Unmanaged returns DNSimple's own record types in the zone (ALIAS, URL, POOL): served, or
+// acted on, by DNSimple, and not twinzone's to write or delete.
+func (p *Provider) Unmanaged(ctx context.Context, origin string) ([]provider.UnmanagedRRset, error) {
+	origin = strings.ToLower(dns.Fqdn(origin))
+	recs, err := p.list(p.api.Budget(ctx), origin)
+	if err != nil {
+		return nil, fmt.Errorf("dnsimple: reading %s: %w", origin, err)
+	}
+	seen := map[zone.Key]bool{}
+	var out []provider.UnmanagedRRset
+	for _, r := range recs {
+		code, ok := privateTypes[strings.ToUpper(r.Type)]
+		if !ok {
+			continue
+		}
+		name := origin
+		if r.Name != "" {
+			name = strings.ToLower(r.Name) + "." + origin
+		}
+		k := zone.Key{Name: name, Type: code}
+		if !seen[k] {
+			seen[k] = true
+			out = append(out, provider.UnmanagedRRset{Key: k, Reason: "a DNSimple " + strings.ToUpper(r.Type) + " record: DNSimple's own type, left alone"})
+		}
+	}
+	return out, nil
 }
 
 // toRecord is the request body for one value of s.

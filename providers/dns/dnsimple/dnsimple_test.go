@@ -72,6 +72,20 @@ func TestChangeInPlace(t *testing.T) {
 	}
 }
 
+// An ALIAS at the apex is reported as unmanaged (and not read as records).
+func TestAliasUnmanaged(t *testing.T) {
+	emu, p := start(t)
+	emu.Set(testZone, "", "ALIAS", "target.example.net", 3600)
+	un, err := p.Unmanaged(context.Background(), testZone)
+	if err != nil || len(un) != 1 || un[0].Key.Name != testZone || !strings.Contains(un[0].Reason, "ALIAS") {
+		t.Fatalf("unmanaged = %+v, %v", un, err)
+	}
+	got, err := p.Records(context.Background(), testZone)
+	if err != nil || len(got) != 2 { // SOA, NS
+		t.Errorf("records = %+v, %v", got, err)
+	}
+}
+
 func TestErrors(t *testing.T) {
 	emu, _ := start(t)
 	p, _ := New(Config{Token: "wrong-token-9876543210", Account: testAccount, Endpoint: emu.URL})

@@ -78,6 +78,15 @@ func (s *Server) AddZone(name string) {
 	s.zones[name] = recs
 }
 
+// Set stores a record as given (no validation), e.g. a DNSimple ALIAS.
+func (s *Server) Set(zone, name, typ, content string, ttl int) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	zone = strings.TrimSuffix(zone, ".")
+	s.zones[zone] = append(s.zones[zone], Record{ID: s.nextID, ZoneID: zone, Name: name, Type: typ, Content: content, TTL: ttl})
+	s.nextID++
+}
+
 // Requests is the number of requests received.
 func (s *Server) Requests() int {
 	s.mu.Lock()
