@@ -1,9 +1,12 @@
 package main
 
 import (
+	"errors"
 	"fmt"
 	"io"
+	"io/fs"
 	"os"
+	"path/filepath"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -128,9 +131,15 @@ func writeZone(c *cli.Context, z *zone.Zone) error {
 	if c.Bool("overwrite") {
 		flags = os.O_WRONLY | os.O_CREATE | os.O_TRUNC
 	}
+	if err := os.MkdirAll(filepath.Dir(out), 0o755); err != nil { // zones/ on a fresh setup
+		return withCode(exitError, fmt.Errorf("import: %w", err))
+	}
 	f, err := os.OpenFile(out, flags, 0o644)
+	if errors.Is(err, fs.ErrExist) {
+		return withCode(exitError, fmt.Errorf("import: %s exists: use --overwrite to replace it", out))
+	}
 	if err != nil {
-		return withCode(exitError, fmt.Errorf("import: %w (use --overwrite to replace it)", err))
+		return withCode(exitError, fmt.Errorf("import: %w", err))
 	}
 	var w io.Writer = f
 	err = zone.Render(w, z)
