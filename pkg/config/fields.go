@@ -2,6 +2,7 @@ package config
 
 import (
 	"fmt"
+	"time"
 
 	"go.yaml.in/yaml/v3"
 )
@@ -86,6 +87,11 @@ func (f *Fields) Strings(key string, dst *[]string, valid func(string) error) {
 			*dst = append(*dst, s)
 		}
 	}
+}
+
+// Duration declares a Go duration key ("30s", "5m") of at least min.
+func (f *Fields) Duration(key string, min time.Duration, dst *time.Duration) {
+	f.h[key] = func(path string, v *yaml.Node) { f.d.duration(v, path, min, dst) }
 }
 
 // StringValid declares an optional string key whose value valid checks (error at the value).

@@ -33,6 +33,9 @@ type ProviderType struct {
 	Company string
 	// CredentialHint tells a user how to fix a provider whose records cannot be read.
 	CredentialHint string
+	// VerifyOnly marks a type twinzone reads but never writes (provider.ReadOnly): a zone may
+	// use it only as its secondary, fed by zone transfer from the primary, which sync writes.
+	VerifyOnly bool
 }
 
 // names returns the type names, sorted.

@@ -103,6 +103,7 @@ func (d *decoder) zones(n *yaml.Node, path string, c *Config) {
 			d.errorf(secNode, join(zpath, "secondary.provider"), "provider %q is already the primary: the secondary must be a different provider", z.Secondary.Provider)
 		}
 		d.overlap(z, secNode, zpath)
+		d.verifyOnly(z, c, primNode, zpath)
 		d.finishProxied(z, c, proxNode, join(zpath, "proxied"))
 		if z.Registrar == "" && z.Failover.Auto {
 			c.Warnings = append(c.Warnings, d.file+":"+strconv.Itoa(z.Line)+": zone "+z.Name+" has no registrar: automatic failover is disabled until one is configured")
@@ -331,4 +332,28 @@ func didYouMean(s string, candidates []string) string {
 		return " (did you mean " + strconv.Quote(c) + "?)"
 	}
 	return ""
+}
+
+// verifyOnly refuses a zone whose primary is a verify-only provider (one twinzone cannot
+// write): sync writes the primary and the verify-only secondary proves, by its stamp, that it
+// transferred it; with nothing writable, or only the secondary, nothing would feed the zone.
+func (d *decoder) verifyOnly(z *Zone, c *Config, primNode *yaml.Node, zpath string) {
+	ro := func(name string) (string, bool) {
+		p := c.Providers[name]
+		if p == nil || p.Spec == nil || !p.Spec.VerifyOnly {
+			return "", false
+		}
+		return p.Type, true
+	}
+	pt, pro := ro(z.Primary.Provider)
+	if !pro {
+		return
+	}
+	if st, sro := ro(z.Secondary.Provider); sro {
+		d.errorf(primNode, join(zpath, "primary.provider"), "providers %q (type %s) and %q (type %s) are both verify-only: twinzone writes neither, so nothing would bring the zone file to them; make the primary a provider twinzone writes (and that feeds the secondary by zone transfer)",
+			z.Primary.Provider, pt, z.Secondary.Provider, st)
+		return
+	}
+	d.errorf(primNode, join(zpath, "primary.provider"), "provider %q (type %s) is verify-only: twinzone never writes it, so it cannot be the primary, the side sync writes; make it the secondary and the provider that feeds it by zone transfer the primary",
+		z.Primary.Provider, pt)
 }

@@ -51,6 +51,9 @@ type Plan struct {
 	// Ignored counts RRsets (desired or current) that matched an ignore rule.
 	Ignored int
 	Counts  Counts
+	// VerifyOnly marks the plan of a verify-only provider (one twinzone reads but never
+	// writes, fed by zone transfer): its changes are what it has not transferred yet.
+	VerifyOnly bool
 	// Error is set when the provider could not be read or planned (see Failed): the plan then
 	// has no changes, and every renderer shows it as an error row, so a report never shows
 	// only the provider that worked.

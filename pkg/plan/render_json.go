@@ -48,7 +48,7 @@ func RenderJSON(w io.Writer, plans []*Plan) error {
 	for _, p := range plans {
 		counts, stamp := recordCounts(p)
 		z := jsonZone{
-			Zone: p.Origin, Provider: p.Provider, Error: p.Error,
+			Zone: p.Origin, Provider: p.Provider, Error: p.Error, VerifyOnly: p.VerifyOnly,
 			Changes:   make([]jsonChange, 0, len(p.Changes)),
 			Unmanaged: make([]jsonSkipped, 0, len(p.Unmanaged)),
 			Summary: jsonSummary{Create: counts.Create, Update: counts.Update, Delete: counts.Delete,
@@ -81,7 +81,9 @@ type jsonZone struct {
 	Changes   []jsonChange  `json:"changes"`
 	Unmanaged []jsonSkipped `json:"unmanaged"`
 	Summary   jsonSummary   `json:"summary"`
-	Error     string        `json:"error,omitempty"`
+	// VerifyOnly: a provider twinzone never writes (fed by zone transfer).
+	VerifyOnly bool   `json:"verify_only,omitempty"`
+	Error      string `json:"error,omitempty"`
 }
 
 type jsonChange struct {

@@ -117,6 +117,12 @@ func summary(p *Plan) string {
 	if stamp {
 		extra += "; sync stamp to update"
 	}
+	if p.VerifyOnly {
+		if c.Total() == 0 && !stamp {
+			return "no changes (" + extra + "; verify-only: serves the zone file by transfer)"
+		}
+		return fmt.Sprintf("verify-only, never written: not yet transferred from the primary, or its feed is broken: %d to create, %d to update, %d to delete (%s)", c.Create, c.Update, c.Delete, extra)
+	}
 	if c.Total() == 0 {
 		return "no changes (" + extra + ")"
 	}

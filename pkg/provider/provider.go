@@ -6,6 +6,7 @@ package provider
 import (
 	"context"
 	"errors"
+	"time"
 
 	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/zone"
@@ -67,6 +68,19 @@ type Shaper interface {
 type Delegated interface {
 	SetApexNS(zone string, names []string)
 }
+
+// ReadOnly is an optional capability: a verify-only provider, which twinzone reads (and
+// probes) but never writes, such as a secondary fed by NOTIFY and zone transfer from the
+// zone's primary. Plan shows what it serves against the desired zone; sync writes the
+// zone's other provider and then waits, at most TransferTimeout, until the read-only one
+// serves the same (the new sync stamp included), and fails when it does not. Its Apply
+// returns ErrReadOnly and is never called by pkg/sync.
+type ReadOnly interface {
+	TransferTimeout() time.Duration
+}
+
+// ErrReadOnly is returned by the Apply of a ReadOnly provider.
+var ErrReadOnly = errors.New("verify-only provider: twinzone never writes it")
 
 // UnmanagedRRset is an RRset twinzone leaves alone, and why.
 type UnmanagedRRset struct {

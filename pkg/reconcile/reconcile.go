@@ -106,7 +106,24 @@ func Targets(ctx context.Context, z Zone, open Opener) (targets []tzsync.Target,
 		}
 		targets = append(targets, tzsync.Target{Name: name, Provider: p, Options: PlanOptions(z.Config, name, traits, st)})
 	}
+	inheritTraits(targets)
 	return targets, failed
+}
+
+// inheritTraits gives a verify-only target (provider.ReadOnly) the traits of the zone's
+// writable one: it serves what that one serves, by zone transfer, normalised the same way.
+func inheritTraits(targets []tzsync.Target) {
+	for i := range targets {
+		if _, ro := targets[i].Provider.(provider.ReadOnly); !ro {
+			continue
+		}
+		for _, w := range targets {
+			if _, ro := w.Provider.(provider.ReadOnly); !ro {
+				targets[i].Options.Traits = w.Options.Traits
+				break
+			}
+		}
+	}
 }
 
 // RunOnce syncs (with DryRun: plans) z on both of its providers. One provider failing never

@@ -99,17 +99,53 @@ func (s *Syncer) now() time.Time {
 // records are read again and re-planned instead of retrying blindly, for transient errors and
 // within the target's Retry budget. Only when every record change succeeded and verified is the
 // stamp written, in its own Apply call, and verified too.
+//
+// A target whose provider is provider.ReadOnly (a verify-only secondary) is planned, never
+// written: unless DryRun, once the other targets are done it is re-read until it serves the
+// desired records and stamp, for at most its TransferTimeout; otherwise its Err wraps
+// ErrNotTransferred.
 func (s *Syncer) Sync(ctx context.Context, targets []Target, desired []zone.RRset, opts Options) []Result {
 	results := make([]Result, len(targets))
 	var st stamp.Stamp
 	if !opts.NoStamp {
 		st = plan.StampOf(desired)
 	}
-	var wg stdsync.WaitGroup
+	// Verify-only targets (provider.ReadOnly) are never written: they wait for the writable
+	// ones, whose data reaches them by zone transfer.
+	var wg, writers stdsync.WaitGroup
+	written := make(chan struct{})
+	fed := func() error {
+		<-written
+		var errs []error
+		n := 0
+		for i, t := range targets {
+			if _, ro := readOnly(t.Provider); !ro {
+				n++
+				errs = append(errs, results[i].Err)
+			}
+		}
+		if n == 0 {
+			return errors.New("no provider of the zone that twinzone writes was synced")
+		}
+		if err := errors.Join(errs...); err != nil {
+			return fmt.Errorf("the zone's writable provider did not converge (%w)", err)
+		}
+		return nil
+	}
 	for i, t := range targets {
-		wg.Go(func() {
+		ro, isRO := readOnly(t.Provider)
+		g := &writers
+		if isRO {
+			g = &wg
+		}
+		g.Go(func() {
 			start := s.now()
-			r := s.syncOne(ctx, t, desired, st, opts)
+			var r Result
+			if isRO {
+				r = s.verifyOne(ctx, t, ro, desired, st, opts, fed)
+			} else {
+				r = s.syncOne(ctx, t, desired, st, opts)
+			}
 			r.Target = t.Name
 			r.Duration = s.now().Sub(start)
 			if r.Err != nil {
@@ -121,6 +157,8 @@ func (s *Syncer) Sync(ctx context.Context, targets []Target, desired []zone.RRse
 			results[i] = r
 		})
 	}
+	writers.Wait()
+	close(written)
 	wg.Wait()
 	return results
 }

@@ -11,6 +11,7 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/provider"
+	"github.com/twinzone/twinzone/providers/dns/axfr"
 	"github.com/twinzone/twinzone/providers/dns/azure"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare"
 	"github.com/twinzone/twinzone/providers/dns/desec"
@@ -46,6 +47,7 @@ func Table() []Type {
 		row(googleclouddns.ConfigType(), googleclouddns.Open),
 		row(azure.ConfigType(), azure.Open),
 		row(hetzner.ConfigType(), hetzner.Open),
+		row(axfr.ConfigType(), axfr.Open),
 	}
 }
 

@@ -67,9 +67,10 @@ logging { channel out { stderr; severity info; print-time yes; }; category defau
 		fmt.Fprintf(&b, "key %q { algorithm %s; secret %q; };\n", strings.TrimSuffix(dns.Fqdn(opts.Key.Name), "."), algName(opts.Key.Alg), opts.Key.Secret)
 		allow = fmt.Sprintf("key %q;", strings.TrimSuffix(dns.Fqdn(opts.Key.Name), "."))
 	}
+	notify := bindNotify(opts)
 	for _, z := range opts.Zones {
-		fmt.Fprintf(&b, "zone %q { type primary; file %q; allow-update { %s }; allow-transfer { %s }; allow-query { any; }; };\n",
-			dns.Fqdn(z.Origin), zoneFileName(z.Origin), allow, allow)
+		fmt.Fprintf(&b, "zone %q { type primary; file %q; allow-update { %s }; allow-transfer { %s }; allow-query { any; };%s };\n",
+			dns.Fqdn(z.Origin), zoneFileName(z.Origin), allow, allow, notify)
 	}
 	return b.String()
 }

@@ -56,6 +56,9 @@ type Options struct {
 	IP string
 	// Port to listen on (UDP and TCP); 0 picks a free one.
 	Port int
+	// Notify lists secondaries ("ip:port") BIND sends NOTIFY to (signed with Key) after every
+	// change of each zone (StartNSD, StartKnotSecondary); empty: no NOTIFY.
+	Notify []string
 	// MaxRecordsPerType is BIND's max-records-per-type; 0, the default here, is unlimited
 	// (BIND's own default is 100).
 	MaxRecordsPerType int
