@@ -1,6 +1,7 @@
 package main
 
 import (
+	"encoding/json"
 	"fmt"
 	"path/filepath"
 	"strconv"
@@ -93,6 +94,26 @@ zones:
 	if code != 0 {
 		t.Fatalf("failover preflight to a fresh verify-only secondary: exit %d\n%s%s", code, out, stderr)
 	}
+	transferFinding := func(when string) checkFinding {
+		t.Helper()
+		_, out, stderr := runCLI(t, "check", "--config", conf, "--format", "json")
+		var rep struct {
+			Findings []checkFinding `json:"findings"`
+		}
+		if err := json.Unmarshal([]byte(out), &rep); err != nil {
+			t.Fatalf("check %s: %v\n%s%s", when, err, out, stderr)
+		}
+		for _, f := range rep.Findings {
+			if f.Check == "transfer" && f.Subject == "sec" {
+				return f
+			}
+		}
+		t.Fatalf("check %s: no transfer finding for sec:\n%s", when, out)
+		return checkFinding{}
+	}
+	if f := transferFinding("(fresh)"); f.Severity != "ok" || !strings.Contains(f.Message, "verify-only") || !strings.Contains(f.Message, "is the primary's") {
+		t.Errorf("check (fresh): %+v", f)
+	}
 	mustContain(t, "failover --dry-run (fresh)", out, "preflight: ok")
 
 	// Break the feed: the secondary now transfers from a dead address; a new zone version
@@ -126,6 +147,9 @@ zones:
 		t.Fatalf("failover preflight to a stale verify-only secondary: exit %d, want %d\n%s%s", code, exitError, out, stderr)
 	}
 	mustContain(t, "failover --dry-run (stale)", out+stderr, "preflight: refused", "g=1/")
+	if f := transferFinding("(stale)"); f.Severity != "fail" || !strings.Contains(f.Message, "has not transferred the primary's latest version") {
+		t.Errorf("check (stale): %+v", f)
+	}
 
 	// Mend the feed: the next version's NOTIFY reaches the secondary again, it transfers, and
 	// the sync that waits for it passes. (A restarted secondary keeps its refresh timer, so it
@@ -185,4 +209,11 @@ func vfQuery(t *testing.T, addr, name string, typ uint16) *dns.Msg {
 		t.Fatalf("query %s %s at %s: rcode %s aa=%v", name, dns.TypeToString[typ], addr, dns.RcodeToString[r.Rcode], r.Authoritative)
 	}
 	return r
+}
+
+type checkFinding struct {
+	Check    string `json:"check"`
+	Subject  string `json:"subject"`
+	Severity string `json:"severity"`
+	Message  string `json:"message"`
 }

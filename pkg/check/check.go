@@ -5,6 +5,8 @@
 // Checks, per zone:
 //   - credentials: each provider's Records and the registrar's Nameservers are called; both
 //     are read-only.
+//   - transfer: a verify-only provider (provider.ReadOnly, type axfr) answers AXFR and
+//     serves the primary's SOA serial (it transferred the latest version).
 //   - independence: the registrar is not at the same company as the primary DNS provider
 //     (Route 53 Domains with Route 53; Cloudflare Registrar, which cannot delegate elsewhere
 //     at all). Registrars of type exec or manual are recognised by their name and command.
@@ -195,6 +197,7 @@ func runZone(ctx context.Context, o *Options, z Zone) []Finding {
 	}
 	provs := openProviders(ctx, o, zc)
 	add(checkCredentials(ctx, o, zc, provs)...)
+	add(checkTransfer(ctx, zc, provs)...)
 	add(checkIndependence(o.Config, zc)...)
 	add(checkGlue(ctx, o, zc)...)
 	add(checkRegistrarTraps(ctx, o, zc)...)

@@ -32,7 +32,7 @@ func TestMalformed(t *testing.T) {
 		{"unknown provider key", line(2, `  a: {type: cloudflare, apitoken: "${CLOUDFLARE_API_TOKEN}"}`),
 			[]string{`twinzone.yaml:2:25: providers.a: unknown key "apitoken" (did you mean "api_token"?)`, `twinzone.yaml:2:6: providers.a: missing key "api_token"`}},
 		{"unknown provider type", line(2, "  a: {type: dyn}"),
-			[]string{`twinzone.yaml:2:13: providers.a.type: unknown provider type "dyn" (known: azure, cloudflare, desec, digitalocean, dnsimple, gandi, googleclouddns, hetzner, powerdns, rfc2136, route53, zonefile)`}},
+			[]string{`twinzone.yaml:2:13: providers.a.type: unknown provider type "dyn" (known: axfr, azure, cloudflare, desec, digitalocean, dnsimple, gandi, googleclouddns, hetzner, powerdns, rfc2136, route53, zonefile)`}},
 		{"provider with a list as type", line(2, "  a: {type: [zonefile]}"),
 			[]string{`twinzone.yaml:2:13: providers.a.type: expected a single value, got a list`}},
 		{"provider with an empty type", line(2, "  a: {type: }"),
