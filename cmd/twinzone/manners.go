@@ -8,6 +8,7 @@ import (
 	"regexp"
 	"runtime"
 	"runtime/debug"
+	"slices"
 	"strings"
 
 	"github.com/urfave/cli/v2"
@@ -26,6 +27,9 @@ func hoistGlobalFlags(args []string, cmds []*cli.Command) []string {
 	for i < len(args) && strings.HasPrefix(args[i], "-") && args[i] != "--" {
 		name, _, hasValue := strings.Cut(strings.TrimLeft(args[i], "-"), "=")
 		f := findFlag(common, name)
+		if f == nil && i > 1 && slices.Contains([]string{"help", "h", "version", "v"}, name) {
+			return []string{args[0], args[i]} // `twinzone --config x --help`: the help
+		}
 		if f == nil {
 			return args // --help, --version, or a mistake: urfave/cli answers
 		}

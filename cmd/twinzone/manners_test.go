@@ -29,6 +29,9 @@ func TestCLIManners(t *testing.T) {
 			t.Errorf("%q: exit %d\n%s%s", args, code, out, stderr)
 		}
 	}
+	if code, out, stderr := runCLI(t, "--config", conf, "--help"); code != 0 || !strings.Contains(out, "COMMANDS:") {
+		t.Errorf("--config x --help: exit %d\n%s%s", code, out, stderr)
+	}
 	// Singular: one RRset (the SOA).
 	if _, out, _ := runCLI(t, "validate", "--config", conf); !strings.Contains(out, "(1 RRset)") {
 		t.Errorf("validate with one RRset: %q", out)
