@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"net/netip"
 	"os"
+	"os/exec"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -123,4 +124,19 @@ func chaosReady(addr string) error {
 		return errors.New("no reply")
 	}
 	return nil
+}
+
+// RecControl runs `rec_control --socket-dir=DIR args...` against a recursor started by
+// StartRecursor and returns its output.
+func RecControl(s *Server, args ...string) (string, error) {
+	bin := findBinary("rec_control")
+	if bin == "" {
+		return "", errors.New("rec_control not found in PATH or /usr/sbin")
+	}
+	cmd := exec.Command(bin, append([]string{"--socket-dir=" + s.Dir, "--timeout=5"}, args...)...)
+	out, err := cmd.CombinedOutput()
+	if err != nil {
+		return string(out), fmt.Errorf("rec_control %s: %w: %s", strings.Join(args, " "), err, out)
+	}
+	return string(out), nil
 }
