@@ -62,8 +62,8 @@ type Resolver struct {
 	Name string // "Unbound", "PowerDNS Recursor", ...
 	// ServfailHold is how long, by its documentation, the resolver answers SERVFAIL from
 	// its cache after a failed lookup: Unbound 1.17 ResolverServfailHold (NORR_TTL),
-	// PowerDNS Recursor packetcache-servfail-ttl (default 60 s), Knot Resolver none (it
-	// caches no SERVFAIL answer).
+	// PowerDNS Recursor packetcache-servfail-ttl (default 60 s); Knot Resolver none (none
+	// measured: it recovers when the delegation TTL expires).
 	ServfailHold time.Duration
 	*dnsserver.Server
 }
