@@ -37,6 +37,7 @@ type fakeRegistrar struct {
 	store  *state.Store
 	parent *probetest.Server
 	fail   error // returned by SetNameservers when set
+	lag    bool  // accept, but leave the parent as it is (a parent that publishes late)
 }
 
 func (f *fakeRegistrar) Nameservers(context.Context, string) ([]string, error) {
@@ -60,7 +61,7 @@ func (f *fakeRegistrar) SetNameservers(_ context.Context, _ string, set nameserv
 		}
 	}
 	f.held = append(f.held, locked)
-	if f.parent != nil {
+	if f.parent != nil && !f.lag {
 		publish(f.parent, set.Names()...)
 	}
 	return registrar.Operation{}, nil
