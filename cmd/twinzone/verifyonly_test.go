@@ -169,6 +169,20 @@ zones:
 	if code != 0 {
 		t.Fatalf("failover preflight after the mend: exit %d\n%s%s", code, out, stderr)
 	}
+
+	// The secondary stops: sync still writes the primary, and reports the secondary.
+	sec.Stop()
+	writeFiles(t, dir, map[string]string{"example.test.zone": strings.Replace(strings.Replace(labZoneFile,
+		"hostmaster.example.test. 1 ", "hostmaster.example.test. 4 ", 1), "192.0.2.80", "192.0.2.84", 1)})
+	gen4 := stampOf()
+	code, out, stderr = runCLI(t, "sync", "--config", conf)
+	if code != exitError {
+		t.Fatalf("sync with the secondary stopped: exit %d, want %d\n%s%s", code, exitError, out, stderr)
+	}
+	mustContain(t, "sync with the secondary stopped", out+stderr, "the secondary cannot be read, so nothing proves it serves generation 4")
+	if got := servedStamp(t, bind.Addr); got != gen4 {
+		t.Fatalf("the primary serves %q after a sync with the secondary stopped, want %q", got, gen4)
+	}
 }
 
 // servedStamp asks addr (RD=0) for the zone's stamp TXT; "" when it has none.

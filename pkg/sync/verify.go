@@ -40,11 +40,16 @@ func (s *Syncer) verifyOne(ctx context.Context, t Target, ro provider.ReadOnly, 
 	if first.Plan != nil {
 		first.Plan.VerifyOnly = true
 	}
+	gen := generation(st)
+	if first.Err != nil && !o.DryRun && ctx.Err() == nil {
+		// Stopped, unreachable, or refusing the transfer: nothing proves it serves the new
+		// version, which a failover to it needs.
+		first.Err = fmt.Errorf("%w: the secondary cannot be read, so nothing proves it serves generation %s: %w", ErrNotTransferred, gen, first.Err)
+	}
 	if first.Err != nil || first.Plan.Empty() || o.DryRun {
 		return first
 	}
 	res := Result{Plan: first.Plan}
-	gen := generation(st)
 	if err := fed(); err != nil {
 		res.Err = fmt.Errorf("%w: not waited for generation %s, which cannot reach it by transfer: %w", ErrNotTransferred, gen, err)
 		return res
