@@ -1,8 +1,8 @@
-// Package dnsserver starts real DNS servers (BIND named, Knot knotd, PowerDNS; the resolvers
-// Unbound, PowerDNS Recursor and Knot Resolver) for tests: each in
-// its own temporary directory, on a free loopback port (the same number for UDP and TCP), waited
-// for until it answers, and stopped (process group killed and reaped) on t.Cleanup. Server logs
-// go to a file in that directory and are printed when the test fails.
+// Package dnsserver starts real DNS servers for tests: the authoritative BIND named, Knot
+// knotd and PowerDNS, and the resolvers Unbound, PowerDNS Recursor and Knot Resolver. Each
+// runs in its own temporary directory, on a free loopback port (the same number for UDP and
+// TCP), is waited for until it answers, and is stopped (process group killed and reaped) on
+// t.Cleanup. Server logs go to a file in that directory and are printed when the test fails.
 //
 // When a server binary is missing the test is skipped, unless the environment variable CI is
 // "true", where it fails instead.
