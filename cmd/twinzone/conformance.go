@@ -13,6 +13,7 @@ import (
 	"github.com/miekg/dns"
 	"github.com/urfave/cli/v2"
 
+	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/provider/providertest"
 )
 
@@ -63,6 +64,9 @@ func conformanceCommand() *cli.Command {
 			p, err := l.openProvider(c.Context, name)
 			if err != nil {
 				return withCode(exitError, fmt.Errorf("provider %s: %w", name, err))
+			}
+			if _, ro := p.(provider.ReadOnly); ro {
+				return withCode(exitError, fmt.Errorf("provider %s (type %s) is verify-only: twinzone never writes it, and the conformance suite writes; run it on the primary that feeds it (the secondary is proven by `twinzone sync`, which waits for its transfer, and `twinzone check`)", name, pc.Type))
 			}
 			opts.Progress = func(cs string) { fmt.Fprintf(c.App.ErrWriter, "running %s ...\n", cs) }
 			started := time.Now().UTC()

@@ -75,8 +75,15 @@ zones:
 		return plan.StampOf(z.RRsets).String()
 	}
 
+	// The conformance suite writes: it refuses a verify-only provider before any request.
+	code, out, stderr := runCLI(t, "conformance", "sec", "--config", conf, "--zone", e2eOrigin)
+	if code != exitError {
+		t.Fatalf("conformance on a verify-only provider: exit %d\n%s%s", code, out, stderr)
+	}
+	mustContain(t, "conformance on a verify-only provider", stderr, "sec (type axfr) is verify-only")
+
 	// Sync writes the primary; the secondary serves the new stamp by transfer.
-	code, out, stderr := runCLI(t, "sync", "--config", conf)
+	code, out, stderr = runCLI(t, "sync", "--config", conf)
 	if code != 0 {
 		t.Fatalf("sync: exit %d\n%s%s", code, out, stderr)
 	}
