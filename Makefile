@@ -4,8 +4,8 @@ BIN     ?= bin/twinzone
 PKGS    ?= ./...
 # Debian packages the integration tests start as real servers.
 TEST_DEBS := bind9 knot unbound dnsutils knot-dnsutils nsd pdns-server pdns-backend-sqlite3 pdns-recursor \
-	knot-resolver etcd-server etcd-client iproute2 nftables tmux zsh ldnsutils knot-dnssecutils
-TEST_BINS := named knotd unbound dig kdig nsd pdns_server pdns_recursor kresd etcd etcdctl ip nft tmux zsh ldns-compare-zones named-checkzone kzonecheck
+	knot-resolver etcd-server etcd-client iproute2 nftables tmux zsh ldnsutils knot-dnssecutils sqlite3
+TEST_BINS := named knotd unbound dig kdig nsd pdns_server pdns_recursor kresd etcd etcdctl ip nft tmux zsh ldns-compare-zones named-checkzone kzonecheck sqlite3 pdnsutil
 
 .PHONY: build test test-deps lint bench demo drill fuzz clean
 
