@@ -1,5 +1,6 @@
 // Package dnsserver starts real DNS servers for tests: the authoritative BIND named, Knot
-// knotd and PowerDNS, and the resolvers Unbound, PowerDNS Recursor and Knot Resolver. Each
+// knotd and PowerDNS, the secondaries NSD and Knot (fed by NOTIFY and zone transfer from a
+// BIND primary), and the resolvers Unbound, PowerDNS Recursor and Knot Resolver. Each
 // runs in its own temporary directory, on a free loopback port (the same number for UDP and
 // TCP), is waited for until it answers, and is stopped (process group killed and reaped) on
 // t.Cleanup. Server logs go to a file in that directory and are printed when the test fails.
