@@ -19,12 +19,14 @@ import (
 	"fmt"
 	"log/slog"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
 	"github.com/twinzone/twinzone/pkg/config"
 	"github.com/twinzone/twinzone/pkg/controller"
 	"github.com/twinzone/twinzone/pkg/failover"
+	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -221,5 +223,22 @@ func (d *drill) run(ctx context.Context) error {
 		rr.LastFailure, rr.FailingAtRestart = lastFailure(samples, killed, back, out.Finished, time.Second)
 		d.rep.Resolvers = append(d.rep.Resolvers, rr)
 	}
+	d.recursorCounters()
 	return d.check(ctx)
+}
+
+// recursorCounters puts PowerDNS Recursor's own counters in the timeline: how often it met
+// the dead server, and how many SERVFAILs came from its packet cache (README's explanation).
+func (d *drill) recursorCounters() {
+	for _, r := range d.lab.Resolvers {
+		if r.Kind != "pdns-recursor" {
+			continue
+		}
+		out, err := dnsserver.RecControl(r.Server, "get", "unreachables", "outgoing-timeouts", "servfail-answers", "packetcache-hits", "throttle-entries")
+		if err != nil {
+			d.logf(time.Now(), "%s: counters: %v", r.Name, err)
+			continue
+		}
+		d.logf(time.Now(), "%s: unreachables, outgoing-timeouts, servfail-answers, packetcache-hits, throttle-entries: %s", r.Name, strings.Join(strings.Fields(out), " "))
+	}
 }
