@@ -92,7 +92,7 @@ func TestElectionFencingTakeover(t *testing.T) {
 	p := "/elect/"
 	ms := []*member{startMember(t, cfg, p, "a"), startMember(t, cfg, p, "b"), startMember(t, cfg, p, "c")}
 	waitFor(t, "one leader", 20*time.Second, func() bool { return len(leaders(ms)) == 1 })
-	ctx := ctxT(t, 60*time.Second)
+	ctx := ctxT(t, 3*time.Minute)
 	lead := leaders(ms)[0]
 	if id, err := lead.store.Leader(ctx); err != nil || id != lead.ID {
 		t.Fatalf("Leader() = %q, %v; want %q", id, err, lead.ID)
@@ -223,7 +223,7 @@ func TestPartitionedLeaderStopsActing(t *testing.T) {
 			leadNode = nodes[i]
 		}
 	}
-	ctx := ctxT(t, 120*time.Second)
+	ctx := ctxT(t, 5*time.Minute)
 	l, err := lead.store.Acquire(ctx, zone)
 	if err != nil {
 		t.Fatal(err)

@@ -113,7 +113,10 @@ func TestNetnsPartition(t *testing.T) {
 	if err := c.WaitHealthy(60 * time.Second); err != nil {
 		t.Fatal(err)
 	}
-	resp, err := cut.Get(ctx, "/m")
+	// A fresh deadline: healing may take long on a loaded machine.
+	gctx, gcancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer gcancel()
+	resp, err := cut.Get(gctx, "/m")
 	if err != nil || len(resp.Kvs) != 1 || string(resp.Kvs[0].Value) != "from-majority" {
 		t.Fatalf("after heal: %v %v", resp, err)
 	}
