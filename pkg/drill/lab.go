@@ -36,7 +36,10 @@ const (
 	DelegationTTL = 3 * time.Second
 	// RecordTTL is the TTL of the zone's records (zoneFile's $TTL).
 	RecordTTL = time.Second
-	// ResolverCacheMaxTTL is Unbound's cache-max-ttl (and cache-max-negative-ttl).
+	// ResolverCacheMaxTTL caps every resolver's cache: Unbound's cache-max-ttl and
+	// cache-max-negative-ttl, PowerDNS Recursor's max-cache-ttl (which it raises to at least
+	// 15 s; the lab's TTLs are shorter anyway) and max-negative-ttl, Knot Resolver's
+	// cache.max_ttl.
 	ResolverCacheMaxTTL = 3 * time.Second
 	// ResolverInfraTTL is Unbound's infra-host-ttl (how long it remembers a server's RTT or
 	// that it timed out).
