@@ -69,9 +69,8 @@ docs:
 	$(GO) test ./cmd/twinzone -run TestCLIDocs -count=1 -update
 
 # The outage drill on real BIND and Knot, through Unbound, PowerDNS Recursor and Knot Resolver
-# (port 53 of 127.0.0.x: needs root or
-# CAP_NET_BIND_SERVICE); prints detection times and resolution success per mode. `make test`
-# runs the same test.
+# (port 53 of 127.0.0.x: needs root or CAP_NET_BIND_SERVICE); prints detection times and each
+# resolver's resolution success per mode. `make test` runs the same test.
 drill: test-deps
 	TWINZONE_DRILL_OUT=/dev/stdout $(GO) test -count=1 -run TestDrill -v ./pkg/drill/
 
