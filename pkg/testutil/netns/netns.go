@@ -34,7 +34,7 @@ import (
 )
 
 // Prefix starts the name of every namespace this package creates.
-const Prefix = "tz-h3-"
+const Prefix = "tz-ns-"
 
 var labSeq atomic.Int32
 
