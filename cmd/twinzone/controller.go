@@ -25,7 +25,7 @@ func (l *loaded) controller(c *cli.Context, opts controller.Options) (*controlle
 	opts.Config, opts.Store, opts.Logger = l.cfg, st, l.log
 	if l.cfg.Fleet != nil && opts.History == nil {
 		// failover, failback, status: the fleet's lock and record, in etcd.
-		if opts.History, err = fleetHistory(c.Context, l.cfg.Fleet); err != nil {
+		if opts.History, err = l.history(c); err != nil {
 			return nil, err
 		}
 	}

@@ -23,6 +23,7 @@ type loaded struct {
 	log    *slog.Logger
 	opened map[string]provider.Provider
 	st     *state.Store
+	hist   state.History // the shared history (history), opened once
 	// progress draws a bar while sync writes (terminals only); nil otherwise.
 	progress *syncProgress
 }

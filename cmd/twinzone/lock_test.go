@@ -94,7 +94,7 @@ func TestSyncThatCannotBeRecorded(t *testing.T) {
 		t.Fatal(err)
 	}
 	code, out, stderr := runCLI(t, "sync", "--config", conf)
-	if code != exitError || !strings.Contains(stderr, "could not be recorded in the state directory") {
+	if code != exitError || !strings.Contains(stderr, "could not be recorded in the shared history") {
 		t.Fatalf("sync with an unwritable journal: exit %d\n%s%s", code, out, stderr)
 	}
 	code, out, stderr = runCLI(t, "status", "--config", conf)

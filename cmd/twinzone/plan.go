@@ -9,7 +9,6 @@ import (
 
 	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/reconcile"
-	"github.com/twinzone/twinzone/pkg/state"
 	tzsync "github.com/twinzone/twinzone/pkg/sync"
 )
 
@@ -68,15 +67,16 @@ func hasChanges(plans []*plan.Plan) bool {
 
 // run syncs (or, with DryRun, plans) every selected zone on both of its providers
 // (reconcile.RunOnce) and returns the plans made and every error; one zone's or provider's
-// failure never stops the others. A real sync is recorded in the shared history under lease.
-func (l *loaded) run(c *cli.Context, opts reconcile.Options, lease state.Lease) ([]*plan.Plan, []error) {
+// failure never stops the others. A real sync is recorded in the shared history under lock.
+func (l *loaded) run(c *cli.Context, opts reconcile.Options, lock *syncLock) ([]*plan.Plan, []error) {
 	var plans []*plan.Plan
 	var errs []error
 	base := l.reconcileOptions()
-	opts.Open, opts.Adjust, opts.Logger, opts.Lease = base.Open, base.Adjust, l.log, lease
+	opts.Open, opts.Adjust, opts.Logger = base.Open, base.Adjust, l.log
 	if !opts.DryRun {
-		if st, err := l.store(); err == nil {
-			opts.History = st
+		// The controllers' own history (etcd in fleet mode): the fleet sees a CI deploy.
+		if h, err := l.history(c); err == nil {
+			opts.History = h
 		}
 	}
 	for _, zd := range l.zones {
@@ -88,7 +88,7 @@ func (l *loaded) run(c *cli.Context, opts reconcile.Options, lease state.Lease) 
 			}
 		}
 		o := opts
-		o.Syncer = syncer
+		o.Syncer, o.Lease = syncer, lock.lease(zd.cfg.Name)
 		res := reconcile.RunOnce(c.Context, reconcile.Zone{Config: zd.cfg, Desired: zd.file}, o)
 		plans = append(plans, res.Plans...)
 		errs = append(errs, res.Errs...)

@@ -174,7 +174,7 @@ func RunOnce(ctx context.Context, z Zone, o Options) Result {
 		cancel()
 		if err != nil {
 			// `status` and the controllers would not know of this sync: an error, not a log line.
-			res.Errs = append(res.Errs, fmt.Errorf("%s: the sync ran but its result could not be recorded in the state directory: %w (`twinzone status` and the controller do not see it; fix the directory)", z.Config.Name, err))
+			res.Errs = append(res.Errs, fmt.Errorf("%s: the sync ran but its result could not be recorded in the shared history: %w (`twinzone status` and the controllers do not see it; fix the state directory, or etcd in fleet mode)", z.Config.Name, err))
 		}
 	}
 	return res
