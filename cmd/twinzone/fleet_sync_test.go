@@ -110,6 +110,9 @@ fleet:
 	if len(evs) == 0 || evs[len(evs)-1].Kind != state.KindSync {
 		t.Errorf("etcd journal of fleet.test.: %+v, want the sync event", evs)
 	}
+	// `status` reads the record where the controllers keep it.
+	_, out, stderr := runCLI(t, "status", "--config", conf)
+	mustContain(t, "status", out+stderr, fmt.Sprintf("last sync: %s (stamp", h.LastSync.Time.UTC().Format(time.RFC3339)), fmt.Sprintf("sync g=%d/", serial))
 	// One place: the state directory does not get a second copy of the fact.
 	st, err := state.Open(filepath.Join(dir, "state"))
 	if err != nil {

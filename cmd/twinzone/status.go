@@ -41,18 +41,23 @@ func statusCommand() *cli.Command {
 				return withCode(exitError, err)
 			}
 			st, _ := l.store()
-			saved, err := st.Load()
+			stateErr := ""
+			if l.cfg.Fleet == nil { // in fleet mode the record is in etcd, not in the directory
+				if _, err := st.Load(); err != nil {
+					return withCode(exitError, fmt.Errorf("%w (move the state file aside to start afresh)", err))
+				}
+				if err := stateWritable(st.Dir()); err != nil {
+					stateErr = err.Error()
+				}
+			}
+			hist, err := l.history(c)
 			if err != nil {
-				return withCode(exitError, fmt.Errorf("%w (move the state file aside to start afresh)", err))
+				return withCode(exitError, err)
 			}
 			cs, watched := probeController(c.Context, l.cfg)
-			stateErr := ""
-			if err := stateWritable(st.Dir()); err != nil {
-				stateErr = err.Error()
-			}
 			var reports []zoneStatus
 			for _, z := range ctrl.Zones() {
-				r := statusOf(c.Context, z, saved, st, c.Int("events"))
+				r := statusOf(c.Context, z, hist, c.Int("events"))
 				r.Controller = cs
 				r.Controller.Watches = watched[z.Name]
 				r.StateError = stateErr
@@ -100,22 +105,29 @@ type zoneStatus struct {
 	EventsError     string           `json:"events_error,omitempty"`
 	DelegationKnown []string         `json:"delegated_providers"`
 	Controller      controllerStatus `json:"controller"`
-	StateError      string           `json:"state_error,omitempty"` // the state directory cannot record
-	Next            string           `json:"next,omitempty"`        // what to do, when something is pending
+	StateError      string           `json:"state_error,omitempty"`   // the state directory cannot record
+	HistoryError    string           `json:"history_error,omitempty"` // the shared history cannot be read
+	Next            string           `json:"next,omitempty"`          // what to do, when something is pending
 }
 
 // stateNeverDelegated is the status of a zone whose normal delegation twinzone never set: a
 // provider of it is missing, but no failover removed it (a fresh setup).
 const stateNeverDelegated = "never_delegated"
 
-func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *state.Store, events int) zoneStatus {
+// statusOf reports zone; its record (last sync, changes, verdicts, journal) comes from hist,
+// the controllers' shared history (etcd in fleet mode).
+func statusOf(ctx context.Context, z *controller.Zone, hist state.History, events int) zoneStatus {
 	rep := zoneStatus{Zone: z.Name, Mode: string(z.Config.Mode), State: state.ModeNormal, ExpectedStamp: z.Stamp().Hash}
 	if !slices.Equal(z.Engine().Current(), z.Engine().Normal()) {
 		rep.State = state.ModeFailedOver
 	}
-	if zs, ok := saved.Zones[z.Name]; ok {
-		rep.LastSync = zs.LastSync
+	hctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	zh, err := hist.ZoneHistory(hctx, z.Name)
+	cancel()
+	if err != nil {
+		rep.HistoryError = err.Error()
 	}
+	rep.LastSync = zh.LastSync
 	dctx, cancel := context.WithTimeout(ctx, 10*time.Second)
 	d, err := z.Delegation(dctx)
 	cancel()
@@ -142,7 +154,7 @@ func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *s
 		delegated = z.Engine().ProvidersOf(rep.Parent)
 	}
 	rep.DelegationKnown = delegated
-	if zs := saved.Zones[z.Name]; (zs == nil || len(zs.Changes) == 0) && rep.ParentError == "" {
+	if len(zh.Changes) == 0 && rep.HistoryError == "" && rep.ParentError == "" {
 		// No delegation change ever recorded: a provider missing from the delegation was never
 		// in it (a fresh setup), which is not a failover.
 		var missing []string
@@ -178,17 +190,17 @@ func statusOf(ctx context.Context, z *controller.Zone, saved *state.State, st *s
 				ps.InSync = false
 			}
 		}
-		if zs, ok := saved.Zones[z.Name]; ok {
-			if v, ok := zs.Observed.Verdicts[p]; ok {
-				ps.Verdict = v.Status
-				if !v.Since.IsZero() {
-					ps.Since = v.Since.UTC().Format(time.RFC3339)
-				}
+		if v, ok := zh.Observed.Verdicts[p]; ok {
+			ps.Verdict = v.Status
+			if !v.Since.IsZero() {
+				ps.Since = v.Since.UTC().Format(time.RFC3339)
 			}
 		}
 		rep.Providers = append(rep.Providers, ps)
 	}
-	evs, err := st.Events(z.Name, events)
+	jctx, cancel := context.WithTimeout(ctx, 10*time.Second)
+	evs, err := hist.Journal(jctx, z.Name, events)
+	cancel()
 	if err != nil {
 		rep.EventsError = err.Error()
 	}
@@ -241,6 +253,9 @@ func printStatus(w io.Writer, r zoneStatus) {
 	}
 	if r.StateError != "" {
 		fmt.Fprintf(w, "  state:     NOT WRITABLE: %s (syncs and delegation changes are not recorded; `last sync` may be old)\n", r.StateError)
+	}
+	if r.HistoryError != "" {
+		fmt.Fprintf(w, "  history:   cannot read: %s (last sync, changes and verdicts unknown)\n", r.HistoryError)
 	}
 	if r.LastSync != nil {
 		fmt.Fprintf(w, "  last sync: %s\n", syncSummary(r.LastSync))
