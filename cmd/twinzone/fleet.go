@@ -155,6 +155,11 @@ func viewText(v fleet.ZoneView) string {
 	if v.Generation != nil {
 		s += fmt.Sprintf(" [generation %d]", *v.Generation)
 	}
+	if len(v.Delegation) > 0 {
+		s += " [delegation " + strings.Join(v.Delegation, " ") + "]"
+	} else {
+		s += " [delegation unread]"
+	}
 	return s
 }
 

@@ -71,6 +71,7 @@ fleet:
 			v := fleet.ZoneView{Verdicts: map[string]string{"a": fleet.Up, "b": fleet.Up}}
 			if i == 0 {
 				v.Verdicts["a"] = fleet.Down
+				v.Delegation = []string{"ns1.a.test.", "ns1.b.test."}
 			}
 			if r := co.Round(context.Background(), time.Now(), "fleet.test.", v); r.Err == nil && r.Leader != "" {
 				published++
@@ -93,6 +94,6 @@ fleet:
 		"ok      fleet-leader  "+leader+": member "+leader+" leads")
 	_, out, stderr := runCLI(t, "status", "--config", conf)
 	mustContain(t, "status", out+stderr, "fleet cli (etcd "+ec.Endpoints()[0], "leader: "+leader,
-		"m1", "a down, b up", "m2", "a up, b up", leader+" (leader)",
+		"m1", "a down, b up [delegation ns1.a.test. ns1.b.test.]", "m2", "a up, b up [delegation unread]", leader+" (leader)",
 		"fleet.test. fleet verdict: a up: 1 of 2 voting members see it up, 1 down (quorum 2); b up")
 }

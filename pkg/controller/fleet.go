@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"maps"
+	"slices"
 	"time"
 
 	"github.com/twinzone/twinzone/pkg/failover"
@@ -22,7 +23,9 @@ import (
 func (z *Zone) fleetAggregate(ctx context.Context, now time.Time, _ []failover.Transition) ([]failover.Transition, failover.Hold, string) {
 	co := z.c.opts.Fleet
 	snap := z.tracker.Snapshot()
-	v := fleet.ZoneView{Verdicts: map[string]string{}, CutOff: z.tracker.CutOff()}
+	// The delegation is this round's read of the parent (observe runs before the decision);
+	// none when the parent could not be read: a member publishes only what it saw.
+	v := fleet.ZoneView{Verdicts: map[string]string{}, CutOff: z.tracker.CutOff(), Delegation: slices.Clone(z.parentNS)}
 	for p, h := range snap {
 		if p != failover.ControllerName {
 			v.Verdicts[p] = string(h)

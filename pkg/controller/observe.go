@@ -63,6 +63,7 @@ func (z *Zone) observe(ctx context.Context, now time.Time) observation {
 	}
 	z.engine.SetCurrent(o.effective)
 	z.engine.SetRecord(recordOf(o.hist, o.parentNS, now))
+	z.parentNS = o.parentNS
 	return o
 }
 

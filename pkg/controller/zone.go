@@ -41,6 +41,9 @@ type Zone struct {
 	tracker *failover.Tracker
 	// fleetHealth is the fleet's last verdict per provider (fleet mode only; fleet.go).
 	fleetHealth map[string]failover.Health
+	// parentNS is the NS set the parent's servers published at the latest observation (nil:
+	// unread); a fleet member publishes it with its view.
+	parentNS []string
 	runner      *failover.Runner
 	reg         registrar.Registrar
 	regErr      error
