@@ -44,11 +44,11 @@ type Zone struct {
 	// parentNS is the NS set the parent's servers published at the latest observation (nil:
 	// unread); a fleet member publishes it with its view.
 	parentNS []string
-	runner      *failover.Runner
-	reg         registrar.Registrar
-	regErr      error
-	desired     *desiredFile
-	round       int
+	runner   *failover.Runner
+	reg      registrar.Registrar
+	regErr   error
+	desired  *desiredFile
+	round    int
 
 	// What the loop reported last (reported again only when it changes).
 	seen     []string      // delegated providers observed last round
