@@ -3,7 +3,6 @@ package cloudflare
 import (
 	"context"
 	"errors"
-	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -11,76 +10,117 @@ import (
 
 	"github.com/miekg/dns"
 
-	"github.com/twinzone/twinzone/pkg/plan"
 	"github.com/twinzone/twinzone/pkg/provider"
-	tzsync "github.com/twinzone/twinzone/pkg/sync"
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/cloudflare/cfemu"
 )
 
-// syncOnce runs one whole sync (pkg/sync, with its own retry policy generous on purpose) of
-// desired into f's provider and returns the target's error.
-func syncOnce(t *testing.T, f *fixture, desired []zone.RRset) error {
-	t.Helper()
-	s := &tzsync.Syncer{Retry: tzsync.RetryPolicy{Attempts: 5, Base: time.Millisecond, Max: time.Millisecond}}
-	res := s.Sync(context.Background(), []tzsync.Target{{Name: "cf", Provider: f.p, Options: plan.Options{Origin: origin}}},
-		desired, tzsync.Options{Force: true, NoStamp: true})
-	return res[0].Err
-}
-
-// One retry layer: a permanently failing Cloudflare gets at most 1 + Config.Retries requests
-// for a whole sync. (With retries stacked in sync, client and Apply rounds it was 5 x 4 for a
-// read and 5 x 3 x 4 for an ambiguous write.)
-func TestSyncAttemptsBoundedRead(t *testing.T) {
-	const retries = 3
-	f := newFixture(t, cfemu.Options{}, func(c *Config) { c.Retries = retries })
-	f.emu.Inject(cfemu.Fault5xx, 1000) // every request, for longer than any budget
-	err := syncOnce(t, f, []zone.RRset{set("a."+origin, dns.TypeA, 300, "192.0.2.1")})
-	if !errors.Is(err, provider.ErrGaveUp) {
-		t.Fatalf("sync error %v, want one marked ErrGaveUp", err)
+func TestRetriesHonourRetryAfter(t *testing.T) {
+	f := newFixture(t, cfemu.Options{}, nil)
+	f.emu.SetRetryAfter(7)
+	f.emu.Inject(cfemu.Fault429, 2)
+	f.emu.Inject(cfemu.Fault5xx, 1)
+	f.emu.Inject(cfemu.FaultDrop, 1)
+	if _, err := f.p.Records(context.Background(), origin); err != nil {
+		t.Fatal(err)
 	}
-	if n := f.emu.Counts().Total(); n != 1+retries {
-		t.Fatalf("%d requests for one sync against a failing endpoint, want %d", n, 1+retries)
+	// Go's transport may itself retry the GET whose connection was dropped, so three or four
+	// waits: Retry-After twice, then exponential backoff (500 ms << attempt, jittered to
+	// [half, full]).
+	if len(f.waits) < 3 || f.waits[0] != 7*time.Second || f.waits[1] != 7*time.Second {
+		t.Fatalf("waits %v", f.waits)
+	}
+	if f.waits[2] < time.Second || f.waits[2] > 2*time.Second {
+		t.Fatalf("third wait %v, want backoff in [1s, 2s]", f.waits[2])
 	}
 }
 
-// failWrites answers every write with 503 (nothing applied, outcome unknown to the client),
-// and passes reads to the emulator.
-type failWrites struct {
-	next   http.RoundTripper
-	writes int
+// Once the call's retry budget is spent the error is ErrGaveUp and not ErrTransient: the
+// caller must not retry it again.
+func TestGivesUpWithoutSecrets(t *testing.T) {
+	f := newFixture(t, cfemu.Options{}, func(c *Config) { c.Retries = 2 })
+	f.emu.FailAfter(0)
+	f.emu.Inject(cfemu.Fault5xx, 10)
+	_, err := f.p.Records(context.Background(), origin)
+	if err == nil || !errors.Is(err, provider.ErrGaveUp) || errors.Is(err, provider.ErrTransient) {
+		t.Fatalf("want a given-up, non-transient error, got %v", err)
+	}
+	if n := f.emu.Counts().Total(); n != 3 {
+		t.Fatalf("%d requests, want 3 (1 + 2 retries)", n)
+	}
+	if strings.Contains(err.Error(), testToken) {
+		t.Fatal("token in error")
+	}
+	// Retry-After beyond MaxRetryWait gives up at once.
+	g := newFixture(t, cfemu.Options{Budget: 2}, func(c *Config) { c.MaxRetryWait = time.Second })
+	_, err = g.p.Records(context.Background(), origin) // zone lookup + list
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = g.p.Records(context.Background(), origin)
+	if err == nil || !errors.Is(err, provider.ErrGaveUp) || !strings.Contains(err.Error(), "429") {
+		t.Fatalf("over budget: %v", err)
+	}
+	// A wrong token is a clear, permanent error without the token.
+	h := newFixture(t, cfemu.Options{}, func(c *Config) { c.APIToken = "wrong-" + testToken })
+	_, err = h.p.Records(context.Background(), origin)
+	if err == nil || errors.Is(err, provider.ErrTransient) || strings.Contains(err.Error(), testToken) {
+		t.Fatalf("bad token: %v", err)
+	}
 }
 
-func (w *failWrites) RoundTrip(req *http.Request) (*http.Response, error) {
-	if req.Method == http.MethodGet {
-		return w.next.RoundTrip(req)
+type panicRT struct{}
+
+func TestPanicRecovered(t *testing.T) {
+	p, err := New(Config{APIToken: "x", Endpoint: "http://127.0.0.1:1/client/v4", HTTPClient: &http.Client{Transport: panicRT{}}})
+	if err != nil {
+		t.Fatal(err)
 	}
-	w.writes++
-	body := `{"success":false,"errors":[{"code":10000,"message":"Service temporarily unavailable"}]}`
-	return &http.Response{StatusCode: http.StatusServiceUnavailable, Status: "503 Service Unavailable",
-		Header: http.Header{"Content-Type": {"application/json"}}, Body: io.NopCloser(strings.NewReader(body)),
-		Request: req, Proto: "HTTP/1.1", ProtoMajor: 1, ProtoMinor: 1}, nil
+	if _, err := p.Records(context.Background(), origin); err == nil || !strings.Contains(err.Error(), "panic") {
+		t.Fatalf("want recovered panic, got %v", err)
+	}
 }
 
-func TestSyncAttemptsBoundedAmbiguousWrite(t *testing.T) {
-	const retries = 4
-	fw := &failWrites{}
-	f := newFixture(t, cfemu.Options{}, func(c *Config) {
-		c.Retries = retries
-		fw.next = c.HTTPClient.Transport
-		c.HTTPClient = &http.Client{Transport: fw}
-	})
-	desired := []zone.RRset{set("a."+origin, dns.TypeA, 300, "192.0.2.1"), set("b."+origin, dns.TypeTXT, 300, `"x"`)}
-	err := syncOnce(t, f, desired)
-	if !errors.Is(err, provider.ErrGaveUp) || !strings.Contains(err.Error(), "503") {
-		t.Fatalf("sync error %v, want 503 marked ErrGaveUp", err)
+func TestAmbiguousWriteConverges(t *testing.T) {
+	f := newFixture(t, cfemu.Options{}, nil)
+	desired := []zone.RRset{set("x.example.com.", dns.TypeA, 300, "192.0.2.1"), set("y.example.com.", dns.TypeCNAME, 300, "x.example.com.")}
+	if err := f.sync(desired[:1]); err != nil {
+		t.Fatal(err)
 	}
-	// Write retries and Apply's re-read rounds share the budget: at most 1 + retries writes.
-	t.Logf("writes %d, reads %d: %v", fw.writes, f.emu.Counts().Reads, err)
-	if fw.writes < 1 || fw.writes > 1+retries {
-		t.Fatalf("%d write requests for one sync, want 1..%d", fw.writes, 1+retries)
+	pl := f.plan(desired)
+	// The batch is applied but its reply lost; the retry then conflicts (identical record),
+	// so Apply re-reads the zone and finds nothing left to do.
+	f.emu.ResetCounts()
+	injectOnBatch(f)
+	if err := f.p.Apply(context.Background(), origin, pl.Changes); err != nil {
+		t.Fatal(err)
 	}
-	if n := f.emu.Counts().Reads; n > 2+retries+maxRounds {
-		t.Fatalf("%d reads for one sync, want at most %d", n, 2+retries+maxRounds)
+	if c := f.emu.Counts(); c.Batch != 2 || c.Reads != 2 {
+		t.Fatalf("counts %+v: want list, batch (lost), batch (conflict), list", c)
+	}
+	if got := f.records(); !equalSets(got, desired) {
+		t.Fatalf("records %v", got)
+	}
+	if n := len(f.emu.Records(f.zoneID)); n != 2 {
+		t.Fatalf("%d records, want 2", n)
+	}
+}
+
+// injectOnBatch queues a drop-after-apply fault for the request after the next (the batch
+// that follows Apply's listing).
+func injectOnBatch(f *fixture) {
+	f.emu.Inject(0, 1) // the listing passes
+	f.emu.Inject(cfemu.FaultDropAfter, 1)
+}
+
+func TestRetryWaitBeyondDeadlineGivesUp(t *testing.T) {
+	f := newFixture(t, cfemu.Options{}, nil)
+	f.emu.SetRetryAfter(120)
+	f.emu.Inject(cfemu.Fault429, 1)
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	_, err := f.p.Records(ctx, origin)
+	if !errors.Is(err, provider.ErrGaveUp) || !strings.Contains(err.Error(), "deadline") || len(f.waits) != 0 {
+		t.Fatalf("err %v, waits %v", err, f.waits)
 	}
 }
