@@ -3,11 +3,9 @@ package main
 import (
 	"context"
 	"fmt"
-	"io"
 	"os"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
 
 	"github.com/twinzone/twinzone/pkg/check"
@@ -72,70 +70,6 @@ func fleetFindings(ctx context.Context, cfg *config.Config) []check.Finding {
 		out = append(out, cf)
 	}
 	return out
-}
-
-// printFleetStatus writes the fleet section of `status`: who leads, every live member with its
-// latest observation, and the fleet's verdict per zone. Without a fleet it writes nothing.
-func printFleetStatus(ctx context.Context, w io.Writer, cfg *config.Config) error {
-	f := cfg.Fleet
-	if f == nil {
-		return nil
-	}
-	fmt.Fprintf(w, "fleet %s (etcd %s, vantage_quorum %d, observation_ttl %v)\n", f.ID, strings.Join(f.Etcd.Endpoints, ","), f.VantageQuorum, f.ObservationTTL)
-	s, cli, err := fleet.Open(f, fleetHolder(f))
-	if err != nil {
-		fmt.Fprintf(w, "  coordination lost: %v\n", err)
-		return nil
-	}
-	defer cli.Close()
-	ctx, cancel := context.WithTimeout(ctx, 10*time.Second)
-	defer cancel()
-	leader, err := s.Leader(ctx)
-	if err != nil {
-		fmt.Fprintf(w, "  coordination lost: %v\n", err)
-		return nil
-	}
-	obs, err := s.Observations(ctx)
-	if err != nil {
-		fmt.Fprintf(w, "  coordination lost: %v\n", err)
-		return nil
-	}
-	if leader == "" {
-		leader = "nobody"
-	}
-	fmt.Fprintf(w, "  leader: %s\n", leader)
-	now := time.Now()
-	tw := tabwriter.NewWriter(w, 0, 2, 2, ' ', 0)
-	fmt.Fprintln(tw, "  member\tseen\tzone\tverdicts")
-	for _, o := range obs {
-		name := o.Member
-		if o.Member == leader {
-			name += " (leader)"
-		}
-		zones := make([]string, 0, len(o.Zones))
-		for z := range o.Zones {
-			zones = append(zones, z)
-		}
-		slices.Sort(zones)
-		for _, z := range zones {
-			fmt.Fprintf(tw, "  %s\t%s ago\t%s\t%s\n", name, now.Sub(o.At).Round(time.Second), z, viewText(o.Zones[z]))
-		}
-	}
-	if err := tw.Flush(); err != nil {
-		return err
-	}
-	for _, z := range cfg.ZoneNames() {
-		v := fleet.Aggregate(obs, z, f.VantageQuorum, f.ObservationTTL, now)
-		var parts []string
-		for _, p := range sortedProviders(v) {
-			parts = append(parts, p+" "+v.Providers[p].String())
-		}
-		if len(parts) == 0 {
-			parts = append(parts, "no live observation")
-		}
-		fmt.Fprintf(w, "  %s fleet verdict: %s\n", z, strings.Join(parts, "; "))
-	}
-	return nil
 }
 
 func viewText(v fleet.ZoneView) string {

@@ -2,8 +2,10 @@ package main
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"testing"
 	"time"
 
@@ -96,4 +98,42 @@ fleet:
 	mustContain(t, "status", out+stderr, "fleet cli (etcd "+ec.Endpoints()[0], "leader: "+leader,
 		"m1", "a down, b up [delegation ns1.a.test. ns1.b.test.]", "m2", "a up, b up [delegation unread]", leader+" (leader)",
 		"fleet.test. fleet verdict: a up: 1 of 2 voting members see it up, 1 down (quorum 2); b up")
+
+	// The same facts in JSON, per zone.
+	code, out, stderr := runCLI(t, "status", "--config", conf, "--format", "json")
+	if code != 0 {
+		t.Fatalf("status --format json: exit %d\n%s", code, stderr)
+	}
+	var reports []struct {
+		Zone  string       `json:"zone"`
+		Fleet *fleetStatus `json:"fleet"`
+	}
+	if err := json.Unmarshal([]byte(out), &reports); err != nil {
+		t.Fatalf("status --format json: %v\n%s", err, out)
+	}
+	if len(reports) != 1 || reports[0].Fleet == nil {
+		t.Fatalf("status --format json: no fleet section:\n%s", out)
+	}
+	fs := reports[0].Fleet
+	if fs.Member != "cli" || fs.Leader != leader || fs.VantageQuorum != 2 || fs.ObservationTTL != "15s" || fs.Error != "" || len(fs.Members) != 2 {
+		t.Fatalf("fleet section: %+v\n%s", fs, out)
+	}
+	for _, m := range fs.Members {
+		if m.Leader != (m.Member == leader) || !m.Live || m.AgeSeconds < 0 || m.AgeSeconds > 15 || m.SeesLeader != leader {
+			t.Errorf("member %+v: want leader=%v, live, a fresh age, sees %s lead", m, m.Member == leader, leader)
+		}
+		wantA, wantNS := fleet.Up, []string(nil)
+		if m.Member == "m1" {
+			wantA, wantNS = fleet.Down, []string{"ns1.a.test.", "ns1.b.test."}
+		}
+		if m.Verdicts["a"] != wantA || m.Verdicts["b"] != fleet.Up || !slices.Equal(m.Delegation, wantNS) {
+			t.Errorf("member %s: verdicts %v, delegation %v; want a %s, b up, delegation %v", m.Member, m.Verdicts, m.Delegation, wantA, wantNS)
+		}
+	}
+	if fs.Verdict == nil {
+		t.Fatalf("fleet section without a verdict:\n%s", out)
+	}
+	if pa := fs.Verdict.Providers["a"]; pa.Status != fleet.Up || pa.Down != 1 || pa.Up != 1 || pa.Voters != 2 || fs.Verdict.Live != 2 {
+		t.Errorf("fleet verdict: %+v", fs.Verdict)
+	}
 }

@@ -55,12 +55,14 @@ func statusCommand() *cli.Command {
 				return withCode(exitError, err)
 			}
 			cs, watched := probeController(c.Context, l.cfg)
+			fv := readFleet(c.Context, l.cfg)
 			var reports []zoneStatus
 			for _, z := range ctrl.Zones() {
 				r := statusOf(c.Context, z, hist, c.Int("events"))
 				r.Controller = cs
 				r.Controller.Watches = watched[z.Name]
 				r.StateError = stateErr
+				r.Fleet = fv.zone(z.Name)
 				reports = append(reports, r)
 			}
 			if format == "json" {
@@ -71,7 +73,7 @@ func statusCommand() *cli.Command {
 			for _, r := range reports {
 				printStatus(c.App.Writer, r)
 			}
-			return printFleetStatus(c.Context, c.App.Writer, l.cfg)
+			return printFleetStatus(c.App.Writer, fv, l.cfg.ZoneNames())
 		},
 	}
 }
@@ -108,6 +110,7 @@ type zoneStatus struct {
 	StateError      string           `json:"state_error,omitempty"`   // the state directory cannot record
 	HistoryError    string           `json:"history_error,omitempty"` // the shared history cannot be read
 	Next            string           `json:"next,omitempty"`          // what to do, when something is pending
+	Fleet           *fleetStatus     `json:"fleet,omitempty"`         // fleet mode: members, leader, verdict
 }
 
 // stateNeverDelegated is the status of a zone whose normal delegation twinzone never set: a

@@ -39,10 +39,12 @@ type ZoneView struct {
 
 // ProviderVerdict is the fleet's verdict on one provider of a zone, with its tally.
 type ProviderVerdict struct {
-	Status            string `json:"status"`
-	Down, Up, Unknown int    // votes of the voters
-	Voters            int    // live members not cut off
-	Reason            string `json:"reason"`
+	Status  string `json:"status"`
+	Down    int    `json:"down"` // votes of the voters
+	Up      int    `json:"up"`
+	Unknown int    `json:"unknown"`
+	Voters  int    `json:"voters"` // live members not cut off
+	Reason  string `json:"reason"`
 }
 
 // ZoneVerdict is the fleet's verdict on every provider of a zone.
