@@ -8,6 +8,8 @@ import (
 	"testing"
 	"time"
 
+	"github.com/miekg/dns"
+
 	"github.com/twinzone/twinzone/pkg/state"
 	"github.com/twinzone/twinzone/pkg/testutil/dnsserver"
 )
@@ -77,18 +79,67 @@ zones:
 	}
 	ev := evs[len(evs)-1]
 	outcomes, _ := ev.Evidence.([]any)
-	found := false
+	var knotOutcome map[string]any
 	for _, o := range outcomes {
-		m, _ := o.(map[string]any)
-		if m["provider"] == "knot" {
-			found = true
-			// The applied count is whole Apply calls; the provider was cut within one.
-			if e, _ := m["error"].(string); !strings.Contains(e, "canceled") {
-				t.Errorf("knot's outcome after the interrupt: %v (want the interruption)", m)
+		if m, _ := o.(map[string]any); m["provider"] == "knot" {
+			knotOutcome = m
+		}
+	}
+	if ev.Kind != state.KindSync || knotOutcome == nil {
+		t.Fatalf("last event: %+v", ev)
+	}
+	if e, _ := knotOutcome["error"].(string); !strings.Contains(e, "canceled") {
+		t.Errorf("knot's outcome after the interrupt: %v (want the interruption)", knotOutcome)
+	}
+	// The journal's count is what the server holds: the changed RRsets Knot serves now, read
+	// by a transfer of our own (the SOA's new TTL marks the SOA change; the stamp, written
+	// last, was never reached).
+	held := changedRRsetsHeld(t, knot.Addr, key)
+	t.Logf("knot holds %d changed RRsets; journal: %v", held, knotOutcome)
+	applied, _ := knotOutcome["applied"].(float64)
+	if applied == 0 || int(applied) != held {
+		t.Errorf("journal: knot applied %v changes before the interrupt; Knot holds %d of them (3 messages of 5 at least were applied)\n%v", applied, held, knotOutcome)
+	}
+	if names, _ := knotOutcome["applied_rrsets"].([]any); len(names) == 0 {
+		t.Errorf("journal names no applied RRsets: %v", knotOutcome)
+	}
+	if want := fmt.Sprintf("knot: %d changes applied before the error (", held); !strings.Contains(stderr.String(), want) {
+		t.Errorf("printed summary lacks %q:\n%s", want, lastLines(stderr.String(), 5))
+	}
+}
+
+// changedRRsetsHeld counts, by AXFR, the RRsets of the test's change the server holds: the
+// h<N> A records, and the SOA when it has the new TTL.
+func changedRRsetsHeld(t *testing.T, addr string, key dnsserver.TSIG) int {
+	t.Helper()
+	q := new(dns.Msg)
+	q.SetAxfr("example.com.")
+	q.SetTsig(key.Name, dns.Fqdn(key.Alg), 300, time.Now().Unix())
+	tr := &dns.Transfer{TsigSecret: map[string]string{key.Name: key.Secret}}
+	ch, err := tr.In(q, addr)
+	if err != nil {
+		t.Fatal(err)
+	}
+	names := map[string]bool{}
+	soaNew := false
+	for env := range ch {
+		if env.Error != nil {
+			t.Fatalf("AXFR: %v", env.Error)
+		}
+		for _, rr := range env.RR {
+			switch rr.Header().Rrtype {
+			case dns.TypeA:
+				if strings.HasPrefix(rr.Header().Name, "h") {
+					names[rr.Header().Name] = true
+				}
+			case dns.TypeSOA:
+				soaNew = soaNew || rr.Header().Ttl == 3600
 			}
 		}
 	}
-	if ev.Kind != state.KindSync || !found {
-		t.Fatalf("last event: %+v", ev)
+	n := len(names)
+	if soaNew {
+		n++
 	}
+	return n
 }

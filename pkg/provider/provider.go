@@ -24,6 +24,12 @@ import (
 //     old or new, never missing or half-written. Apply may split changes into batches; on error
 //     the changes already applied stay applied and the rest are untouched, so a fresh plan
 //     converges. Errors name the RRset that failed and never contain credentials.
+//   - An Apply that writes in several atomic steps (UPDATE messages, API batches) and fails
+//     after some of them took effect returns a *PartialError listing the changes that did
+//     (cancellation included: a step already sent is awaited, within the adapter's timeout,
+//     so that its outcome is known). Any other error means nothing of the call took effect,
+//     as far as the adapter can tell; an adapter that writes in one atomic step never
+//     returns a PartialError.
 //   - Both methods honour ctx cancellation and deadlines, and are safe for concurrent use.
 type Provider interface {
 	Records(ctx context.Context, zone string) ([]zone.RRset, error)
@@ -77,6 +83,33 @@ type Delegated interface {
 // returns ErrReadOnly and is never called by pkg/sync.
 type ReadOnly interface {
 	TransferTimeout() time.Duration
+}
+
+// PartialError is an Apply error after part of the changes took effect: Applied lists those
+// (each whole, a subset of the changes given, in the order they were written); the others
+// are untouched. Find it with errors.As, or use AppliedBefore.
+type PartialError struct {
+	Applied []plan.Change
+	Err     error
+}
+
+func (e *PartialError) Error() string { return e.Err.Error() }
+func (e *PartialError) Unwrap() error { return e.Err }
+
+// Partial returns err as a *PartialError when applied is not empty, else err unchanged.
+func Partial(applied []plan.Change, err error) error {
+	if err == nil || len(applied) == 0 {
+		return err
+	}
+	return &PartialError{Applied: applied, Err: err}
+}
+
+// AppliedBefore returns the changes an Apply error says took effect (nil for most errors).
+func AppliedBefore(err error) []plan.Change {
+	if pe, ok := errors.AsType[*PartialError](err); ok {
+		return pe.Applied
+	}
+	return nil
 }
 
 // ErrReadOnly is returned by the Apply of a ReadOnly provider.

@@ -184,9 +184,12 @@ func RunOnce(ctx context.Context, z Zone, o Options) Result {
 func record(ctx context.Context, z Zone, o Options, res Result) error {
 	type outcome struct {
 		Provider string `json:"provider"`
-		Applied  int    `json:"applied"`
+		Applied  int    `json:"applied"` // changes that took effect, also when Error is set
 		Changes  int    `json:"changes"`
-		Error    string `json:"error,omitempty"`
+		// AppliedRRsets names them ("create www.example.com. A"), the first 20 and how many
+		// more, only when the sync failed: what the provider was left holding.
+		AppliedRRsets []string `json:"applied_rrsets,omitempty"`
+		Error         string   `json:"error,omitempty"`
 	}
 	ok := map[string]bool{}
 	var ev []outcome
@@ -198,6 +201,13 @@ func record(ctx context.Context, z Zone, o Options, res Result) error {
 		}
 		if r.Err != nil {
 			oc.Error = r.Err.Error()
+			for i, c := range r.Written {
+				if i == 20 {
+					oc.AppliedRRsets = append(oc.AppliedRRsets, fmt.Sprintf("and %d more", len(r.Written)-i))
+					break
+				}
+				oc.AppliedRRsets = append(oc.AppliedRRsets, c.Action.String()+" "+c.Key().String())
+			}
 		}
 		ev = append(ev, oc)
 	}

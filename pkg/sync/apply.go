@@ -6,11 +6,13 @@ import (
 	"strings"
 
 	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/provider"
 )
 
-// converge applies p and verifies the result, as Sync documents. It returns the number of
-// changes whose Apply call succeeded.
-func (r *run) converge(ctx context.Context, p *plan.Plan) (applied int, err error) {
+// converge applies p and verifies the result, as Sync documents. It returns the changes that
+// took effect: those of the Apply calls that succeeded, and those a failed call reported
+// (provider.PartialError).
+func (r *run) converge(ctx context.Context, p *plan.Plan) (applied []plan.Change, err error) {
 	// failed handles an Apply error: a transient one leads to a fresh read and plan, within
 	// the target's retry budget; anything else ends the sync.
 	failed := func(err error) (*plan.Plan, error) {
@@ -23,8 +25,8 @@ func (r *run) converge(ctx context.Context, p *plan.Plan) (applied int, err erro
 	for {
 		records, stamp := p.Split()
 		if len(records) > 0 {
-			n, err := r.applyRecords(ctx, records)
-			applied += n
+			done, err := r.applyRecords(ctx, records)
+			applied = append(applied, done...)
 			if err != nil {
 				if p, err = failed(err); err != nil {
 					return applied, err
@@ -49,7 +51,7 @@ func (r *run) converge(ctx context.Context, p *plan.Plan) (applied int, err erro
 			}
 			continue
 		}
-		applied++
+		applied = append(applied, *stamp)
 		if p, err = r.plan(ctx); err != nil {
 			return applied, fmt.Errorf("verifying: %w", err)
 		}
@@ -61,21 +63,29 @@ func (r *run) converge(ctx context.Context, p *plan.Plan) (applied int, err erro
 }
 
 // applyRecords applies record changes phase by phase, batch by batch, stopping at the first
-// error. It returns the number of changes in the calls that succeeded.
-func (r *run) applyRecords(ctx context.Context, changes []plan.Change) (int, error) {
-	applied := 0
+// error. It returns the changes in the calls that succeeded and those a failed call says took
+// effect.
+func (r *run) applyRecords(ctx context.Context, changes []plan.Change) ([]plan.Change, error) {
+	var applied []plan.Change
 	for _, phase := range phases(changes) {
 		for _, b := range batches(phase, r.s.BatchSize) {
 			if err := ctx.Err(); err != nil {
 				return applied, context.Cause(ctx)
 			}
-			if err := r.t.Provider.Apply(ctx, r.zone, b); err != nil {
-				return applied, fmt.Errorf("applying %d changes: %w", len(b), err)
+			err := r.t.Provider.Apply(ctx, r.zone, b)
+			done := b
+			if err != nil {
+				done = provider.AppliedBefore(err)
 			}
-			applied += len(b)
-			r.log.Debug("applied", "changes", len(b), "total", applied)
-			if r.s.Progress != nil {
-				r.s.Progress(r.t.Name, applied, len(changes))
+			applied = append(applied, done...)
+			if len(done) > 0 {
+				r.log.Debug("applied", "changes", len(done), "total", len(applied))
+				if r.s.Progress != nil {
+					r.s.Progress(r.t.Name, len(applied), len(changes))
+				}
+			}
+			if err != nil {
+				return applied, fmt.Errorf("applying %d changes: %w", len(b), err)
 			}
 		}
 	}
@@ -83,13 +93,19 @@ func (r *run) applyRecords(ctx context.Context, changes []plan.Change) (int, err
 }
 
 func notConverged(changes []plan.Change) error {
+	return fmt.Errorf("%w: after writing, the provider still differs: %s", ErrNotConverged, Describe(changes, 5))
+}
+
+// Describe names changes ("create www.example.com. A, delete ..."), the first max of them and
+// how many more.
+func Describe(changes []plan.Change, max int) string {
 	var names []string
 	for i, c := range changes {
-		if i == 5 {
-			names = append(names, fmt.Sprintf("and %d more", len(changes)-5))
+		if i == max {
+			names = append(names, fmt.Sprintf("and %d more", len(changes)-max))
 			break
 		}
 		names = append(names, c.Action.String()+" "+c.Key().String())
 	}
-	return fmt.Errorf("%w: after writing, the provider still differs: %s", ErrNotConverged, strings.Join(names, ", "))
+	return strings.Join(names, ", ")
 }

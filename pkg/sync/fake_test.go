@@ -147,7 +147,8 @@ func (f *fake) Apply(ctx context.Context, origin string, changes []plan.Change) 
 		}
 	}
 	if half {
-		err := fmt.Errorf("fake dropped the connection after %d of %d changes", n, len(changes))
+		// As the contract asks: the changes that took effect are told.
+		err := provider.Partial(slices.Clone(changes[:n]), fmt.Errorf("fake dropped the connection after %d of %d changes", n, len(changes)))
 		if f.halfTransient || f.faultRate > 0 {
 			return provider.MarkTransient(err)
 		}

@@ -69,10 +69,14 @@ type Options struct {
 
 // Result is the outcome for one target.
 type Result struct {
-	Target   string
-	Plan     *plan.Plan // the plan computed from the first read; nil when planning failed
-	Applied  int        // changes whose Apply call succeeded
-	Err      error      // nil when the provider converged (or, with DryRun, when planning worked)
+	Target  string
+	Plan    *plan.Plan // the plan computed from the first read; nil when planning failed
+	Applied int        // len(Written)
+	// Written lists the changes that took effect, in the order written (the stamp last, when
+	// written): also when Err is set, an interrupted or failed sync included, from the
+	// provider's own account (provider.PartialError) when it was cut within one Apply call.
+	Written  []plan.Change
+	Err      error // nil when the provider converged (or, with DryRun, when planning worked)
 	Duration time.Duration
 }
 
@@ -148,6 +152,11 @@ func (s *Syncer) Sync(ctx context.Context, targets []Target, desired []zone.RRse
 			}
 			r.Target = t.Name
 			r.Duration = s.now().Sub(start)
+			if r.Err != nil && r.Applied > 0 {
+				// Said in the error itself, so the printed summary and the journal tell what the
+				// provider holds now (an interrupt or failure half-way).
+				r.Err = fmt.Errorf("%d %s applied before the error (%s): %w", r.Applied, plural(r.Applied, "change", "changes"), Describe(r.Written, 5), r.Err)
+			}
 			if r.Err != nil {
 				r.Err = fmt.Errorf("%s: %w", t.Name, r.Err)
 				s.logger().Warn("sync failed", "provider", t.Name, "applied", r.Applied, "err", r.Err)
@@ -252,7 +261,8 @@ func (s *Syncer) syncOne(ctx context.Context, t Target, desired []zone.RRset, st
 	if o.DryRun || p.Empty() {
 		return res
 	}
-	res.Applied, res.Err = r.converge(ctx, p)
+	res.Written, res.Err = r.converge(ctx, p)
+	res.Applied = len(res.Written)
 	return res
 }
 
@@ -287,4 +297,11 @@ func (r *run) plan(ctx context.Context) (*plan.Plan, error) {
 		return nil, err
 	}
 	return p, nil
+}
+
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }

@@ -10,6 +10,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
@@ -28,6 +29,7 @@ type op struct {
 	part   bool        // one of several messages of an RRset too large for one
 	old    *zone.RRset // the RRset the change replaces, if any
 	size   int         // records of the RRset once changed
+	idx    int         // index of the change in Apply's changes
 }
 
 // Apply sends the changes as UPDATE messages (TSIG-signed when a key is configured). Each
@@ -41,7 +43,10 @@ type op struct {
 // longer wanted are removed, so no value is missing in between (a crash in between leaves old
 // and new values together, which the next sync removes; a new TTL reaches the records message
 // by message). On error, earlier messages stay
-// applied, later ones are not sent, and the error names the chunk and its RRsets. Network
+// applied, later ones are not sent, and the error names the chunk and its RRsets; it is a
+// *provider.PartialError listing the changes whose messages all succeeded. A message being
+// sent when ctx is cancelled is still awaited (at most twice the timeout), so that list is
+// what the server holds. Network
 // failures and SERVFAIL are transient (provider.ErrTransient), except a SERVFAIL for an
 // RRset over BIND's max-records-per-type, which is permanent and says so.
 func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Change) error {
@@ -54,13 +59,34 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 		return err
 	}
 	chunks := p.chunkOps(ops)
+	// left[i]: messages still to send for changes[i]; a change took effect once all of its
+	// messages did (an RRset too large for one message spans several).
+	left := make([]int, len(changes))
+	for _, c := range chunks {
+		for _, o := range c {
+			left[o.idx]++
+		}
+	}
+	var done []plan.Change
 	for i, c := range chunks {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("rfc2136: UPDATE %s at %s: %d of %d messages sent: %w", origin, p.server, i, len(chunks), err)
+			return provider.Partial(done, fmt.Errorf("rfc2136: UPDATE %s at %s: %d of %d messages sent (%d of %d changes applied): %w",
+				origin, p.server, i, len(chunks), len(done), len(changes), err))
 		}
-		if err := p.send(ctx, origin, c); err != nil {
-			return fmt.Errorf("rfc2136: UPDATE %s at %s, message %d of %d (%s; earlier messages applied, later ones not sent): %w",
-				origin, p.server, i+1, len(chunks), describe(c), err)
+		// A message once started is seen through (its own timeout bounds it) even if ctx is
+		// cancelled meanwhile: cut off, the server may or may not have applied it, and the
+		// caller could not say what the zone holds.
+		sctx, cancel := context.WithTimeout(context.WithoutCancel(ctx), 2*p.timeout)
+		err := p.send(sctx, origin, c)
+		cancel()
+		if err != nil {
+			return provider.Partial(done, fmt.Errorf("rfc2136: UPDATE %s at %s, message %d of %d (%s; earlier messages applied, %d of %d changes, later ones not sent): %w",
+				origin, p.server, i+1, len(chunks), describe(c), len(done), len(changes), err))
+		}
+		for _, o := range c {
+			if left[o.idx]--; left[o.idx] == 0 {
+				done = append(done, changes[o.idx])
+			}
 		}
 		p.log.Debug("rfc2136 update applied", "zone", origin, "server", p.server, "message", i+1, "of", len(chunks), "rrsets", len(c))
 		if p.afterChunk != nil {
@@ -72,7 +98,7 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 
 func buildOps(origin string, changes []plan.Change) ([]op, error) {
 	ops := make([]op, 0, len(changes))
-	for _, ch := range changes {
+	for i, ch := range changes {
 		k := ch.Key()
 		k.Name = strings.ToLower(dns.Fqdn(k.Name))
 		if !dns.IsSubDomain(origin, k.Name) {
@@ -82,6 +108,7 @@ func buildOps(origin string, changes []plan.Change) ([]op, error) {
 		if err != nil {
 			return nil, err
 		}
+		o.idx = i
 		ops = append(ops, o)
 	}
 	// Group by owner name, deletions first, so that changes at one name share a message.
@@ -242,12 +269,12 @@ func (p *Provider) splitOp(o op) []op {
 		slices.SortFunc(removals, func(a, b dns.RR) int { return strings.Compare(a.String(), b.String()) })
 	}
 	var parts []op
-	cur := op{key: o.key, part: true, size: o.size}
+	cur := op{key: o.key, part: true, size: o.size, idx: o.idx}
 	flush := func() {
 		if cur.count > 0 {
 			parts = append(parts, cur)
 		}
-		cur = op{key: o.key, part: true, size: o.size}
+		cur = op{key: o.key, part: true, size: o.size, idx: o.idx}
 	}
 	room := func(n, l int) {
 		if cur.count > 0 && (cur.count+n > p.chunk || cur.bytes+l > maxMsgBytes) {

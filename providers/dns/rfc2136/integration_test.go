@@ -171,6 +171,10 @@ func testIntegration(t *testing.T, start startFunc) {
 		t.Errorf("error for a stopped server is not transient: %v", err)
 	}
 	t.Logf("interrupted apply: %v", err)
+	told := map[zone.Key]bool{} // the changes the error says took effect
+	for _, c := range provider.AppliedBefore(err) {
+		told[c.Key()] = true
+	}
 	s.Start()
 
 	// Every RRset is old or new; some are new, not all.
@@ -197,6 +201,9 @@ func testIntegration(t *testing.T, start startFunc) {
 		}
 		if !(ook == wok && (!ook || o.Equal(w))) {
 			changed++
+			if eqNew != told[k] {
+				t.Errorf("%s: new on the server %v, but the error says applied %v", k, eqNew, told[k])
+			}
 			if eqNew {
 				isNew++
 			}
