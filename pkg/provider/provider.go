@@ -25,11 +25,12 @@ import (
 //     the changes already applied stay applied and the rest are untouched, so a fresh plan
 //     converges. Errors name the RRset that failed and never contain credentials.
 //   - An Apply that writes in several atomic steps (UPDATE messages, API batches) and fails
-//     after some of them took effect returns a *PartialError listing the changes that did
-//     (cancellation included: a step already sent is awaited, within the adapter's timeout,
-//     so that its outcome is known). Any other error means nothing of the call took effect,
-//     as far as the adapter can tell; an adapter that writes in one atomic step never
-//     returns a PartialError.
+//     after some of them took effect returns a *PartialError listing the changes that did,
+//     cancellation included. The step under way when the error came is not listed: rfc2136
+//     waits for its reply (within its timeout) even after a cancel so that its outcome is
+//     known; an HTTP adapter whose request was cut off says in the error that its outcome is
+//     unknown. Any other error means nothing of the call took effect, as far as the adapter
+//     can tell; an adapter that writes in one atomic step never returns a PartialError.
 //   - Both methods honour ctx cancellation and deadlines, and are safe for concurrent use.
 type Provider interface {
 	Records(ctx context.Context, zone string) ([]zone.RRset, error)

@@ -14,12 +14,14 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/zone"
 )
 
 // Apply sends the changes as PATCHes of at most MaxBody bytes each (one PATCH for any
 // change set that fits), each applied by PowerDNS atomically. On error the PATCHes already
-// sent stay applied and the rest are not sent.
+// sent stay applied and the rest are not sent; the error is a *provider.PartialError listing
+// the changes of the PATCHes that succeeded.
 func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Change) error {
 	if len(changes) == 0 {
 		return nil
@@ -34,9 +36,10 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 	if err != nil {
 		return err
 	}
+	var done []plan.Change // the changes of the PATCHes that succeeded (provider.PartialError)
 	for i, b := range batches {
 		if err := ctx.Err(); err != nil {
-			return fmt.Errorf("powerdns: %s: %w", origin, err)
+			return provider.Partial(done, fmt.Errorf("powerdns: %s: %d of %d PATCHes sent: %w", origin, i, len(batches), err))
 		}
 		body, err := json.Marshal(struct {
 			RRsets []rrset `json:"rrsets"`
@@ -48,17 +51,19 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 		err = p.do(ctx, http.MethodPatch, "/zones/"+url.PathEscape(id), body, nil)
 		p.patch.Unlock()
 		if err != nil {
-			return fmt.Errorf("powerdns: PATCH %d of %d for %s (%d RRsets, first %s): %w", i+1, len(batches), origin, len(b.sets), b.first, err)
+			return provider.Partial(done, fmt.Errorf("powerdns: PATCH %d of %d for %s (%d RRsets, first %s; %d earlier changes applied): %w", i+1, len(batches), origin, len(b.sets), b.first, len(done), err))
 		}
+		done = append(done, b.changes...)
 		p.log.Debug("powerdns: patched", "zone", origin, "rrsets", len(b.sets), "bytes", len(body))
 	}
 	return nil
 }
 
 type batch struct {
-	sets  []rrset
-	size  int
-	first zone.Key
+	sets    []rrset
+	changes []plan.Change // those sets are made of
+	size    int
+	first   zone.Key
 }
 
 // batches groups the changes by encoded size. The changes of one owner name stay in one
@@ -82,6 +87,7 @@ func (p *Provider) batches(changes []plan.Change) ([]batch, error) {
 			cur.first = c.Key()
 		}
 		cur.sets = append(cur.sets, rs)
+		cur.changes = append(cur.changes, c)
 		cur.size += len(enc) + 1
 		lastName = rs.Name
 	}

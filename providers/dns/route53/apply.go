@@ -14,6 +14,7 @@ import (
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/plan"
+	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/route53/internal/r53text"
 )
@@ -66,6 +67,7 @@ func (p *Provider) Apply(ctx context.Context, zoneName string, changes []plan.Ch
 	slices.SortStableFunc(groups, func(a, b *group) int { return rank(a.change.Action) - rank(b.change.Action) })
 	batches := p.pack(groups)
 	var ids []string
+	var done []plan.Change // the changes of the batches Route 53 accepted (provider.PartialError)
 	for i, b := range batches {
 		cid, maybe, err := p.submit(ctx, zoneName, id, b)
 		if err != nil {
@@ -73,8 +75,11 @@ func (p *Provider) Apply(ctx context.Context, zoneName string, changes []plan.Ch
 			if maybe {
 				state = "may or may not have been applied (the outcome of an attempt is unknown)"
 			}
-			return fmt.Errorf("route53: %s: change batch %d of %d (%d RRsets: %s) %s; %d earlier batches applied: %w",
-				zoneName, i+1, len(batches), len(b.groups), b.keys(), state, i, batchReasons(err))
+			return provider.Partial(done, fmt.Errorf("route53: %s: change batch %d of %d (%d RRsets: %s) %s; %d earlier batches applied (%d changes): %w",
+				zoneName, i+1, len(batches), len(b.groups), b.keys(), state, i, len(done), batchReasons(err)))
+		}
+		for _, g := range b.groups {
+			done = append(done, g.change)
 		}
 		p.remember(zoneName, b)
 		if cid != "" {
@@ -82,7 +87,8 @@ func (p *Provider) Apply(ctx context.Context, zoneName string, changes []plan.Ch
 		}
 	}
 	if p.cfg.WaitInSync {
-		return p.waitInSync(ctx, zoneName, ids)
+		// Every batch was accepted: the changes are made even if waiting for INSYNC fails.
+		return provider.Partial(done, p.waitInSync(ctx, zoneName, ids))
 	}
 	return nil
 }
