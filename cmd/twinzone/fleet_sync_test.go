@@ -3,8 +3,10 @@ package main
 import (
 	"context"
 	"fmt"
+	"net"
 	"os"
 	"path/filepath"
+	"strings"
 	"testing"
 	"time"
 
@@ -120,5 +122,44 @@ fleet:
 	}
 	if local, err := st.ZoneHistory(ctx, "fleet.test."); err != nil || local.LastSync != nil {
 		t.Errorf("state directory: last sync %+v (err %v), want none in fleet mode", local.LastSync, err)
+	}
+}
+
+// TestFleetSyncWithoutEtcd: with the fleet's etcd unreachable, `twinzone sync` fails with an
+// error that names etcd, and writes no provider: without the lock a leader may be syncing.
+func TestFleetSyncWithoutEtcd(t *testing.T) {
+	ln, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatal(err)
+	}
+	dead := ln.Addr().String()
+	ln.Close()
+	dir := t.TempDir()
+	writeFiles(t, dir, map[string]string{
+		"fleet.test.zone": "$ORIGIN fleet.test.\n$TTL 300\n@ IN SOA ns1.fleet.test. h.fleet.test. 1 7200 3600 1209600 300\n@ IN NS ns1.fleet.test.\n",
+		"a/.keep":         "",
+		"b/.keep":         "",
+		"twinzone.yaml": fmt.Sprintf(`state_dir: state
+providers:
+  a: {type: zonefile, path: a/fleet.test.zone}
+  b: {type: zonefile, path: b/fleet.test.zone}
+zones:
+  - name: fleet.test.
+    file: fleet.test.zone
+    primary:   {provider: a, nameservers: ["ns1.a.test.=127.0.12.1"]}
+    secondary: {provider: b, nameservers: ["ns1.b.test.=127.0.12.2"]}
+fleet:
+  id: ci
+  etcd: {endpoints: ["http://%s"]}
+`, dead),
+	})
+	code, out, stderr := runCLI(t, "sync", "--config", filepath.Join(dir, "twinzone.yaml"))
+	if code != exitError || !strings.Contains(stderr, "fleet etcd: ") || !strings.Contains(stderr, "coordination lost") {
+		t.Fatalf("sync without etcd: exit %d, want %d and an error naming etcd\n%s\n%s", code, exitError, out, stderr)
+	}
+	for _, p := range []string{"a", "b"} {
+		if _, err := os.Stat(filepath.Join(dir, p, "fleet.test.zone")); err == nil {
+			t.Errorf("provider %s written without the fleet's lock", p)
+		}
 	}
 }

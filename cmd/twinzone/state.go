@@ -9,6 +9,7 @@ import (
 
 	"github.com/urfave/cli/v2"
 
+	"github.com/twinzone/twinzone/pkg/fleet"
 	"github.com/twinzone/twinzone/pkg/state"
 )
 
@@ -122,6 +123,16 @@ func (l *loaded) lockFleet(c *cli.Context) (*syncLock, error) {
 		names = append(names, zd.cfg.Name)
 	}
 	slices.Sort(names)
+	if fs, ok := h.(*fleet.Store); ok {
+		// The session (an etcd lease grant) first, on its own deadline: the short first try
+		// below is for finding the lock held, not for a slow etcd.
+		sctx, cancel := context.WithTimeout(c.Context, 15*time.Second)
+		_, err := fs.Session(sctx)
+		cancel()
+		if err != nil {
+			return nil, fmt.Errorf("fleet etcd: %w", err)
+		}
+	}
 	sl := &syncLock{byZone: map[string]state.Lease{}}
 	for _, z := range slices.Compact(names) {
 		ctx, cancel := context.WithTimeout(c.Context, time.Second)
