@@ -77,30 +77,20 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Authority == "" {
 		cfg.Authority = DefaultAuthority
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	ts := &tokenSource{cfg: cfg, hc: hc}
-	api := &jsonapi.Client{
-		Base: strings.TrimSuffix(cfg.Endpoint, "/") + "/subscriptions/" + url.PathEscape(cfg.SubscriptionID) +
-			"/resourceGroups/" + url.PathEscape(cfg.ResourceGroup) + "/providers/Microsoft.Network/dnsZones/",
-		Auth: func(r *http.Request) error {
+	ts := &tokenSource{cfg: cfg}
+	api := jsonapi.Hosted(
+		strings.TrimSuffix(cfg.Endpoint, "/")+"/subscriptions/"+url.PathEscape(cfg.SubscriptionID)+
+			"/resourceGroups/"+url.PathEscape(cfg.ResourceGroup)+"/providers/Microsoft.Network/dnsZones/",
+		func(r *http.Request) error {
 			tok, err := ts.token(r.Context())
 			if err != nil {
 				return err
 			}
 			r.Header.Set("Authorization", "Bearer "+tok)
 			return nil
-		},
-		HTTP: hc, Timeout: time.Minute, Retries: 6, RetryBudget: 5 * time.Minute,
-		RetryWait: 500 * time.Millisecond, MaxWait: time.Minute, Log: log,
-	}
-	return &Provider{api: api, log: log}, nil
+		}, cfg.HTTPClient, cfg.Logger)
+	ts.hc = api.HTTP // the token requests share the API's client
+	return &Provider{api: api, log: api.Log}, nil
 }
 
 // Traits are Azure DNS's types.

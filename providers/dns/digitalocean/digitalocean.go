@@ -27,7 +27,6 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
-	"time"
 
 	"github.com/miekg/dns"
 
@@ -75,22 +74,8 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.Endpoint == "" {
 		cfg.Endpoint = DefaultEndpoint
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	tok := cfg.Token
-	api := &jsonapi.Client{
-		Base: strings.TrimSuffix(cfg.Endpoint, "/") + "/v2",
-		Auth: func(r *http.Request) error { r.Header.Set("Authorization", "Bearer "+tok); return nil },
-		HTTP: hc, Timeout: time.Minute, Retries: 6, RetryBudget: 5 * time.Minute,
-		RetryWait: 500 * time.Millisecond, MaxWait: time.Minute, Log: log,
-	}
-	return &Provider{api: api, log: log}, nil
+	api := jsonapi.Hosted(strings.TrimSuffix(cfg.Endpoint, "/")+"/v2", jsonapi.Header("Bearer", cfg.Token), cfg.HTTPClient, cfg.Logger)
+	return &Provider{api: api, log: api.Log}, nil
 }
 
 // Traits are DigitalOcean's limits.

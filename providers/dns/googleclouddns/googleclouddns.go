@@ -87,29 +87,19 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.PollWait <= 0 {
 		cfg.PollWait = time.Second
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	ts := &tokenSource{sa: cfg.Account, key: cfg.Key, hc: hc, now: time.Now}
-	api := &jsonapi.Client{
-		Base: strings.TrimSuffix(cfg.Endpoint, "/") + "/projects/" + url.PathEscape(cfg.Project),
-		Auth: func(r *http.Request) error {
+	ts := &tokenSource{sa: cfg.Account, key: cfg.Key, now: time.Now}
+	api := jsonapi.Hosted(
+		strings.TrimSuffix(cfg.Endpoint, "/")+"/projects/"+url.PathEscape(cfg.Project),
+		func(r *http.Request) error {
 			tok, err := ts.Token(r.Context())
 			if err != nil {
 				return err
 			}
 			r.Header.Set("Authorization", "Bearer "+tok)
 			return nil
-		},
-		HTTP: hc, Timeout: time.Minute, Retries: 6, RetryBudget: 5 * time.Minute,
-		RetryWait: 500 * time.Millisecond, MaxWait: time.Minute, Log: log,
-	}
-	return &Provider{cfg: cfg, api: api, log: log}, nil
+		}, cfg.HTTPClient, cfg.Logger)
+	ts.hc = api.HTTP // the token requests share the API's client
+	return &Provider{cfg: cfg, api: api, log: api.Log}, nil
 }
 
 // Traits: Cloud DNS holds every common type; apex NS is left to it.

@@ -75,22 +75,8 @@ func New(cfg Config) (*Provider, error) {
 	if cfg.PollWait <= 0 {
 		cfg.PollWait = 500 * time.Millisecond
 	}
-	hc := cfg.HTTPClient
-	if hc == nil {
-		hc = &http.Client{}
-	}
-	log := cfg.Logger
-	if log == nil {
-		log = slog.New(slog.DiscardHandler)
-	}
-	tok := cfg.Token
-	api := &jsonapi.Client{
-		Base: strings.TrimSuffix(cfg.Endpoint, "/"),
-		Auth: func(r *http.Request) error { r.Header.Set("Authorization", "Bearer "+tok); return nil },
-		HTTP: hc, Timeout: time.Minute, Retries: 6, RetryBudget: 5 * time.Minute,
-		RetryWait: 500 * time.Millisecond, MaxWait: time.Minute, Log: log,
-	}
-	return &Provider{cfg: cfg, api: api, log: log}, nil
+	api := jsonapi.Hosted(strings.TrimSuffix(cfg.Endpoint, "/"), jsonapi.Header("Bearer", cfg.Token), cfg.HTTPClient, cfg.Logger)
+	return &Provider{cfg: cfg, api: api, log: api.Log}, nil
 }
 
 // Traits: TTL at least 60.

@@ -1,5 +1,5 @@
 // Package jsonapi is the HTTP JSON client of the API-based adapters without an SDK (powerdns,
-// desec): one request, its error as the API wrote it, and the retries of one provider call
+// desec and the hosted providers): one request, its error as the API wrote it, and the retries of one provider call
 // within a retry.Budget (5xx, 429 and network errors; Retry-After honoured). A spent budget
 // is provider.ErrGaveUp, which no caller retries again.
 package jsonapi
@@ -163,4 +163,27 @@ func shortPath(p string) string {
 		return u.RequestURI()
 	}
 	return p
+}
+
+// Hosted returns a client of a hosted DNS API below base with the retry policy the hosted
+// providers share: at most 6 attempts within 5 minutes per provider call, waits from 500 ms
+// doubling up to a minute, a minute per request. A nil hc is a default client; a nil log
+// discards (the client's Log is then that logger, for the provider to share).
+func Hosted(base string, auth func(*http.Request) error, hc *http.Client, log *slog.Logger) *Client {
+	if hc == nil {
+		hc = &http.Client{}
+	}
+	if log == nil {
+		log = slog.New(slog.DiscardHandler)
+	}
+	return &Client{
+		Base: base, Auth: auth,
+		HTTP: hc, Timeout: time.Minute, Retries: 6, RetryBudget: 5 * time.Minute,
+		RetryWait: 500 * time.Millisecond, MaxWait: time.Minute, Log: log,
+	}
+}
+
+// Header is an Auth that sets "Authorization: scheme token" (scheme "Bearer", "Token", …).
+func Header(scheme, token string) func(*http.Request) error {
+	return func(r *http.Request) error { r.Header.Set("Authorization", scheme+" "+token); return nil }
 }
