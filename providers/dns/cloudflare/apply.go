@@ -11,8 +11,6 @@ import (
 	"strings"
 	"time"
 
-	libcf "github.com/libdns/cloudflare"
-	"github.com/libdns/libdns"
 	"github.com/miekg/dns"
 
 	"github.com/twinzone/twinzone/pkg/plan"
@@ -47,7 +45,9 @@ func (b batchBody) size() int { return len(b.Deletes) + len(b.Patches) + len(b.P
 // transaction), batches filled up to BatchSize. After a write whose outcome is unknown
 // (dropped connection, timeout, 5xx) it re-reads the zone and recomputes what is left, at
 // most maxRounds times, so retries never duplicate or lose records. Requests and rounds share
-// one retry budget (Config.Retries, RetryBudget).
+// one retry budget (Config.Retries, RetryBudget). A failed Apply returns a
+// *provider.PartialError naming the changes whose requests all succeeded (or, after a
+// re-read, that the zone holds); a request cut off is not counted, and its error says so.
 func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Change) (err error) {
 	defer recoverErr(&err)
 	ctx, budget := p.c.budget(ctx)
@@ -58,27 +58,49 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 	if len(changes) == 0 {
 		return nil
 	}
+	// done: the changes the zone holds as asked, for a provider.PartialError: those whose
+	// groups were sent whole, and after a re-read those that need nothing more.
+	done := map[zone.Key]bool{}
+	partial := func(err error) error {
+		var out []plan.Change
+		for _, ch := range changes {
+			if done[ch.Key()] {
+				out = append(out, ch)
+			}
+		}
+		return provider.Partial(out, err)
+	}
 	for round := 1; ; round++ {
 		z, cur, err := p.current(ctx, origin)
 		if err != nil {
-			return err
+			return partial(err)
 		}
 		groups, err := p.groups(changes, cur)
 		if err != nil {
-			return err
+			return partial(err)
+		}
+		if round > 1 {
+			clear(done)
+			need := map[zone.Key]bool{}
+			for _, g := range groups {
+				need[g.key] = true
+			}
+			for _, ch := range changes {
+				done[ch.Key()] = !need[ch.Key()]
+			}
 		}
 		if len(groups) == 0 {
 			return nil
 		}
-		err = p.send(ctx, z, origin, groups)
+		err = p.send(ctx, z, origin, groups, func(k zone.Key) { done[k] = true })
 		if err == nil {
 			return nil
 		}
 		if !errors.Is(err, errAmbiguous) || errors.Is(err, provider.ErrGaveUp) || round >= maxRounds || ctx.Err() != nil {
-			return err
+			return partial(err)
 		}
 		if berr := budget.Take(0); berr != nil {
-			return provider.MarkGaveUp(fmt.Errorf("%w (%v)", err, berr))
+			return partial(provider.MarkGaveUp(fmt.Errorf("%w (%v)", err, berr)))
 		}
 		p.cfg.Logger.WarnContext(ctx, "cloudflare: a write's outcome is unknown; re-reading the zone", "zone", origin, "round", round, "error", err)
 	}
@@ -190,9 +212,11 @@ func (p *Provider) groups(changes []plan.Change, cur *current) ([]group, error) 
 	return out, nil
 }
 
-func (p *Provider) send(ctx context.Context, z zoneInfo, origin string, groups []group) error {
+// send applies groups, calling whole with the key of each group once all its operations
+// succeeded.
+func (p *Provider) send(ctx context.Context, z zoneInfo, origin string, groups []group, whole func(zone.Key)) error {
 	if !p.st.noBatch.Load() {
-		err := p.sendBatches(ctx, z, groups)
+		err := p.sendBatches(ctx, z, groups, whole)
 		if !batchRefused(err) {
 			return err
 		}
@@ -201,7 +225,7 @@ func (p *Provider) send(ctx context.Context, z zoneInfo, origin string, groups [
 		p.st.noBatch.Store(true)
 		p.cfg.Logger.WarnContext(ctx, "cloudflare: batch endpoint refused; falling back to one request per record", "zone", origin, "status", ae.Status)
 	}
-	return p.sendSingle(ctx, z, origin, groups)
+	return p.sendSingle(ctx, z, origin, groups, whole)
 }
 
 // batchRefused reports whether err says the batch endpoint itself is unavailable (404 or
@@ -234,17 +258,23 @@ func deletesFirst(groups []group) []group {
 }
 
 // sendBatches packs whole groups into batches of at most BatchSize operations.
-func (p *Provider) sendBatches(ctx context.Context, z zoneInfo, groups []group) error {
+func (p *Provider) sendBatches(ctx context.Context, z zoneInfo, groups []group, whole func(zone.Key)) error {
 	groups = deletesFirst(groups)
 	limit := p.cfg.BatchSize
 	var b batchBody
 	var keys []zone.Key
+	var ends []zone.Key // groups whose last operation is in b
 	flush := func() error {
 		if b.size() == 0 {
 			return nil
 		}
 		err := p.postBatch(ctx, z, b, keys)
-		b, keys = batchBody{}, nil
+		if err == nil {
+			for _, k := range ends {
+				whole(k)
+			}
+		}
+		b, keys, ends = batchBody{}, nil, nil
 		return err
 	}
 	for _, g := range groups {
@@ -275,7 +305,7 @@ func (p *Provider) sendBatches(ctx context.Context, z zoneInfo, groups []group) 
 					return err
 				}
 			}
-			keys = append(keys, g.key)
+			keys, ends = append(keys, g.key), append(ends, g.key)
 			if err := flush(); err != nil {
 				return err
 			}
@@ -291,7 +321,7 @@ func (p *Provider) sendBatches(ctx context.Context, z zoneInfo, groups []group) 
 		}
 		b.Patches = append(b.Patches, g.patches...)
 		b.Posts = append(b.Posts, g.posts...)
-		keys = append(keys, g.key)
+		keys, ends = append(keys, g.key), append(ends, g.key)
 	}
 	return flush()
 }
@@ -328,57 +358,3 @@ func describeKeys(keys []zone.Key) string {
 // libdnsTypes are created through libdns/cloudflare's AppendRecords in single-call mode: it
 // converts them correctly (MX is not among them: it omits a preference of 0).
 var libdnsTypes = map[uint16]bool{dns.TypeA: true, dns.TypeAAAA: true, dns.TypeCNAME: true, dns.TypeNS: true}
-
-// sendSingle applies each group with one request per record: old records are patched in place
-// to new values (and TTLs), then extra values created, surplus deleted.
-func (p *Provider) sendSingle(ctx context.Context, z zoneInfo, origin string, groups []group) error {
-	lib := &libcf.Provider{APIToken: p.cfg.APIToken, HTTPClient: p.c}
-	recs := "/zones/" + url.PathEscape(z.ID) + "/dns_records"
-	groups = deletesFirst(groups)
-	for _, g := range groups {
-		fail := func(err error) error { return fmt.Errorf("cloudflare: %s: %w", g.key, err) }
-		for _, r := range g.patches {
-			body := r
-			body.ID = ""
-			if _, err := p.c.do(ctx, http.MethodPatch, recs+"/"+url.PathEscape(r.ID), nil, body, nil); err != nil {
-				return fail(err)
-			}
-		}
-		for _, r := range g.posts {
-			// libdns/cloudflare looks the zone up by name; use it only when this provider
-			// did so too (no ZoneID), so a token without Zone:Read never trips over it.
-			if libdnsTypes[g.key.Type] && r.Proxied == nil && p.cfg.ZoneID == "" {
-				rr, err := libdnsRecord(g.key, origin, r)
-				if err != nil {
-					return fail(err)
-				}
-				if _, err := lib.AppendRecords(ctx, origin, []libdns.Record{rr}); err != nil {
-					return fail(err)
-				}
-				continue
-			}
-			if _, err := p.c.do(ctx, http.MethodPost, recs, nil, r, nil); err != nil {
-				return fail(err)
-			}
-		}
-		for _, id := range g.deletes {
-			if _, err := p.c.do(ctx, http.MethodDelete, recs+"/"+url.PathEscape(id), nil, nil, nil); err != nil {
-				return fail(err)
-			}
-		}
-	}
-	return nil
-}
-
-func libdnsRecord(k zone.Key, origin string, r record) (libdns.Record, error) {
-	data := r.Content
-	if k.Type != dns.TypeA && k.Type != dns.TypeAAAA {
-		data = fqdn(data)
-	}
-	return libdns.RR{
-		Name: libdns.RelativeName(k.Name, origin),
-		TTL:  time.Duration(r.TTL) * time.Second,
-		Type: zone.TypeString(k.Type),
-		Data: data,
-	}.Parse()
-}
