@@ -163,3 +163,92 @@ fleet:
 		}
 	}
 }
+
+// TestFleetLeaderKeepsCIDeploy: a fleet leader runs its periodic sync from an old zone file
+// (generation 1); CI deploys generation 2 with `twinzone sync` from another config on the
+// same fleet. The leader sees the deploy in etcd and no longer pushes its older file over it.
+// Real etcd; the leader is a `twinzone run` (in-process), the providers zone files.
+func TestFleetLeaderKeepsCIDeploy(t *testing.T) {
+	ec := etcdserver.Start(t)
+	dir := t.TempDir()
+	zoneText := func(serial int) string {
+		return fmt.Sprintf("$ORIGIN fleet.test.\n$TTL 300\n@ IN SOA ns1.fleet.test. h.fleet.test. %d 7200 3600 1209600 300\n@ IN NS ns1.fleet.test.\nwww IN A 192.0.2.%d\n", serial, serial)
+	}
+	conf := func(id, file string) string {
+		return fmt.Sprintf(`state_dir: state-%s
+providers:
+  a: {type: zonefile, path: a/fleet.test.zone}
+  b: {type: zonefile, path: b/fleet.test.zone}
+zones:
+  - name: fleet.test.
+    file: %s
+    primary:   {provider: a, nameservers: ["ns1.a.test.=127.0.12.1"]}
+    secondary: {provider: b, nameservers: ["ns1.b.test.=127.0.12.2"]}
+fleet:
+  id: %s
+  etcd: {endpoints: [%q], prefix: /fleetdeploy/}
+  vantage_quorum: 1
+`, id, file, id, ec.Endpoints()[0])
+	}
+	writeFiles(t, dir, map[string]string{
+		"leader.zone": zoneText(1), "ci.zone": zoneText(2), "a/.keep": "", "b/.keep": "",
+		"leader.yaml": conf("leader", "leader.zone"), "ci.yaml": conf("ci", "ci.zone"),
+	})
+	cli, err := clientv3.New(ec.ClientConfig(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer cli.Close()
+	s, err := fleet.New(cli, fleet.Options{Prefix: "/fleetdeploy/", TTL: 15 * time.Second})
+	if err != nil {
+		t.Fatal(err)
+	}
+	lastGen := func() uint32 {
+		h, err := s.ZoneHistory(context.Background(), "fleet.test.")
+		if err != nil || h.LastSync == nil || h.LastSync.Generation == nil {
+			return 0
+		}
+		return *h.LastSync.Generation
+	}
+
+	var log syncBuffer
+	ctx, cancel := context.WithCancel(context.Background())
+	done := make(chan int, 1)
+	go func() {
+		done <- run(ctx, []string{"twinzone", "run", "--config", filepath.Join(dir, "leader.yaml"), "--listen", "-",
+			"--sync-interval", "1s", "--log-format", "text"}, &log, &log)
+	}()
+	defer func() {
+		cancel()
+		select {
+		case <-done:
+		case <-time.After(60 * time.Second):
+			t.Error("the leader did not stop within 60 s")
+		}
+		if t.Failed() {
+			t.Logf("--- leader ---\n%s", tailLines(log.String(), 40))
+		}
+	}()
+	waitUntil(t, "the leader's periodic sync recording generation 1 in etcd", 90*time.Second, func() bool { return lastGen() == 1 })
+
+	code, out, stderr := runCLI(t, "sync", "--config", filepath.Join(dir, "ci.yaml"))
+	if code != 0 {
+		t.Fatalf("CI sync: exit %d\n%s\n%s", code, out, stderr)
+	}
+	if g := lastGen(); g != 2 {
+		t.Fatalf("etcd's last sync after the CI deploy: generation %d, want 2", g)
+	}
+	skipped := func() bool {
+		return strings.Contains(log.String(), "periodic sync skipped: the controller's zone file is not the newest version")
+	}
+	waitUntil(t, "the leader skipping its periodic sync", 60*time.Second, skipped)
+	if g := lastGen(); g != 2 {
+		t.Errorf("etcd's last sync: generation %d after the leader's next round, want 2 (the CI deploy)", g)
+	}
+	for _, p := range []string{"a", "b"} {
+		b, err := os.ReadFile(filepath.Join(dir, p, "fleet.test.zone"))
+		if err != nil || !strings.Contains(string(b), "192.0.2.2") || strings.Contains(string(b), "192.0.2.1") {
+			t.Errorf("provider %s after the leader's next sync round: %v\n%s", p, err, b)
+		}
+	}
+}
