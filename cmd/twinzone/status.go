@@ -21,7 +21,9 @@ func statusCommand() *cli.Command {
 		Name:  "status",
 		Usage: "delegation at the registrar and the parent, provider health, sync stamps, last events",
 		Description: "Reads the delegation from the registrar and from the parent's servers, probes both " +
-			"providers once, and shows the verdicts and the last journal events kept in the state directory. " +
+			"providers once, and shows the verdicts, the last sync and the last journal events of the shared history " +
+			"(the state directory; with a fleet section, etcd, and the fleet's leader, members and verdict: in " +
+			"--format json a \"fleet\" object per zone). " +
 			"No provider API is called.",
 		Flags: commonFlagsLevel("warn",
 			&cli.StringFlag{Name: "format", Aliases: []string{"f"}, Value: "text", Usage: "text or json"},
