@@ -34,6 +34,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/internal/jsonapi"
+	"github.com/twinzone/twinzone/providers/dns/internal/perrecord"
 )
 
 // Defaults and limits.
@@ -202,8 +203,7 @@ func (p *Provider) Records(ctx context.Context, origin string) ([]zone.RRset, er
 	if err != nil {
 		return nil, fmt.Errorf("digitalocean: reading %s: %w", origin, err)
 	}
-	idx := map[zone.Key]int{}
-	var sets []zone.RRset
+	var g perrecord.Group
 	for _, r := range recs {
 		if r.Type == "SOA" {
 			continue // DigitalOcean's SOA "data" is not an SOA's RDATA
@@ -212,15 +212,7 @@ func (p *Provider) Records(ctx context.Context, origin string) ([]zone.RRset, er
 		if err != nil {
 			return nil, fmt.Errorf("digitalocean: %s: record %d (%s %q) does not parse: %w", origin, r.ID, r.Type, r.Data, err)
 		}
-		i, ok := idx[k]
-		if !ok {
-			i = len(sets)
-			idx[k] = i
-			sets = append(sets, zone.RRset{Name: k.Name, Type: k.Type, TTL: r.TTL})
-		}
-		sets[i].TTL = min(sets[i].TTL, r.TTL)
-		sets[i].Values = append(sets[i].Values, v)
+		g.Add(k, r.TTL, v)
 	}
-	zone.Sort(sets)
-	return sets, nil
+	return g.Sets(), nil
 }

@@ -37,6 +37,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/internal/jsonapi"
+	"github.com/twinzone/twinzone/providers/dns/internal/perrecord"
 )
 
 // Defaults and limits.
@@ -178,8 +179,7 @@ func (p *Provider) Records(ctx context.Context, origin string) ([]zone.RRset, er
 	if err != nil {
 		return nil, fmt.Errorf("dnsimple: reading %s: %w", origin, err)
 	}
-	idx := map[zone.Key]int{}
-	var sets []zone.RRset
+	var g perrecord.Group
 	for _, r := range recs {
 		if _, known := dns.StringToType[strings.ToUpper(r.Type)]; !known {
 			continue
@@ -188,17 +188,9 @@ func (p *Provider) Records(ctx context.Context, origin string) ([]zone.RRset, er
 		if err != nil {
 			return nil, fmt.Errorf("dnsimple: %s: record %d (%s %q) does not parse: %w", origin, r.ID, r.Type, r.Content, err)
 		}
-		i, ok := idx[k]
-		if !ok {
-			i = len(sets)
-			idx[k] = i
-			sets = append(sets, zone.RRset{Name: k.Name, Type: k.Type, TTL: r.TTL})
-		}
-		sets[i].TTL = min(sets[i].TTL, r.TTL)
-		sets[i].Values = append(sets[i].Values, v)
+		g.Add(k, r.TTL, v)
 	}
-	zone.Sort(sets)
-	return sets, nil
+	return g.Sets(), nil
 }
 
 // Unmanaged returns DNSimple's own record types in the zone (ALIAS, URL, POOL): served, or

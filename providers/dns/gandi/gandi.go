@@ -30,6 +30,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/internal/jsonapi"
+	"github.com/twinzone/twinzone/providers/dns/internal/perrecord"
 )
 
 // Defaults and limits.
@@ -101,24 +102,15 @@ func (p *Provider) Records(ctx context.Context, origin string) ([]zone.RRset, er
 		return nil, fmt.Errorf("gandi: reading %s: %w", origin, err)
 	}
 	zp := dns.NewZoneParser(strings.NewReader(knownTypes(string(rep.Body))), origin, "gandi")
-	idx := map[zone.Key]int{}
-	var sets []zone.RRset
+	var g perrecord.Group
 	for rr, ok := zp.Next(); ok; rr, ok = zp.Next() {
 		k, ttl, v := zone.FromRR(rr)
-		i, seen := idx[k]
-		if !seen {
-			i = len(sets)
-			idx[k] = i
-			sets = append(sets, zone.RRset{Name: k.Name, Type: k.Type, TTL: ttl})
-		}
-		sets[i].TTL = min(sets[i].TTL, ttl)
-		sets[i].Values = append(sets[i].Values, v)
+		g.Add(k, ttl, v)
 	}
 	if err := zp.Err(); err != nil {
 		return nil, fmt.Errorf("gandi: reading %s: the zone file Gandi sent does not parse: %w", origin, err)
 	}
-	zone.Sort(sets)
-	return sets, nil
+	return g.Sets(), nil
 }
 
 // knownTypes drops the lines of Gandi-only types (ALIAS at the apex, WKS, ...) that miekg/dns

@@ -1,7 +1,8 @@
 // Package perrecord plans the requests that change one RRset on an API that writes one
 // record per request (DNSimple, DigitalOcean): changed values are replaced in place, value
 // for value, then extra new values created, then extra old ones deleted, so the RRset holds
-// old or new values at every moment, never none.
+// old or new values at every moment, never none. Group gathers the records such an API lists
+// into RRsets.
 package perrecord
 
 import (
