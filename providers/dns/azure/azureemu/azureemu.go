@@ -24,6 +24,8 @@ import (
 	"strconv"
 	"strings"
 	"sync"
+
+	"github.com/twinzone/twinzone/providers/dns/internal/emukit"
 )
 
 // Server is a running emulator.
@@ -71,14 +73,8 @@ func (s *Server) AddZone(name string) {
 	}
 }
 
-func reply(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func fail(w http.ResponseWriter, code int, ecode, format string, args ...any) {
-	reply(w, code, map[string]any{"error": map[string]string{"code": ecode, "message": fmt.Sprintf(format, args...)}})
+	emukit.JSON(w, code, map[string]any{"error": map[string]string{"code": ecode, "message": fmt.Sprintf(format, args...)}})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -130,17 +126,17 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.tokReq++
 	if err := r.ParseForm(); err != nil || r.Form.Get("grant_type") != "client_credentials" || !strings.HasSuffix(r.Form.Get("scope"), "/.default") {
-		reply(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "AADSTS900144: The request body must contain the following parameter: 'grant_type'."})
+		emukit.JSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_request", "error_description": "AADSTS900144: The request body must contain the following parameter: 'grant_type'."})
 		return
 	}
 	if r.Form.Get("client_id") != s.client || r.Form.Get("client_secret") != s.secret {
-		reply(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.\r\nTrace ID: 0000"})
+		emukit.JSON(w, http.StatusUnauthorized, map[string]string{"error": "invalid_client", "error_description": "AADSTS7000215: Invalid client secret provided. Ensure the secret being sent in the request is the client secret value, not the client secret ID.\r\nTrace ID: 0000"})
 		return
 	}
 	s.nextID++
 	tok := "eyJ0eXAiOiJKV1Qi.emu-" + strconv.Itoa(s.nextID)
 	s.tokens[tok] = true
-	reply(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3599, "access_token": tok})
+	emukit.JSON(w, http.StatusOK, map[string]any{"token_type": "Bearer", "expires_in": 3599, "access_token": tok})
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, zname string, z map[string]json.RawMessage) {
@@ -161,7 +157,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, zname string, z ma
 	if to < len(keys) {
 		rep["nextLink"] = fmt.Sprintf("%s%s?api-version=2018-05-01&$skipToken=%d", s.URL, r.URL.Path, to)
 	}
-	reply(w, http.StatusOK, rep)
+	emukit.JSON(w, http.StatusOK, rep)
 }
 
 // lists are the property holding each type's records.
@@ -216,5 +212,5 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, z map[string]json.R
 	}
 	props, _ := json.Marshal(in.Properties)
 	z[typ+" "+name] = props
-	reply(w, code, map[string]any{"name": name, "type": "Microsoft.Network/dnszones/" + typ, "properties": json.RawMessage(props)})
+	emukit.JSON(w, code, map[string]any{"name": name, "type": "Microsoft.Network/dnszones/" + typ, "properties": json.RawMessage(props)})
 }

@@ -25,6 +25,8 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/providers/dns/internal/emukit"
 )
 
 // PageSize is deSEC's page size and the size above which pagination is required.
@@ -79,14 +81,8 @@ func (s *Server) Puts() int {
 	return s.puts
 }
 
-func reply(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func detail(w http.ResponseWriter, code int, format string, args ...any) {
-	reply(w, code, map[string]string{"detail": fmt.Sprintf(format, args...)})
+	emukit.JSON(w, code, map[string]string{"detail": fmt.Sprintf(format, args...)})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -109,7 +105,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 	}
 	switch {
 	case len(parts) == 1 && r.Method == http.MethodGet:
-		reply(w, http.StatusOK, map[string]any{"name": parts[0], "minimum_ttl": s.minTTL})
+		emukit.JSON(w, http.StatusOK, map[string]any{"name": parts[0], "minimum_ttl": s.minTTL})
 	case len(parts) == 2 && parts[1] == "rrsets" && r.Method == http.MethodGet:
 		s.list(w, r, d)
 	case len(parts) == 2 && parts[1] == "rrsets" && r.Method == http.MethodPut:
@@ -158,7 +154,7 @@ func (s *Server) write(w http.ResponseWriter, d map[key]RRset, keys []key) {
 	for _, k := range keys {
 		out = append(out, d[k])
 	}
-	reply(w, http.StatusOK, out)
+	emukit.JSON(w, http.StatusOK, out)
 }
 
 // supported is the subset of deSEC's record types the tests use (deSEC refuses others, such
@@ -184,11 +180,11 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, domain string, d ma
 			continue
 		}
 		if !supported[k.typ] {
-			reply(w, http.StatusBadRequest, indexed(i, "type", "The %s RR set type is currently unsupported.", k.typ))
+			emukit.JSON(w, http.StatusBadRequest, indexed(i, "type", "The %s RR set type is currently unsupported.", k.typ))
 			return
 		}
 		if rs.TTL < s.minTTL || rs.TTL > 86400 {
-			reply(w, http.StatusBadRequest, indexed(i, "ttl", "Ensure this value is between %d and 86400.", s.minTTL))
+			emukit.JSON(w, http.StatusBadRequest, indexed(i, "ttl", "Ensure this value is between %d and 86400.", s.minTTL))
 			return
 		}
 		owner := domain + "."
@@ -199,7 +195,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, domain string, d ma
 		for _, v := range rs.Records {
 			rr, err := dns.NewRR(owner + " " + strconv.Itoa(rs.TTL) + " IN " + k.typ + " " + v)
 			if err != nil || rr == nil {
-				reply(w, http.StatusBadRequest, indexed(i, "records", "Record content malformed: %q", v))
+				emukit.JSON(w, http.StatusBadRequest, indexed(i, "records", "Record content malformed: %q", v))
 				return
 			}
 			recs = append(recs, strings.TrimPrefix(rr.String(), rr.Header().String()))
@@ -222,7 +218,7 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, domain string, d ma
 	for k, v := range next {
 		d[k] = v
 	}
-	reply(w, http.StatusOK, in)
+	emukit.JSON(w, http.StatusOK, in)
 }
 
 // indexed is deSEC's bulk error body: one object per input RRset, the bad one with its error.

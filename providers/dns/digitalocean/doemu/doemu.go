@@ -25,6 +25,8 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/providers/dns/internal/emukit"
 )
 
 // Record is a domain record as the API writes it.
@@ -88,14 +90,8 @@ func (s *Server) Requests() int {
 	return s.requests
 }
 
-func reply(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func fail(w http.ResponseWriter, code int, id, format string, args ...any) {
-	reply(w, code, map[string]string{"id": id, "message": fmt.Sprintf(format, args...)})
+	emukit.JSON(w, code, map[string]string{"id": id, "message": fmt.Sprintf(format, args...)})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -128,7 +124,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		s.nextID++
 		s.domains[parts[0]] = append(recs, in)
-		reply(w, http.StatusCreated, map[string]any{"domain_record": in})
+		emukit.JSON(w, http.StatusCreated, map[string]any{"domain_record": in})
 	case len(parts) == 3:
 		id, _ := strconv.ParseInt(parts[2], 10, 64)
 		i := slices.IndexFunc(recs, func(rec Record) bool { return rec.ID == id })
@@ -156,7 +152,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			recs[i] = in
-			reply(w, http.StatusOK, map[string]any{"domain_record": in})
+			emukit.JSON(w, http.StatusOK, map[string]any{"domain_record": in})
 		default:
 			fail(w, http.StatusMethodNotAllowed, "method_not_allowed", "method not allowed")
 		}
@@ -193,7 +189,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, domain string, rec
 	if to < len(recs) {
 		links["pages"] = map[string]string{"next": fmt.Sprintf("%s/v2/domains/%s/records?page=%d&per_page=%d", s.URL, domain, page+1, per)}
 	}
-	reply(w, http.StatusOK, map[string]any{"domain_records": recs[from:to], "links": links, "meta": map[string]int{"total": len(recs)}})
+	emukit.JSON(w, http.StatusOK, map[string]any{"domain_records": recs[from:to], "links": links, "meta": map[string]int{"total": len(recs)}})
 }
 
 var types = map[string]bool{"A": true, "AAAA": true, "CAA": true, "CNAME": true, "MX": true, "NS": true, "SRV": true, "TXT": true}

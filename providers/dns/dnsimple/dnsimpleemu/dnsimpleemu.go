@@ -24,6 +24,8 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/providers/dns/internal/emukit"
 )
 
 // Record is a zone record as the API writes it.
@@ -94,14 +96,8 @@ func (s *Server) Requests() int {
 	return s.requests
 }
 
-func reply(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func fail(w http.ResponseWriter, code int, format string, args ...any) {
-	reply(w, code, map[string]string{"message": fmt.Sprintf(format, args...)})
+	emukit.JSON(w, code, map[string]string{"message": fmt.Sprintf(format, args...)})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -139,7 +135,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		}
 		s.nextID++
 		s.zones[zname] = append(recs, in)
-		reply(w, http.StatusCreated, map[string]any{"data": in})
+		emukit.JSON(w, http.StatusCreated, map[string]any{"data": in})
 	case len(parts) == 5:
 		id, _ := strconv.ParseInt(parts[4], 10, 64)
 		i := slices.IndexFunc(recs, func(rec Record) bool { return rec.ID == id })
@@ -167,7 +163,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			recs[i] = upd
-			reply(w, http.StatusOK, map[string]any{"data": upd})
+			emukit.JSON(w, http.StatusOK, map[string]any{"data": upd})
 		default:
 			fail(w, http.StatusMethodNotAllowed, "Method not allowed")
 		}
@@ -197,7 +193,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, recs []Record) {
 	pages := max((len(recs)+per-1)/per, 1)
 	from := min((page-1)*per, len(recs))
 	to := min(from+per, len(recs))
-	reply(w, http.StatusOK, map[string]any{"data": recs[from:to], "pagination": map[string]int{
+	emukit.JSON(w, http.StatusOK, map[string]any{"data": recs[from:to], "pagination": map[string]int{
 		"current_page": page, "per_page": per, "total_entries": len(recs), "total_pages": pages}})
 }
 

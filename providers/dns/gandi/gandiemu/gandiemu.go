@@ -22,6 +22,8 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/providers/dns/internal/emukit"
 )
 
 // RRset is an RRset as the API writes it.
@@ -83,14 +85,8 @@ func (s *Server) Requests() int {
 	return s.requests
 }
 
-func reply(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func fail(w http.ResponseWriter, code int, cause, format string, args ...any) {
-	reply(w, code, map[string]any{"code": code, "cause": cause, "object": "HTTP" + http.StatusText(code), "message": fmt.Sprintf(format, args...)})
+	emukit.JSON(w, code, map[string]any{"code": code, "cause": cause, "object": "HTTP" + http.StatusText(code), "message": fmt.Sprintf(format, args...)})
 }
 
 func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
@@ -155,7 +151,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, fqdn string, d map
 	for i := range sets {
 		sets[i].Href = fmt.Sprintf("%s/domains/%s/records/%s/%s", s.URL, fqdn, sets[i].Name, sets[i].Type)
 	}
-	reply(w, http.StatusOK, sets)
+	emukit.JSON(w, http.StatusOK, sets)
 }
 
 func (s *Server) put(w http.ResponseWriter, r *http.Request, fqdn string, d map[key]RRset, k key) {
@@ -199,5 +195,5 @@ func (s *Server) put(w http.ResponseWriter, r *http.Request, fqdn string, d map[
 	}
 	slices.Sort(vals)
 	d[k] = RRset{Name: k.name, Type: k.typ, TTL: in.TTL, Values: slices.Compact(vals)}
-	reply(w, http.StatusCreated, map[string]string{"message": "DNS Record Created"})
+	emukit.JSON(w, http.StatusCreated, map[string]string{"message": "DNS Record Created"})
 }

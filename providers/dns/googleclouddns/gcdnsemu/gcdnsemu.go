@@ -30,6 +30,8 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/providers/dns/internal/emukit"
 )
 
 // RRset is a ResourceRecordSet.
@@ -94,15 +96,9 @@ func (s *Server) Counts() (changes, tokens int) {
 	return s.changes, s.tokenReq
 }
 
-func reply(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func fail(w http.ResponseWriter, code int, reason, format string, args ...any) {
 	msg := fmt.Sprintf(format, args...)
-	reply(w, code, map[string]any{"error": map[string]any{"code": code, "message": msg,
+	emukit.JSON(w, code, map[string]any{"error": map[string]any{"code": code, "message": msg,
 		"errors": []map[string]string{{"domain": "global", "reason": reason, "message": msg}}}})
 }
 
@@ -131,7 +127,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				out = append(out, map[string]string{"name": name, "dnsName": z.dnsName})
 			}
 		}
-		reply(w, http.StatusOK, map[string]any{"managedZones": out})
+		emukit.JSON(w, http.StatusOK, map[string]any{"managedZones": out})
 		return
 	}
 	z, ok := s.zones[parts[0]]
@@ -146,7 +142,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		s.change(w, r, z)
 	case len(parts) == 3 && parts[1] == "changes" && r.Method == http.MethodGet:
 		delete(s.pending, parts[2])
-		reply(w, http.StatusOK, map[string]string{"id": parts[2], "status": "done"})
+		emukit.JSON(w, http.StatusOK, map[string]string{"id": parts[2], "status": "done"})
 	default:
 		fail(w, http.StatusNotFound, "notFound", "not found")
 	}
@@ -155,30 +151,30 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 func (s *Server) token(w http.ResponseWriter, r *http.Request) {
 	s.tokenReq++
 	if err := r.ParseForm(); err != nil || r.Form.Get("grant_type") != "urn:ietf:params:oauth:grant-type:jwt-bearer" {
-		reply(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type", "error_description": "Invalid grant_type"})
+		emukit.JSON(w, http.StatusBadRequest, map[string]string{"error": "unsupported_grant_type", "error_description": "Invalid grant_type"})
 		return
 	}
 	parts := strings.Split(r.Form.Get("assertion"), ".")
 	if len(parts) != 3 {
-		reply(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "Invalid JWT"})
+		emukit.JSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "Invalid JWT"})
 		return
 	}
 	sig, _ := base64.RawURLEncoding.DecodeString(parts[2])
 	sum := sha256.Sum256([]byte(parts[0] + "." + parts[1]))
 	if rsa.VerifyPKCS1v15(s.pub, crypto.SHA256, sum[:], sig) != nil {
-		reply(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
+		emukit.JSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "Invalid JWT Signature."})
 		return
 	}
 	raw, _ := base64.RawURLEncoding.DecodeString(parts[1])
 	var c struct{ Iss, Aud, Scope string }
 	if json.Unmarshal(raw, &c) != nil || c.Iss != s.email || c.Aud != s.TokenURI || !strings.Contains(c.Scope, "clouddns") {
-		reply(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "Invalid JWT claims."})
+		emukit.JSON(w, http.StatusBadRequest, map[string]string{"error": "invalid_grant", "error_description": "Invalid JWT claims."})
 		return
 	}
 	s.nextID++
 	tok := "ya29.emu-" + strconv.Itoa(s.nextID)
 	s.tokens[tok] = true
-	reply(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": 3599, "token_type": "Bearer"})
+	emukit.JSON(w, http.StatusOK, map[string]any{"access_token": tok, "expires_in": 3599, "token_type": "Bearer"})
 }
 
 func (s *Server) list(w http.ResponseWriter, r *http.Request, z *zoneData) {
@@ -209,7 +205,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, z *zoneData) {
 	if to < len(keys) {
 		out["nextPageToken"] = strconv.Itoa(to)
 	}
-	reply(w, http.StatusOK, out)
+	emukit.JSON(w, http.StatusOK, out)
 }
 
 func (s *Server) change(w http.ResponseWriter, r *http.Request, z *zoneData) {
@@ -262,7 +258,7 @@ func (s *Server) change(w http.ResponseWriter, r *http.Request, z *zoneData) {
 	s.nextID++
 	id := strconv.Itoa(s.nextID)
 	s.pending[id] = true
-	reply(w, http.StatusOK, map[string]any{"id": id, "status": "pending", "additions": in.Additions, "deletions": in.Deletions})
+	emukit.JSON(w, http.StatusOK, map[string]any{"id": id, "status": "pending", "additions": in.Additions, "deletions": in.Deletions})
 }
 
 func sorted(vs []string) []string {

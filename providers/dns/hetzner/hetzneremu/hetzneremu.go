@@ -24,6 +24,8 @@ import (
 	"sync"
 
 	"github.com/miekg/dns"
+
+	"github.com/twinzone/twinzone/providers/dns/internal/emukit"
 )
 
 // Value is one record of an RRset.
@@ -85,14 +87,8 @@ func (s *Server) AddZone(name string) {
 	}
 }
 
-func reply(w http.ResponseWriter, code int, v any) {
-	w.Header().Set("Content-Type", "application/json")
-	w.WriteHeader(code)
-	_ = json.NewEncoder(w).Encode(v)
-}
-
 func fail(w http.ResponseWriter, code int, ecode, format string, args ...any) {
-	reply(w, code, map[string]any{"error": map[string]any{"code": ecode, "message": fmt.Sprintf(format, args...)}})
+	emukit.JSON(w, code, map[string]any{"error": map[string]any{"code": ecode, "message": fmt.Sprintf(format, args...)}})
 }
 
 func (s *Server) action() map[string]any {
@@ -121,7 +117,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			status = "success"
 		}
 		s.actions[id] = true
-		reply(w, http.StatusOK, map[string]any{"action": map[string]any{"id": id, "status": status}})
+		emukit.JSON(w, http.StatusOK, map[string]any{"action": map[string]any{"id": id, "status": status}})
 		return
 	}
 	if len(parts) < 3 || parts[0] != "zones" || parts[2] != "rrsets" {
@@ -156,7 +152,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			return
 		}
 		z[in.ID] = in
-		reply(w, http.StatusCreated, map[string]any{"rrset": in, "action": s.action()})
+		emukit.JSON(w, http.StatusCreated, map[string]any{"rrset": in, "action": s.action()})
 	case len(parts) >= 5:
 		id := parts[3] + "/" + strings.ToUpper(parts[4])
 		cur, ok := z[id]
@@ -171,7 +167,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 		switch {
 		case len(parts) == 5 && r.Method == http.MethodDelete:
 			delete(z, id)
-			reply(w, http.StatusCreated, map[string]any{"action": s.action()})
+			emukit.JSON(w, http.StatusCreated, map[string]any{"action": s.action()})
 		case len(parts) == 7 && parts[6] == "set_records" && r.Method == http.MethodPost:
 			var in struct{ Records []Value }
 			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
@@ -185,7 +181,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 				return
 			}
 			z[id] = next
-			reply(w, http.StatusCreated, map[string]any{"action": s.action()})
+			emukit.JSON(w, http.StatusCreated, map[string]any{"action": s.action()})
 		case len(parts) == 7 && parts[6] == "change_ttl" && r.Method == http.MethodPost:
 			var in struct{ TTL *int }
 			if err := json.NewDecoder(r.Body).Decode(&in); err != nil {
@@ -194,7 +190,7 @@ func (s *Server) serve(w http.ResponseWriter, r *http.Request) {
 			}
 			cur.TTL = in.TTL
 			z[id] = cur
-			reply(w, http.StatusCreated, map[string]any{"action": s.action()})
+			emukit.JSON(w, http.StatusCreated, map[string]any{"action": s.action()})
 		default:
 			fail(w, http.StatusNotFound, "not_found", "not found")
 		}
@@ -225,7 +221,7 @@ func (s *Server) list(w http.ResponseWriter, r *http.Request, z map[string]RRset
 	if to < len(keys) {
 		next = page + 1
 	}
-	reply(w, http.StatusOK, map[string]any{"rrsets": out, "meta": map[string]any{"pagination": map[string]any{
+	emukit.JSON(w, http.StatusOK, map[string]any{"rrsets": out, "meta": map[string]any{"pagination": map[string]any{
 		"page": page, "per_page": per, "next_page": next, "total_entries": len(keys)}}})
 }
 
