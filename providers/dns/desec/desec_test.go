@@ -15,6 +15,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/desec/desecemu"
 	"github.com/twinzone/twinzone/providers/dns/internal/configtest"
+	"github.com/twinzone/twinzone/providers/dns/internal/hostedtest"
 )
 
 const (
@@ -69,9 +70,7 @@ func TestErrors(t *testing.T) {
 	emu, _ := start(t)
 	p, _ := New(Config{Token: "wrong-token-9876543210", Endpoint: emu.URL})
 	_, err := p.Records(context.Background(), testZone)
-	if err == nil || errors.Is(err, provider.ErrTransient) || errors.Is(err, provider.ErrGaveUp) || strings.Contains(err.Error(), "wrong-token") || !strings.Contains(err.Error(), "401") {
-		t.Errorf("wrong token: %v", err)
-	}
+	hostedtest.WrongToken(t, err, "wrong-token", "401")
 	p, _ = New(Config{Token: testToken, Endpoint: emu.URL})
 	if _, err := p.Records(context.Background(), "nosuch.test."); err == nil || !strings.Contains(err.Error(), "404") {
 		t.Errorf("unknown domain: %v", err)

@@ -2,7 +2,6 @@ package digitalocean
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/digitalocean/doemu"
 	"github.com/twinzone/twinzone/providers/dns/internal/configtest"
+	"github.com/twinzone/twinzone/providers/dns/internal/hostedtest"
 )
 
 const (
@@ -106,9 +106,7 @@ func TestErrors(t *testing.T) {
 	emu, _ := start(t)
 	p, _ := New(Config{Token: "dop_wrong_9876543210", Endpoint: emu.URL})
 	_, err := p.Records(context.Background(), testZone)
-	if err == nil || errors.Is(err, provider.ErrTransient) || errors.Is(err, provider.ErrGaveUp) || strings.Contains(err.Error(), "dop_wrong") || !strings.Contains(err.Error(), "401") {
-		t.Errorf("wrong token: %v", err)
-	}
+	hostedtest.WrongToken(t, err, "dop_wrong", "401")
 }
 
 func TestConfig(t *testing.T) {

@@ -2,7 +2,6 @@ package dnsimple
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/dnsimple/dnsimpleemu"
 	"github.com/twinzone/twinzone/providers/dns/internal/configtest"
+	"github.com/twinzone/twinzone/providers/dns/internal/hostedtest"
 )
 
 const (
@@ -90,9 +90,7 @@ func TestErrors(t *testing.T) {
 	emu, _ := start(t)
 	p, _ := New(Config{Token: "wrong-token-9876543210", Account: testAccount, Endpoint: emu.URL})
 	_, err := p.Records(context.Background(), testZone)
-	if err == nil || errors.Is(err, provider.ErrTransient) || errors.Is(err, provider.ErrGaveUp) || strings.Contains(err.Error(), "wrong-token") || !strings.Contains(err.Error(), "401") {
-		t.Errorf("wrong token: %v", err)
-	}
+	hostedtest.WrongToken(t, err, "wrong-token", "401")
 	p, _ = New(Config{Token: testToken, Account: testAccount, Endpoint: emu.URL})
 	if _, err := p.Records(context.Background(), "nosuch.test."); err == nil || !strings.Contains(err.Error(), "not found") {
 		t.Errorf("unknown zone: %v", err)

@@ -2,7 +2,6 @@ package gandi
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 
@@ -15,6 +14,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/gandi/gandiemu"
 	"github.com/twinzone/twinzone/providers/dns/internal/configtest"
+	"github.com/twinzone/twinzone/providers/dns/internal/hostedtest"
 )
 
 const (
@@ -103,9 +103,7 @@ func TestErrors(t *testing.T) {
 	emu, _ := start(t)
 	p, _ := New(Config{Token: "pat_wrong-9876543210", Endpoint: emu.URL})
 	_, err := p.Records(context.Background(), testZone)
-	if err == nil || errors.Is(err, provider.ErrTransient) || errors.Is(err, provider.ErrGaveUp) || strings.Contains(err.Error(), "pat_wrong") || !strings.Contains(err.Error(), "401") {
-		t.Errorf("wrong token: %v", err)
-	}
+	hostedtest.WrongToken(t, err, "pat_wrong", "401")
 	p, _ = New(Config{Token: testToken, Endpoint: emu.URL})
 	if _, err := p.Records(context.Background(), "nosuch.test."); err == nil || !strings.Contains(err.Error(), "does not exist") {
 		t.Errorf("unknown domain: %v", err)

@@ -2,7 +2,6 @@ package hetzner
 
 import (
 	"context"
-	"errors"
 	"strings"
 	"testing"
 	"time"
@@ -16,6 +15,7 @@ import (
 	"github.com/twinzone/twinzone/pkg/zone"
 	"github.com/twinzone/twinzone/providers/dns/hetzner/hetzneremu"
 	"github.com/twinzone/twinzone/providers/dns/internal/configtest"
+	"github.com/twinzone/twinzone/providers/dns/internal/hostedtest"
 )
 
 const (
@@ -73,9 +73,7 @@ func TestErrors(t *testing.T) {
 	emu, _ := start(t)
 	p, _ := New(Config{Token: "hcloud-wrong-9876543210", Endpoint: emu.URL})
 	_, err := p.Records(context.Background(), testZone)
-	if err == nil || errors.Is(err, provider.ErrTransient) || errors.Is(err, provider.ErrGaveUp) || strings.Contains(err.Error(), "hcloud-wrong") || !strings.Contains(err.Error(), "unauthorized") {
-		t.Errorf("wrong token: %v", err)
-	}
+	hostedtest.WrongToken(t, err, "hcloud-wrong", "unauthorized")
 }
 
 func TestConfig(t *testing.T) {
