@@ -50,7 +50,7 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 				return fmt.Errorf("digitalocean: %s: %w", origin, err)
 			}
 			old := have[c.Key()]
-			if !holds(old, c.Old) {
+			if !perrecord.Holds(old, c.Old) {
 				// The listing missed records (pages shift under concurrent writers).
 				filter := "name=" + url.QueryEscape(strings.TrimSuffix(c.Key().Name, ".")) + "&type=" + zone.TypeString(c.Key().Type)
 				recs, err := p.list(ctx, origin, filter)
@@ -83,18 +83,6 @@ func index(origin string, recs []record) map[zone.Key]map[string]perrecord.Exist
 		out[k][v] = perrecord.Existing{ID: r.ID, TTL: r.TTL}
 	}
 	return out
-}
-
-func holds(have map[string]perrecord.Existing, want *zone.RRset) bool {
-	if want == nil {
-		return true
-	}
-	for _, v := range want.Values {
-		if _, ok := have[v]; !ok {
-			return false
-		}
-	}
-	return true
 }
 
 func (p *Provider) change(ctx context.Context, origin string, c plan.Change, old map[string]perrecord.Existing) error {

@@ -54,7 +54,7 @@ func (p *Provider) Apply(ctx context.Context, origin string, changes []plan.Chan
 				return fmt.Errorf("dnsimple: %s: %w", origin, err)
 			}
 			old := have[c.Key()]
-			if !holds(old, c.Old) {
+			if !perrecord.Holds(old, c.Old) {
 				// The listing missed records (pages shift under concurrent writers):
 				// ask for this name and type alone.
 				if old, err = p.lookup(ctx, origin, c.Key()); err != nil {
@@ -103,18 +103,6 @@ func (p *Provider) change(ctx context.Context, origin string, c plan.Change, old
 }
 
 // holds reports whether the records in have include every value of want (nil: none needed).
-func holds(have map[string]perrecord.Existing, want *zone.RRset) bool {
-	if want == nil {
-		return true
-	}
-	for _, v := range want.Values {
-		if _, ok := have[v]; !ok {
-			return false
-		}
-	}
-	return true
-}
-
 // lookup reads the records of one name and type.
 func (p *Provider) lookup(ctx context.Context, origin string, k zone.Key) (map[string]perrecord.Existing, error) {
 	var rep struct {

@@ -34,3 +34,22 @@ func TestGroup(t *testing.T) {
 		t.Fatalf("got %+v\nwant %+v", got, want)
 	}
 }
+
+func TestHolds(t *testing.T) {
+	have := map[string]Existing{"192.0.2.1": {ID: 1}, "192.0.2.2": {ID: 2}}
+	for _, c := range []struct {
+		want *zone.RRset
+		ok   bool
+	}{
+		{nil, true},
+		{&zone.RRset{Values: []string{"192.0.2.2"}}, true},
+		{&zone.RRset{Values: []string{"192.0.2.1", "192.0.2.3"}}, false},
+	} {
+		if got := Holds(have, c.want); got != c.ok {
+			t.Errorf("Holds(%v) = %v, want %v", c.want, got, c.ok)
+		}
+	}
+	if Holds(nil, &zone.RRset{Values: []string{"192.0.2.1"}}) {
+		t.Error("an empty listing holds a value")
+	}
+}

@@ -64,3 +64,18 @@ func Plan(old map[string]Existing, next *zone.RRset) Steps {
 	}
 	return st
 }
+
+// Holds reports whether have (a listing's records of one RRset, by value) holds every value
+// of want; a nil want (an RRset being created) is held by any listing. When it does not, the
+// listing missed records (pages shift under concurrent writers) and the RRset is read again.
+func Holds(have map[string]Existing, want *zone.RRset) bool {
+	if want == nil {
+		return true
+	}
+	for _, v := range want.Values {
+		if _, ok := have[v]; !ok {
+			return false
+		}
+	}
+	return true
+}
