@@ -155,15 +155,33 @@ func restartNeeded(oldCfg, curCfg *config.Config, old, cur *config.Zone) string 
 	switch {
 	case !reflect.DeepEqual(a, b):
 		return "the zone's providers, nameservers, registrar, mode, probe, zone file, ignore, safety or proxied settings"
-	case !reflect.DeepEqual(oldCfg.Registrars[old.Registrar], curCfg.Registrars[cur.Registrar]):
+	case !sameRegistrar(oldCfg.Registrars[old.Registrar], curCfg.Registrars[cur.Registrar]):
 		return "the zone's registrar settings"
-	case !reflect.DeepEqual(oldCfg.Providers[old.Primary.Provider], curCfg.Providers[cur.Primary.Provider]) ||
-		!reflect.DeepEqual(oldCfg.Providers[old.Secondary.Provider], curCfg.Providers[cur.Secondary.Provider]):
+	case !sameProvider(oldCfg.Providers[old.Primary.Provider], curCfg.Providers[cur.Primary.Provider]) ||
+		!sameProvider(oldCfg.Providers[old.Secondary.Provider], curCfg.Providers[cur.Secondary.Provider]):
 		return "the zone's provider settings"
 	case !reflect.DeepEqual(oldCfg.Controller, curCfg.Controller):
 		return "the controller section"
 	}
 	return ""
+}
+
+// sameRegistrar compares two loads of a registrar by type and settings. Not its Spec: a row of
+// the type table, whose Decode func is never DeepEqual to itself, so comparing it called every
+// reload a registrar change; nor its position in the file.
+func sameRegistrar(a, b *config.Registrar) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Type == b.Type && reflect.DeepEqual(a.Settings, b.Settings)
+}
+
+// sameProvider is sameRegistrar for providers.
+func sameProvider(a, b *config.Provider) bool {
+	if a == nil || b == nil {
+		return a == b
+	}
+	return a.Type == b.Type && reflect.DeepEqual(a.Settings, b.Settings)
 }
 
 // applyConfig applies a reloaded failover section (from checkConfig) at the start of a round.
