@@ -71,11 +71,10 @@ func (z *Zone) observe(ctx context.Context, now time.Time) observation {
 // state.Change.Counts), and those still in flight (counted, so a crash between the registrar
 // and the record never buys a second automatic change).
 func recordOf(h state.ZoneHistory, observed []string, now time.Time) failover.Record {
-	rec := failover.Record{AutoFailovers: map[string]int{}}
+	// The daily cap is held against today's count, the one state.History defines.
+	rec := failover.Record{AutoFailovers: map[string]int{now.UTC().Format(time.DateOnly): h.AutoFailoversOn(now, observed)}}
 	for _, c := range h.Changes {
-		// Counted: made, still on its way, or interrupted with an outcome nobody can read
-		// (no delegation observed): when in doubt, a change counts.
-		if !c.Counts(observed) && !c.Pending(now) && !(c.Abandoned() && observed == nil) {
+		if !c.Guarded(observed, now) {
 			continue
 		}
 		if !c.Auto {
@@ -86,9 +85,6 @@ func recordOf(h state.ZoneHistory, observed []string, now time.Time) failover.Re
 		}
 		if c.Started.After(rec.LastAuto) {
 			rec.LastAuto = c.Started
-		}
-		if c.Kind == state.ChangeFailover {
-			rec.AutoFailovers[c.Started.UTC().Format(time.DateOnly)]++
 		}
 	}
 	return rec

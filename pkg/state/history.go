@@ -149,13 +149,20 @@ func (c Change) Pending(now time.Time) bool {
 	return now.Before(c.Deadline)
 }
 
-// AutoFailoversOn counts the automatic failovers that changed the delegation on t's UTC day
-// (see Counts).
+// Guarded reports whether c counts toward the cooldown and the daily cap at now: made (see
+// Counts), still on its way (Pending), or interrupted with an outcome nobody can read (no
+// delegation observed): when in doubt, a change counts.
+func (c Change) Guarded(observed []string, now time.Time) bool {
+	return c.Counts(observed) || c.Pending(now) || (c.Abandoned() && observed == nil)
+}
+
+// AutoFailoversOn counts the automatic failovers on t's UTC day that the guards count at t
+// (see Guarded): what max_per_day is held against.
 func (h ZoneHistory) AutoFailoversOn(t time.Time, observed []string) int {
 	day := t.UTC().Format(time.DateOnly)
 	n := 0
 	for _, c := range h.Changes {
-		if c.Auto && c.Kind == ChangeFailover && c.Started.UTC().Format(time.DateOnly) == day && c.Counts(observed) {
+		if c.Auto && c.Kind == ChangeFailover && c.Started.UTC().Format(time.DateOnly) == day && c.Guarded(observed, t) {
 			n++
 		}
 	}
