@@ -2,12 +2,13 @@ package controller
 
 import (
 	"errors"
-	"fmt"
 	"net"
 	"net/http"
 	"time"
 
 	"golang.org/x/net/netutil"
+
+	"github.com/twinzone/twinzone/pkg/httpsafe"
 )
 
 // httpLimits bound what clients of /metrics and /healthz can hold: without them a scraper (or
@@ -34,23 +35,6 @@ func serveHTTP(ln net.Listener, h http.Handler, l httpLimits, onErr func(error))
 	return srv
 }
 
-// errRedirect is why a webhook redirect was not followed.
-var errRedirect = errors.New("redirect not followed")
-
-// sameHostOnly is a CheckRedirect that follows a redirect only to the same scheme and host:
-// a webhook URL often carries a token, and its body tells about the zone; neither goes to a
-// host the user did not name.
-func sameHostOnly(req *http.Request, via []*http.Request) error {
-	first := via[0].URL
-	if req.URL.Scheme != first.Scheme || req.URL.Host != first.Host {
-		return fmt.Errorf("%w: to another host (%s://%s)", errRedirect, req.URL.Scheme, req.URL.Hostname())
-	}
-	if len(via) >= 3 {
-		return fmt.Errorf("%w: more than 3 redirects", errRedirect)
-	}
-	return nil
-}
-
 // webhookClient is c's HTTP client for webhooks (Options.HTTPClient or a 10 s default), never
 // following a redirect to another host.
 func (c *Controller) webhookClient() *http.Client {
@@ -59,6 +43,8 @@ func (c *Controller) webhookClient() *http.Client {
 		copied := *c.opts.HTTPClient
 		cl = &copied
 	}
-	cl.CheckRedirect = sameHostOnly
+	// A webhook body says nothing secret and may follow a same-host redirect; the URL may
+	// hold a token, so never another host.
+	cl.CheckRedirect = httpsafe.CheckRedirect(true)
 	return cl
 }

@@ -21,6 +21,7 @@ import (
 
 	"github.com/miekg/dns"
 
+	"github.com/twinzone/twinzone/pkg/httpsafe"
 	"github.com/twinzone/twinzone/pkg/provider"
 	"github.com/twinzone/twinzone/pkg/registrar"
 )
@@ -95,7 +96,7 @@ func Send(ctx context.Context, client *http.Client, method, base, path string, h
 		client = http.DefaultClient
 	}
 	c := *client
-	c.CheckRedirect = checkRedirect
+	c.CheckRedirect = httpsafe.CheckRedirect(false)
 	var rd io.Reader
 	if body != nil {
 		rd = bytes.NewReader(body)
@@ -119,7 +120,7 @@ func Send(ctx context.Context, client *http.Client, method, base, path string, h
 		if ctx.Err() != nil {
 			return nil, fmt.Errorf("%s %s: %w", method, path, ctx.Err())
 		}
-		if errors.Is(err, errRedirect) {
+		if errors.Is(err, httpsafe.ErrRedirect) {
 			return nil, registrar.MarkPermanent(fmt.Errorf("%s %s: %w", method, path, err))
 		}
 		return nil, provider.MarkTransient(fmt.Errorf("%s %s: %w", method, path, err))
@@ -153,22 +154,6 @@ func Classify(se *StatusError) error {
 	default:
 		return registrar.MarkPermanent(se)
 	}
-}
-
-// errRedirect marks a redirect that checkRedirect refused.
-var errRedirect = errors.New("redirect refused")
-
-func checkRedirect(req *http.Request, via []*http.Request) error {
-	first := via[0]
-	switch {
-	case len(via) >= 5:
-		return fmt.Errorf("%w: more than %d redirects", errRedirect, len(via))
-	case req.URL.Scheme != first.URL.Scheme || !strings.EqualFold(req.URL.Host, first.URL.Host):
-		return fmt.Errorf("%w: to another host (%s)", errRedirect, req.URL.Host)
-	case first.GetBody != nil || (first.ContentLength != 0 && first.Body != nil && first.Body != http.NoBody):
-		return fmt.Errorf("%w: the request carried a body, which is never sent twice", errRedirect)
-	}
-	return nil
 }
 
 func truncate(s string, n int) string {
