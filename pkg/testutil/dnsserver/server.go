@@ -126,11 +126,42 @@ func (s *Server) Stop() {
 
 // Start starts a stopped server again with the same directory, data and port, and waits until
 // it answers. It fails the test on error, so call it from the test goroutine.
+//
+// The port was free when the server stopped, but another process on the machine (another test
+// package's client socket, say) may hold it for a moment: a server that exits during startup is
+// started again once the port can be bound, for up to 15 s.
 func (s *Server) Start() {
 	s.t.Helper()
-	if err := s.start(); err != nil {
-		s.t.Fatalf("%s: restart: %v\n--- log ---\n%s", s.Kind, err, tail(s.Logs(), 60))
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		err := s.start()
+		if err == nil {
+			return
+		}
+		if !errors.Is(err, errExited) || time.Now().After(deadline) || !waitPortFree(s.Addr, deadline) {
+			s.t.Fatalf("%s: restart: %v\n--- log ---\n%s", s.Kind, err, tail(s.Logs(), 60))
+		}
 	}
+}
+
+// errExited marks a server process that exited before it answered.
+var errExited = errors.New("exited during startup")
+
+// waitPortFree polls until addr ("ip:port") can be bound over UDP and TCP, or deadline passes.
+func waitPortFree(addr string, deadline time.Time) bool {
+	for time.Now().Before(deadline) {
+		u, uerr := net.ListenPacket("udp", addr)
+		if uerr == nil {
+			l, terr := net.Listen("tcp", addr)
+			u.Close()
+			if terr == nil {
+				l.Close()
+				return true
+			}
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+	return false
 }
 
 func (s *Server) start() error {
@@ -164,7 +195,7 @@ func (s *Server) start() error {
 		select {
 		case <-done:
 			s.Stop()
-			return fmt.Errorf("%s exited during startup (last probe: %v)", s.Kind, last)
+			return fmt.Errorf("%s %w (last probe: %v)", s.Kind, errExited, last)
 		default:
 		}
 		if last = s.ready(s.Addr); last == nil {
